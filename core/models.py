@@ -1,0 +1,284 @@
+"""Networks for 28x28 digits: convolutional AE, VAE, DCGAN-style GAN, and a small classifier.
+
+Every generative model shares one API on float tensors ``[N, 1, 28, 28]`` in [0, 1]:
+``kind``, ``latent_dim``, ``decode(z)``; AE/VAE add ``encode(x)``; the GAN adds ``discriminate(x)``.
+Each model is built from a dataclass config, so a checkpoint can rebuild it from plain types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+ModelKind = Literal["ae", "vae", "gan", "classifier"]
+IMAGE_SIZE = 28
+
+
+def transposed_conv_output_size(i: int, k: int, s: int, p: int) -> int:
+    """Output size of ``nn.ConvTranspose2d``: o = (i - 1) * s + k - 2p (no output padding)."""
+    return (i - 1) * s + k - 2 * p
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild a network. Defaults live here and only here."""
+
+    kind: ModelKind = "ae"
+    latent_dim: int = 16
+    channels: int = 32  # width of the first conv block; the second has 2x
+    hidden: int = 256  # fully connected layer between the conv stack and the code
+    dataset: str = "embedded"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("ae", "vae", "gan", "classifier"):
+            raise ValueError(f"unknown model kind {self.kind!r}")
+        if self.kind != "classifier" and not 2 <= self.latent_dim <= 128:
+            raise ValueError(f"latent_dim must be in 2..128, got {self.latent_dim}")
+
+
+# Decoder upsampling plan shared by AE, VAE and GAN: 7 -> 14 -> 28 with k=4, s=2, p=1.
+_UPSAMPLE = (4, 2, 1)
+
+
+def check_upsampling(layers: nn.Module, size_in: int = 7, size_out: int = IMAGE_SIZE) -> None:
+    """Walk the ConvTranspose2d layers with the formula; fail at build time if 28x28 is missed."""
+    size = size_in
+    for layer in layers.modules():
+        if isinstance(layer, nn.ConvTranspose2d):
+            size = transposed_conv_output_size(
+                size, layer.kernel_size[0], layer.stride[0], layer.padding[0]
+            ) + layer.output_padding[0]
+    if size != size_out:
+        raise ValueError(f"decoder produces {size}x{size} images, expected {size_out}x{size_out}")
+
+
+class ConvEncoder(nn.Module):
+    """x [N, 1, 28, 28] -> features [N, hidden]."""
+
+    def __init__(self, channels: int, hidden: int) -> None:
+        super().__init__()
+        c = channels
+        self.net = nn.Sequential(
+            nn.Conv2d(1, c, 4, 2, 1),  # state size. c x 14 x 14
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 2 * c, 4, 2, 1),  # state size. 2c x 7 x 7
+            nn.BatchNorm2d(2 * c),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),  # state size. 2c*49
+            nn.Linear(2 * c * 49, hidden),  # state size. hidden
+            nn.LeakyReLU(0.2),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class ConvDecoder(nn.Module):
+    """z [N, k] -> image [N, 1, 28, 28] in [0, 1] (logits with ``logits=True``)."""
+
+    def __init__(self, latent_dim: int, channels: int, hidden: int) -> None:
+        super().__init__()
+        c = channels
+        k, s, p = _UPSAMPLE
+        self.fc = nn.Sequential(
+            nn.Linear(latent_dim, hidden),  # state size. hidden
+            nn.ReLU(),
+            nn.Linear(hidden, 2 * c * 49),  # state size. 2c*49
+            nn.ReLU(),
+        )
+        self.deconv = nn.Sequential(
+            nn.Unflatten(1, (2 * c, 7, 7)),  # state size. 2c x 7 x 7
+            nn.ConvTranspose2d(2 * c, c, k, s, p),  # state size. c x 14 x 14
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c, 1, k, s, p),  # state size. 1 x 28 x 28 (logits)
+        )
+        check_upsampling(self.deconv)
+
+    def forward(self, z: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        out = self.deconv(self.fc(z))
+        return out if logits else torch.sigmoid(out)
+
+
+class Autoencoder(nn.Module):
+    """Deterministic AE: f maps R^784 to R^k, g maps back; trained on E||x - g(f(x))||^2."""
+
+    kind = "ae"
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+        self.encoder = ConvEncoder(config.channels, config.hidden)
+        self.to_code = nn.Linear(config.hidden, config.latent_dim)  # state size. k
+        self.decoder = ConvDecoder(config.latent_dim, config.channels, config.hidden)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.to_code(self.encoder(x))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
+class VAE(nn.Module):
+    """Gaussian encoder q(z|x) = N(mu, sigma^2), Bernoulli decoder p(x|z), prior N(0, I)."""
+
+    kind = "vae"
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+        self.encoder = ConvEncoder(config.channels, config.hidden)
+        self.to_mu = nn.Linear(config.hidden, config.latent_dim)  # state size. k
+        self.to_logvar = nn.Linear(config.hidden, config.latent_dim)  # state size. k
+        self.decoder = ConvDecoder(config.latent_dim, config.channels, config.hidden)
+
+    def encode_dist(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder(x)
+        return self.to_mu(h), self.to_logvar(h)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The posterior mean: the deterministic code used for maps and latent arithmetic."""
+        return self.encode_dist(x)[0]
+
+    @staticmethod
+    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """z = mu + sigma * eps with eps ~ N(0, I), so gradients flow through mu and sigma."""
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns (reconstruction logits, mu, logvar); the loss wants logits for stable BCE."""
+        mu, logvar = self.encode_dist(x)
+        z = self.reparameterize(mu, logvar)
+        return self.decoder(z, logits=True), mu, logvar
+
+
+class Generator(nn.Module):
+    """DCGAN-style generator: z [N, k] -> image [N, 1, 28, 28] in [0, 1]."""
+
+    def __init__(self, latent_dim: int, channels: int) -> None:
+        super().__init__()
+        c = channels
+        k, s, p = _UPSAMPLE
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, 4 * c * 49),  # state size. 4c*49
+            nn.Unflatten(1, (4 * c, 7, 7)),  # state size. 4c x 7 x 7
+            nn.BatchNorm2d(4 * c),
+            nn.ReLU(),
+            nn.ConvTranspose2d(4 * c, 2 * c, k, s, p),  # state size. 2c x 14 x 14
+            nn.BatchNorm2d(2 * c),
+            nn.ReLU(),
+            nn.ConvTranspose2d(2 * c, 1, k, s, p),  # state size. 1 x 28 x 28
+            nn.Sigmoid(),
+        )
+        check_upsampling(self.net)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """DCGAN-style discriminator: image [N, 1, 28, 28] -> real/fake logit [N]."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        c = channels
+        self.net = nn.Sequential(
+            nn.Conv2d(1, c, 4, 2, 1),  # state size. c x 14 x 14
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 2 * c, 4, 2, 1),  # state size. 2c x 7 x 7
+            nn.BatchNorm2d(2 * c),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(2 * c * 49, 1),  # state size. 1
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+class GAN(nn.Module):
+    """Generator G and discriminator D of the min-max game min_G max_D V(D, G)."""
+
+    kind = "gan"
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+        self.generator = Generator(config.latent_dim, config.channels)
+        self.discriminator = Discriminator(config.channels)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.generator(z)
+
+    def discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        """Logit that x is a real digit."""
+        return self.discriminator(x)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        device = next(self.parameters()).device
+        z = torch.randn(n, self.latent_dim, generator=generator).to(device)
+        return self.decode(z)
+
+
+class DigitClassifier(nn.Module):
+    """Small CNN that labels digits; used to judge generated images. x -> logits [N, 10]."""
+
+    kind = "classifier"
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.latent_dim = 0
+        c = config.channels
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c, 3, padding=1),  # state size. c x 28 x 28
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # state size. c x 14 x 14
+            nn.Conv2d(c, 2 * c, 3, padding=1),  # state size. 2c x 14 x 14
+            nn.BatchNorm2d(2 * c),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # state size. 2c x 7 x 7
+            nn.Flatten(),
+            nn.Dropout(0.3),
+            nn.Linear(2 * c * 49, config.hidden),  # state size. hidden (features for FID)
+            nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(config.hidden, 10))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate features [N, hidden], used for the classifier-based FID."""
+        return self.features(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+Model = Autoencoder | VAE | GAN | DigitClassifier
+
+_BUILDERS: dict[str, type[nn.Module]] = {
+    "ae": Autoencoder,
+    "vae": VAE,
+    "gan": GAN,
+    "classifier": DigitClassifier,
+}
+
+
+def build_model(config: ModelConfig) -> Model:
+    return _BUILDERS[config.kind](config)  # type: ignore[return-value]
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
