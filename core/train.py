@@ -344,6 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="checkpoint path to write")
     parser.add_argument("--all", action="store_true", help="retrain the shipped set into --out-dir")
     parser.add_argument("--out-dir", type=Path, default=Path("checkpoints"))
+    parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch")
     parser.add_argument("--dry-run", action="store_true", help="one batch of every kind, no files")
     args = parser.parse_args(argv)
 
@@ -361,6 +362,7 @@ def main(argv: list[str] | None = None) -> None:
         cfg = TrainConfig(
             ModelConfig(args.model, args.latent_dim), epochs=args.epochs, batch_size=args.batch_size,
             lr=lr, beta=args.beta, noise_std=args.noise_std, seed=args.seed,
+            max_batches=args.max_batches,
         )  # fmt: skip
         out = args.out or args.out_dir / f"{args.model}_k{args.latent_dim}_custom.pt"
         jobs = {out: cfg}
