@@ -1,0 +1,160 @@
+"""Quality of the shipped models on the embedded validation split, against simple baselines.
+
+- AE(k) reconstruction MSE per pixel vs PCA(k) fitted on the same training digits.
+- VAE(16) negative ELBO vs the pytorch/examples MLP VAE (784-400-20), trained here on the same
+  data for the same number of epochs.
+- GAN: 10,000 samples labelled by the shipped classifier: class balance and confidence.
+
+Prints a table and writes bench/results/quality.json. ``python bench/quality.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.decomposition import PCA
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.checkpoints import load_model, read_info  # noqa: E402
+from core.data import load_dataset, to_float  # noqa: E402
+from core.losses import negative_elbo  # noqa: E402
+
+CKPT = ROOT / "checkpoints"
+AE_TARGETS = {2: 0.72, 16: 0.33, 32: 0.30}  # AE MSE at most this times PCA's
+VAE_TARGET = 0.9
+ELBO_SAMPLES = 10  # eps draws averaged per validation image, for both VAEs
+
+
+class MLPVAE(nn.Module):
+    """pytorch/examples vae/main.py: 784-400-20, Bernoulli decoder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
+        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
+
+    def encode_dist(self, x):
+        h = F.relu(self.fc1(x.view(-1, 784)))
+        return self.fc21(h), self.fc22(h)
+
+    def decoder(self, z, logits=True):
+        return self.fc4(F.relu(self.fc3(z))).view(-1, 1, 28, 28)
+
+    @staticmethod
+    def reparameterize(mu, logvar):
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+
+
+def train_mlp_vae(train_x: torch.Tensor, epochs: int, seed: int = 0) -> MLPVAE:
+    """Their recipe: Adam(lr=1e-3), batch 128, BCE(sum) + KLD."""
+    torch.manual_seed(seed)
+    model = MLPVAE()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(train_x)).split(128):
+            x = to_float(train_x[idx])
+            mu, logvar = model.encode_dist(x)
+            logits = model.decoder(model.reparameterize(mu, logvar))
+            loss = negative_elbo(logits, x, mu, logvar).loss
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def neg_elbo(model, images: torch.Tensor, seed: int = 0) -> float:
+    """-ELBO in nats per image, averaged over ELBO_SAMPLES draws of eps."""
+    torch.manual_seed(seed)
+    x = to_float(images)
+    mu, logvar = model.encode_dist(x)
+    total = 0.0
+    for _ in range(ELBO_SAMPLES):
+        logits = model.decoder(model.reparameterize(mu, logvar), logits=True)
+        total += negative_elbo(logits, x, mu, logvar).neg_elbo.item()
+    return total / ELBO_SAMPLES
+
+
+@torch.no_grad()
+def ae_mse(model, images: torch.Tensor) -> float:
+    x = to_float(images)
+    return F.mse_loss(model(x), x).item()
+
+
+def pca_mse(train: np.ndarray, val: np.ndarray, k: int) -> float:
+    pca = PCA(k, random_state=0).fit(train)
+    return float(((pca.inverse_transform(pca.transform(val)) - val) ** 2).mean())
+
+
+@torch.no_grad()
+def gan_classes(n: int = 10_000, seed: int = 0) -> tuple[np.ndarray, float]:
+    gan, clf = load_model(CKPT / "gan_k32.pt"), load_model(CKPT / "classifier.pt")
+    gen = torch.Generator().manual_seed(seed)
+    probs = torch.cat([
+        F.softmax(clf(gan.decode(torch.randn(1000, gan.latent_dim, generator=gen))), 1)
+        for _ in range(n // 1000)
+    ])  # fmt: skip
+    counts = np.bincount(probs.argmax(1).numpy(), minlength=10)
+    return counts / counts.sum(), float(probs.max(1).values.mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quality.json")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    data = load_dataset("embedded")
+    train_u8, _ = data.split("train")
+    val_u8, val_y = data.split("val")
+    train = to_float(train_u8).reshape(len(train_u8), -1).numpy()
+    val = to_float(val_u8).reshape(len(val_u8), -1).numpy()
+    rows, results = [], {"ae_vs_pca": {}, "vae": {}, "gan": {}}
+
+    for k, target in AE_TARGETS.items():
+        ae, pca = ae_mse(load_model(CKPT / f"ae_k{k}.pt"), val_u8), pca_mse(train, val, k)
+        ratio = ae / pca
+        results["ae_vs_pca"][k] = {"ae_mse": ae, "pca_mse": pca, "ratio": ratio, "target": target}
+        rows.append((f"AE k={k} MSE / PCA({k}) MSE", f"{ae:.5f} / {pca:.5f} = {ratio:.3f}",
+                     f"<= {target}", ratio <= target))  # fmt: skip
+
+    vae_path = CKPT / "vae_k16.pt"
+    epochs = int(read_info(vae_path).trained.get("epochs", 40))
+    start = time.perf_counter()
+    mlp = train_mlp_vae(train_u8, epochs)
+    mlp_seconds = time.perf_counter() - start
+    ours, theirs = neg_elbo(load_model(vae_path), val_u8), neg_elbo(mlp, val_u8)
+    ratio = ours / theirs
+    results["vae"] = {"conv_vae_k16": ours, "mlp_vae_k20": theirs, "ratio": ratio,
+                      "epochs": epochs, "mlp_train_seconds": mlp_seconds, "target": VAE_TARGET}  # fmt: skip
+    rows.append((f"VAE k=16 -ELBO / MLP VAE -ELBO ({epochs} ep)",
+                 f"{ours:.1f} / {theirs:.1f} = {ratio:.3f}", f"<= {VAE_TARGET}", ratio <= VAE_TARGET))  # fmt: skip
+
+    fractions, confidence = gan_classes()
+    results["gan"] = {"class_fractions": fractions.tolist(), "mean_top_probability": confidence}
+    balanced = bool(fractions.min() >= 0.05 and fractions.max() <= 0.15)
+    rows.append(("GAN class fractions (10,000 samples)",
+                 f"min {fractions.min():.3f} max {fractions.max():.3f}", "each in [0.05, 0.15]", balanced))  # fmt: skip
+    rows.append(("GAN mean top-class probability", f"{confidence:.3f}", ">= 0.9", confidence >= 0.9))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':{width}}  {'value':34}  {'target':22}  pass")
+    for name, value, target, ok in rows:
+        print(f"{name:{width}}  {value:34}  {target:22}  {'yes' if ok else 'NO'}")
+    results["all_pass"] = all(r[3] for r in rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {args.out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
