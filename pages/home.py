@@ -1,0 +1,77 @@
+"""Home: what the three model families are, and the selected model at work on real digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.latent import decode_points
+from ui import images, loaders, state
+from ui.navigation import existing_pages
+
+SAMPLE_INDICES = 12  # one validation digit of each class (and two more)
+
+selection = state.current()
+st.title("Latent Lab")
+st.markdown(
+    "Explore what neural networks learn when they squeeze a handwritten digit into a few "
+    "numbers and draw it back. Pick a model in the sidebar, then open a page."
+)
+
+ae, vae, gan = st.columns(3, gap="large")
+with ae:
+    st.subheader("Autoencoder")
+    st.markdown("An encoder $f$ maps a digit to a short code; a decoder $g$ maps it back.")
+    st.latex(r"f:\mathbb{R}^d\to\mathbb{R}^k,\; g:\mathbb{R}^k\to\mathbb{R}^d,\; k<d")
+    st.latex(r"\min_{f,g}\; \mathbb{E}\,\lVert x - g(f(x))\rVert^2")
+    st.caption("With linear f and g, the best autoencoder spans the same space as PCA.")
+with vae:
+    st.subheader("Variational AE")
+    st.markdown("The encoder outputs a distribution; a code is sampled with the reparameterization trick.")
+    st.latex(r"z = \mu(x) + \sigma(x)\odot\varepsilon,\quad \varepsilon\sim\mathcal{N}(0,I)")
+    st.latex(r"-\mathrm{ELBO} = \mathbb{E}_q[-\log p(x\mid z)] + \mathrm{KL}(q(z\mid x)\,\|\,\mathcal{N}(0,I))")
+with gan:
+    st.subheader("GAN")
+    st.markdown("A generator $G$ and a discriminator $D$ play a min-max game.")
+    st.latex(
+        r"\min_G\max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]"
+    )
+    st.caption("G never sees a real digit: it learns only from D's judgement.")
+
+st.divider()
+dataset = loaders.dataset(selection.dataset)
+info = selection.model
+if info is None:
+    st.info("No model is trained on this dataset yet: open the Train page.")
+else:
+    model = loaders.model(info.path)
+    val_x, val_y = dataset.split("val")
+    rng = np.random.default_rng(0)
+    picks = np.concatenate(
+        [[rng.choice(np.flatnonzero(val_y.numpy() == c))] for c in range(len(dataset.class_names))]
+    )[:SAMPLE_INDICES]
+    real = val_x[picks].numpy()
+    if selection.has_encoder:
+        st.subheader(f"Real validation digits and their reconstructions by {info.name}")
+        recon = loaders.reconstruct(model, real)
+        st.image(images.to_pil(images.tile(np.stack([real / 255.0, recon]).reshape(-1, 28, 28),
+                                           columns=len(real)), scale=3),
+                 caption="top: x · bottom: g(f(x))")  # fmt: skip
+        metrics = ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in info.metrics.items())
+        st.caption(f"Validation metrics recorded at training: {metrics}")
+    else:
+        st.subheader(f"Real validation digits and samples from {info.name}")
+        z = np.random.default_rng(0).standard_normal((len(real), info.latent_dim)).astype(np.float32)
+        fake = decode_points(model, z)
+        st.image(images.to_pil(images.tile(np.stack([real / 255.0, fake]).reshape(-1, 28, 28),
+                                           columns=len(real)), scale=3),
+                 caption="top: real digits · bottom: G(z), z ~ N(0, I)")  # fmt: skip
+
+st.divider()
+st.subheader("Where to go")
+pages = [p for p in existing_pages() if p.blurb]
+columns = st.columns(3)
+for i, spec in enumerate(pages):
+    with columns[i % 3]:
+        st.page_link(spec.path, label=spec.title, icon=spec.icon)
+        st.caption(spec.blurb)

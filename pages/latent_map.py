@@ -1,0 +1,178 @@
+"""Latent map: every digit's code in 2-D; click a digit, or empty space, to see it decoded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.latent import decode_points, invert_click, nearest_neighbours
+from ui import images, loaders, plots, state
+
+METHODS = {"raw": "raw 2-D latent", "pca": "PCA of the latent", "tsne": "t-SNE of the latent"}
+AXES = {"raw": ("z1", "z2"), "pca": ("PC 1", "PC 2"), "tsne": ("t-SNE 1", "t-SNE 2")}
+BACKGROUND_TILES = 20  # decoded digits per side of the 2-D manifold background
+
+st.session_state.setdefault("map_selected", None)  # {"index": i} or {"point": [x, y]}
+st.session_state.setdefault("map_pair", [])  # the last two clicked dataset indices
+st.session_state.setdefault("map_last_event", None)
+
+selection = state.current()
+info = state.require_encoder(selection)
+model = loaders.model(info.path)
+dataset = loaders.map_dataset(selection.dataset)
+labels = dataset.labels.numpy()
+
+methods = (["raw"] if info.latent_dim == 2 else []) + ["pca", "tsne"]
+if st.session_state.get("map_method") not in methods:
+    wanted = st.query_params.get("proj")
+    st.session_state["map_method"] = wanted if wanted in methods else methods[0]
+
+st.title("Latent map")
+st.caption(
+    f"The encoder f maps each 784-pixel digit to a {info.latent_dim}-D code. Each dot is one "
+    f"of {len(labels):,} digits, coloured by its label. Click a dot to see the digit and its "
+    "reconstruction g(f(x)); click empty space to see what the decoder makes there."
+)
+
+controls = st.columns([2, 2, 3])
+method = controls[0].radio(
+    "Projection", methods, key="map_method", format_func=METHODS.get, horizontal=True
+)
+show_background = controls[1].toggle(
+    "Decoded digits in the background",
+    key="map_background",
+    disabled=method != "raw",
+    help="Only for a 2-D latent: the decoder's output tiled over the plane.",
+)
+st.query_params["proj"] = method
+
+latents, projection = loaders.latents_and_projection(info, selection.dataset, method)
+coords = projection.coords
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _manifold(path: str, mtime: float, ranges: tuple, tiles: int) -> np.ndarray:
+    """Decode a tiles x tiles lattice over the axes; row 0 is the top (largest z2)."""
+    xs = np.linspace(*ranges[0], tiles)
+    ys = np.linspace(*ranges[1], tiles)[::-1]
+    z = np.array([[x, y] for y in ys for x in xs], dtype=np.float32)
+    digits = decode_points(loaders.model(path), z)
+    return images.tile(digits, columns=tiles, gap=0)
+
+
+background = None
+if show_background and method == "raw":
+    ranges = plots.axis_range(coords)
+    background = _manifold(str(info.path), info.path.stat().st_mtime, ranges, BACKGROUND_TILES)
+
+
+def _select_from_event(event) -> None:
+    """A new click becomes the selection; the same event seen again on a rerun is ignored."""
+    points = event.selection.points if event else []
+    if not points:
+        return
+    point = points[0]
+    signature = (point.get("x"), point.get("y"), point.get("customdata"))
+    if signature == st.session_state["map_last_event"]:
+        return
+    st.session_state["map_last_event"] = signature
+    custom = point.get("customdata")
+    custom = custom[0] if isinstance(custom, list) else custom
+    if custom is None or int(custom) == plots.GRID_POINT:
+        st.session_state["map_selected"] = {"point": [float(point["x"]), float(point["y"])]}
+    else:
+        index = int(custom)
+        st.session_state["map_selected"] = {"index": index}
+        pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
+        st.session_state["map_pair"] = pair + [index]
+
+
+def _selection_from_url() -> None:
+    if st.session_state["map_selected"] is not None or "sel" not in st.query_params:
+        return
+    raw = st.query_params["sel"]
+    try:
+        if raw.startswith("i"):
+            index = int(raw[1:])
+            if 0 <= index < len(labels):
+                st.session_state["map_selected"] = {"index": index}
+        else:
+            x, y = (float(v) for v in raw.split(","))
+            st.session_state["map_selected"] = {"point": [x, y]}
+    except ValueError:
+        st.toast("The link's selected point could not be read; pick one on the map.")
+
+
+_selection_from_url()
+chosen = st.session_state["map_selected"]
+highlight = {}
+if chosen and "index" in chosen:
+    highlight["selected"] = coords[chosen["index"]]
+elif chosen:
+    highlight["selected"] = np.array(chosen["point"])
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    fig = plots.latent_map(
+        coords, labels, dataset.class_names, axis_titles=AXES[method],
+        background=background, highlight=highlight,
+    )  # fmt: skip
+    event = st.plotly_chart(
+        fig, key="map_chart", on_select="rerun", selection_mode="points", width="stretch"
+    )
+    if method == "pca":
+        ratio = projection.explained_variance_ratio
+        st.caption(f"PCA keeps {ratio.sum():.0%} of the latent variance ({ratio[0]:.0%} + {ratio[1]:.0%}).")
+    frame = pd.DataFrame({"index": np.arange(len(labels)), "label": labels,
+                          "x": coords[:, 0], "y": coords[:, 1]})  # fmt: skip
+    st.download_button(
+        "Download coordinates (CSV)", frame.to_csv(index=False).encode(),
+        file_name=f"{info.name}_{method}_coords.csv", mime="text/csv", key="map_csv",
+    )  # fmt: skip
+
+before = st.session_state["map_selected"]
+_select_from_event(event)
+if st.session_state["map_selected"] != before:
+    st.rerun()  # redraw the map with the new selection marked
+
+with right:
+    chosen = st.session_state["map_selected"]
+    if chosen is None:
+        st.info("Click a dot to inspect a digit, or click empty space to decode that place.")
+    elif "index" in chosen:
+        index = chosen["index"]
+        st.query_params["sel"] = f"i{index}"
+        st.subheader(f"Digit #{index} · label {dataset.class_names[labels[index]]}")
+        original = dataset.images[index].numpy()
+        recon = loaders.reconstruct(model, original[None])[0]
+        mse = float(((original / 255.0 - recon) ** 2).mean())
+        images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
+        z = latents[index]
+        st.markdown("**Latent code** z = f(x)")
+        st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
+        neighbours, distances = nearest_neighbours(latents, z, n=5, exclude=index)
+        st.markdown("**5 nearest neighbours in latent space**")
+        images.digit_row(
+            dataset.images[neighbours].numpy(),
+            [f"{dataset.class_names[labels[j]]} · d={d:.2f}" for j, d in zip(neighbours, distances)],
+            scale=2,
+        )  # fmt: skip
+    else:
+        x, y = chosen["point"]
+        st.query_params["sel"] = f"{x:.4g},{y:.4g}"
+        z, exact = invert_click(projection, np.array([x, y]), latents)
+        decoded = decode_points(model, z[None])[0]
+        st.subheader(f"Empty space at ({x:.2f}, {y:.2f})")
+        images.digit_row([decoded], ["g(z)"], scale=6)
+        if method == "raw":
+            st.caption("A 2-D latent: this point is the code itself, decoded exactly.")
+        elif method == "pca":
+            st.caption("PCA is linear: the point maps back to a code by the inverse transform.")
+        else:
+            st.warning(
+                "t-SNE cannot be inverted exactly: this is the decoded distance-weighted mean "
+                "of the codes of the nearest digits on the map."
+            )
+        st.markdown("**Latent code** z")
+        st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))

@@ -1,0 +1,69 @@
+"""Every page under real Streamlit (AppTest) on the shipped checkpoints: no exception, main widgets."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.navigation import existing_pages
+
+from .conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def open_page(path: str, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if path != "pages/home.py":
+        at.switch_page(path)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
+def test_every_page_runs(spec):
+    at = open_page(spec.path)
+    assert at.sidebar.selectbox(key="app_model").value is not None
+
+
+def test_home_lists_the_model_families_and_links():
+    at = open_page("pages/home.py")
+    assert [s.value for s in at.subheader][:3] == ["Autoencoder", "Variational AE", "GAN"]
+    assert any("reconstructions" in s.value for s in at.subheader)
+
+
+def test_sidebar_offers_the_shipped_models():
+    at = open_page("pages/home.py")
+    options = at.sidebar.selectbox(key="app_model").options
+    assert {"ae_k2", "ae_k16", "vae_k2", "vae_k16", "gan_k32"} <= {o.split(" ·")[0] for o in options}
+    assert at.sidebar.selectbox(key="app_model").value == "ae_k2"
+
+
+def test_map_shows_a_selected_digit_and_its_neighbours():
+    at = open_page("pages/latent_map.py", map_selected={"index": 7})
+    assert at.radio(key="map_method").value == "raw"
+    assert any(s.value.startswith("Digit #7") for s in at.subheader)
+    assert any("nearest neighbours" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_map_decodes_empty_space_in_every_projection(method):
+    at = open_page(
+        "pages/latent_map.py", app_model="ae_k16", map_method=method, map_selected={"point": [0.5, -0.5]}
+    )
+    assert any(s.value.startswith("Empty space") for s in at.subheader)
+    assert (len(at.warning) > 0) == (method == "tsne")  # t-SNE says it is approximate
+
+
+def test_map_explains_why_a_gan_has_no_map():
+    at = open_page("pages/latent_map.py", app_model="gan_k32")
+    assert any("no encoder" in i.value for i in at.info)
+
+
+def test_map_background_manifold_for_a_2d_model():
+    at = open_page("pages/latent_map.py", map_background=True)
+    assert at.toggle(key="map_background").value

@@ -1,0 +1,1 @@
+"""Streamlit-only helpers: cached loaders, sidebar state, plot builders, image widgets."""

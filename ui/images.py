@@ -1,0 +1,70 @@
+"""Digit images for the page: arrays in, PIL images, PNG/GIF bytes and Streamlit rows out."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """float [.., 28, 28] in [0, 1] or uint8 -> uint8 of the same shape."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    return (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def to_pil(image: np.ndarray, scale: int = 4) -> Image.Image:
+    """One digit [28, 28] (or a strip [H, W]) upscaled with crisp pixels."""
+    img = Image.fromarray(to_uint8(np.squeeze(image)), mode="L")
+    return img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+
+
+def tile(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
+    """[N, 28, 28] -> one uint8 mosaic with ``columns`` per row (default: one row)."""
+    images = to_uint8(np.asarray(images).reshape(-1, 28, 28))
+    n = len(images)
+    columns = columns or n
+    rows = -(-n // columns)
+    out = np.full((rows * (28 + gap) - gap, columns * (28 + gap) - gap), 40, dtype=np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, columns)
+        out[r * (28 + gap) : r * (28 + gap) + 28, c * (28 + gap) : c * (28 + gap) + 28] = img
+    return out
+
+
+def png_bytes(image: np.ndarray, scale: int = 4) -> bytes:
+    buf = io.BytesIO()
+    to_pil(image, scale).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def gif_bytes(frames: np.ndarray, scale: int = 4, ms_per_frame: int = 120) -> bytes:
+    """Animated GIF that plays the frames forward then back, looping."""
+    pil = [to_pil(f, scale) for f in frames]
+    sequence = pil + pil[-2:0:-1]
+    buf = io.BytesIO()
+    sequence[0].save(
+        buf, format="GIF", save_all=True, append_images=sequence[1:], duration=ms_per_frame, loop=0
+    )
+    return buf.getvalue()
+
+
+def digit_row(
+    images: np.ndarray | Sequence[np.ndarray],
+    captions: Sequence[str] | None = None,
+    columns: int | None = None,
+    scale: int = 3,
+) -> None:
+    """Show digits side by side, each with an optional caption, wrapping after ``columns``."""
+    images = list(images)
+    columns = columns or len(images)
+    for start in range(0, len(images), columns):
+        cols = st.columns(columns)
+        for j, img in enumerate(images[start : start + columns]):
+            caption = captions[start + j] if captions else None
+            cols[j].image(to_pil(img, scale), caption=caption)

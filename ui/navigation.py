@@ -1,0 +1,47 @@
+"""The page registry: app.py builds the navigation from it, the home page its links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    section: str
+    blurb: str  # one line for the home page
+
+
+PAGES = (
+    PageSpec("pages/home.py", "Home", ":material/home:", "Explore", ""),
+    PageSpec("pages/latent_map.py", "Latent map", ":material/scatter_plot:", "Explore",
+             "Click a code, or empty space, and see the digit the decoder draws."),
+    PageSpec("pages/interpolate.py", "Interpolate", ":material/linear_scale:", "Explore",
+             "Walk in a straight line (or on the sphere) between two digits."),
+    PageSpec("pages/mix.py", "Mix a class", ":material/blender:", "Explore",
+             "Blend many codes of one class into a digit nobody wrote."),
+    PageSpec("pages/reconstruct.py", "Your digit", ":material/draw:", "Explore",
+             "Upload or draw a digit and see every model reconstruct it."),
+    PageSpec("pages/pca_vs_ae.py", "PCA vs AE", ":material/compare:", "Compare",
+             "The linear and the non-linear answer, measured side by side."),
+    PageSpec("pages/vae.py", "VAE studio", ":material/blur_on:", "Models",
+             "Sample the prior and watch the reparameterization trick."),
+    PageSpec("pages/gan.py", "GAN studio", ":material/casino:", "Models",
+             "Samples, walks, the discriminator's view and mode collapse."),
+    PageSpec("pages/denoise.py", "Denoise & anomalies", ":material/auto_fix_high:", "Models",
+             "Clean noisy digits and find the strangest ones."),
+    PageSpec("pages/training.py", "Train", ":material/model_training:", "Models",
+             "Train a new model here and find it in the model picker."),
+    PageSpec("pages/concepts.py", "Concepts", ":material/school:", "Models",
+             "Transposed convolutions: o = (i - 1) s + k - 2p, layer by layer."),
+)  # fmt: skip
+
+
+def existing_pages() -> list[PageSpec]:
+    """A page is listed once its file exists."""
+    return [p for p in PAGES if (ROOT / p.path).exists()]
