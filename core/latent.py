@@ -72,6 +72,33 @@ def nearest_neighbours(
     return idx[keep][:n], dist[keep][:n]
 
 
+def random_pair(labels: np.ndarray, class_a: int, class_b: int, seed: int = 0) -> tuple[int, int]:
+    """Indices of a random digit labelled ``class_a`` and one labelled ``class_b`` (two different
+    digits when the classes are equal). The same seed gives the same pair."""
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    members_a, members_b = np.flatnonzero(labels == class_a), np.flatnonzero(labels == class_b)
+    if class_a == class_b:
+        if len(members_a) < 2:
+            raise ValueError(f"need two digits labelled {class_a}, found {len(members_a)}")
+        i, j = rng.choice(members_a, size=2, replace=False)
+        return int(i), int(j)
+    if len(members_a) == 0 or len(members_b) == 0:
+        missing = class_a if len(members_a) == 0 else class_b
+        raise ValueError(f"no digit is labelled {missing}")
+    return int(rng.choice(members_a)), int(rng.choice(members_b))
+
+
+def nearest_training_images(dataset: Dataset, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For images float [M, 28, 28] in [0, 1]: the dataset index of the closest image of the
+    training split (int64 [M]) and the per-pixel RMSE to it (float64 [M], in [0, 1]),
+    sqrt(mean over the 784 pixels of (a - b)^2)."""
+    train_pixels = to_float(dataset.images[dataset.train_idx]).flatten(1).numpy()  # [T, 784]
+    idx, dist = nearest(train_pixels, np.asarray(images).reshape(len(images), -1), 1)  # [M, 1]
+    train_idx = dataset.train_idx.numpy()
+    return train_idx[idx[:, 0]].astype(np.int64), dist[:, 0] / np.sqrt(train_pixels.shape[1])
+
+
 # --- mixing the codes of one class ------------------------------------------------------------
 
 
@@ -150,8 +177,7 @@ def mix_class(model: Model, dataset: Dataset, config: MixConfig) -> MixResult:
     latents = latents.astype(np.float32)  # [n_new, k]
     images = decode_points(model, latents)  # [n_new, 28, 28]
 
-    train_pixels = to_float(dataset.images[dataset.train_idx]).flatten(1).numpy()  # [T, 784]
-    idx, dist = nearest(train_pixels, images.reshape(len(images), -1), 1)  # [n_new, 1]
+    nearest_index, nearest_distance = nearest_training_images(dataset, images)
     return MixResult(
         images=images,
         latents=latents,
@@ -159,8 +185,8 @@ def mix_class(model: Model, dataset: Dataset, config: MixConfig) -> MixResult:
         source_latents=source_latents,
         combined_indices=source[picks].astype(np.int64),
         weights=weights,
-        nearest_index=train_idx[idx[:, 0]].astype(np.int64),
-        nearest_distance=dist[:, 0] / np.sqrt(train_pixels.shape[1]),
+        nearest_index=nearest_index,
+        nearest_distance=nearest_distance,
     )
 
 

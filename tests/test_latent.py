@@ -14,6 +14,8 @@ from core.latent import (
     invert_click,
     mix_class,
     nearest_neighbours,
+    nearest_training_images,
+    random_pair,
 )
 from core.models import ModelConfig, build_model
 from core.projection import encode_images, project
@@ -174,3 +176,32 @@ def test_a_click_on_a_pca_map_inverts_to_a_code_that_projects_back(vae8, small_d
     z, exact = invert_click(pca_map, np.array([0.1, -0.2]), latents)
     assert exact and z.shape == (8,)
     np.testing.assert_allclose(pca_map.transform(z[None])[0], [0.1, -0.2], atol=1e-5)
+
+
+# --- picking endpoints and judging novelty ----------------------------------------------------
+
+
+def test_random_pair_has_the_asked_classes_and_a_seed_gives_the_same_pair(small_digits):
+    labels = small_digits.labels.numpy()
+    i, j = random_pair(labels, 3, 8, seed=5)
+    assert (labels[i], labels[j]) == (3, 8)
+    assert random_pair(labels, 3, 8, seed=5) == (i, j)
+    assert len({random_pair(labels, 3, 8, seed=s) for s in range(10)}) > 1
+    a, b = random_pair(labels, 4, 4, seed=0)
+    assert a != b and labels[a] == labels[b] == 4
+    with pytest.raises(ValueError, match="no digit is labelled 11"):
+        random_pair(labels, 2, 11)
+
+
+def test_nearest_training_image_of_a_training_digit_is_itself(small_digits):
+    train = small_digits.train_idx[:3].numpy()
+    val = small_digits.val_idx[:2].numpy()
+    queries = to_float(small_digits.images[np.concatenate([train, val])]).squeeze(1).numpy()
+    index, rmse = nearest_training_images(small_digits, queries)
+    np.testing.assert_array_equal(index[:3], train)
+    np.testing.assert_allclose(rmse[:3], 0.0, atol=1e-6)
+    assert np.isin(index[3:], small_digits.train_idx.numpy()).all() and (rmse[3:] > 0).all()
+    pixels = to_float(small_digits.images[index[3:]]).squeeze(1).numpy()
+    np.testing.assert_allclose(
+        rmse[3:], np.sqrt(((pixels - queries[3:]) ** 2).mean((1, 2))), rtol=1e-5
+    )
