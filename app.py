@@ -13,7 +13,9 @@ st.set_page_config(page_title="Latent Lab", page_icon=":material/scatter_plot:",
 
 sections: dict[str, list] = {}
 for spec in existing_pages():
-    page = st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == "pages/home.py")
+    page = st.Page(
+        spec.path, title=spec.title, icon=spec.icon, default=spec.path == "pages/home.py"
+    )
     sections.setdefault(spec.section, []).append(page)
 
 navigation = st.navigation(sections)

@@ -100,10 +100,12 @@ def pca_mse(train: np.ndarray, val: np.ndarray, k: int) -> float:
 def gan_classes(n: int = 10_000, seed: int = 0) -> tuple[np.ndarray, float]:
     gan, clf = load_model(CKPT / "gan_k32.pt"), load_model(CKPT / "classifier.pt")
     gen = torch.Generator().manual_seed(seed)
-    probs = torch.cat([
-        F.softmax(clf(gan.decode(torch.randn(1000, gan.latent_dim, generator=gen))), 1)
-        for _ in range(n // 1000)
-    ])  # fmt: skip
+    probs = torch.cat(
+        [
+            F.softmax(clf(gan.decode(torch.randn(1000, gan.latent_dim, generator=gen))), 1)
+            for _ in range(n // 1000)
+        ]
+    )
     counts = np.bincount(probs.argmax(1).numpy(), minlength=10)
     return counts / counts.sum(), float(probs.max(1).values.mean())
 
@@ -124,8 +126,14 @@ def main() -> None:
         ae, pca = ae_mse(load_model(CKPT / f"ae_k{k}.pt"), val_u8), pca_mse(train, val, k)
         ratio = ae / pca
         results["ae_vs_pca"][k] = {"ae_mse": ae, "pca_mse": pca, "ratio": ratio, "target": target}
-        rows.append((f"AE k={k} MSE / PCA({k}) MSE", f"{ae:.5f} / {pca:.5f} = {ratio:.3f}",
-                     f"<= {target}", ratio <= target))  # fmt: skip
+        rows.append(
+            (
+                f"AE k={k} MSE / PCA({k}) MSE",
+                f"{ae:.5f} / {pca:.5f} = {ratio:.3f}",
+                f"<= {target}",
+                ratio <= target,
+            )
+        )
 
     vae_path = CKPT / "vae_k16.pt"
     epochs = int(read_info(vae_path).trained.get("epochs", 40))
@@ -134,17 +142,37 @@ def main() -> None:
     mlp_seconds = time.perf_counter() - start
     ours, theirs = neg_elbo(load_model(vae_path), val_u8), neg_elbo(mlp, val_u8)
     ratio = ours / theirs
-    results["vae"] = {"conv_vae_k16": ours, "mlp_vae_k20": theirs, "ratio": ratio,
-                      "epochs": epochs, "mlp_train_seconds": mlp_seconds, "target": VAE_TARGET}  # fmt: skip
-    rows.append((f"VAE k=16 -ELBO / MLP VAE -ELBO ({epochs} ep)",
-                 f"{ours:.1f} / {theirs:.1f} = {ratio:.3f}", f"<= {VAE_TARGET}", ratio <= VAE_TARGET))  # fmt: skip
+    results["vae"] = {
+        "conv_vae_k16": ours,
+        "mlp_vae_k20": theirs,
+        "ratio": ratio,
+        "epochs": epochs,
+        "mlp_train_seconds": mlp_seconds,
+        "target": VAE_TARGET,
+    }
+    rows.append(
+        (
+            f"VAE k=16 -ELBO / MLP VAE -ELBO ({epochs} ep)",
+            f"{ours:.1f} / {theirs:.1f} = {ratio:.3f}",
+            f"<= {VAE_TARGET}",
+            ratio <= VAE_TARGET,
+        )
+    )
 
     fractions, confidence = gan_classes()
     results["gan"] = {"class_fractions": fractions.tolist(), "mean_top_probability": confidence}
     balanced = bool(fractions.min() >= 0.05 and fractions.max() <= 0.15)
-    rows.append(("GAN class fractions (10,000 samples)",
-                 f"min {fractions.min():.3f} max {fractions.max():.3f}", "each in [0.05, 0.15]", balanced))  # fmt: skip
-    rows.append(("GAN mean top-class probability", f"{confidence:.3f}", ">= 0.9", confidence >= 0.9))
+    rows.append(
+        (
+            "GAN class fractions (10,000 samples)",
+            f"min {fractions.min():.3f} max {fractions.max():.3f}",
+            "each in [0.05, 0.15]",
+            balanced,
+        )
+    )
+    rows.append(
+        ("GAN mean top-class probability", f"{confidence:.3f}", ">= 0.9", confidence >= 0.9)
+    )
 
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':{width}}  {'value':34}  {'target':22}  pass")

@@ -47,13 +47,28 @@ class CheckpointInfo:
         return f"{self.name} · {self.kind.upper()}{size}"
 
 
+def round_to_half(model: Model) -> Model:
+    """Round float weights through float16 in place, so a model's metrics can be measured on
+    exactly the weights a ``half=True`` checkpoint will hold."""
+    with torch.no_grad():
+        for tensor in model.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.copy_(tensor.half().float())
+    return model
+
+
 def save_checkpoint(
     path: str | Path,
     model: Model,
     metrics: dict[str, float] | None = None,
     trained: dict[str, Any] | None = None,
+    half: bool = False,
 ) -> Path:
-    """Write atomically: a temp file in the same folder, then ``os.replace``."""
+    """Write atomically: a temp file in the same folder, then ``os.replace``.
+
+    ``half`` stores float weights as float16 (half the file size); loading casts them back to
+    float32. Call ``round_to_half`` first if the metrics should describe the stored weights.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     config: ModelConfig = model.config
@@ -61,7 +76,10 @@ def save_checkpoint(
         "format": FORMAT_VERSION,
         "kind": config.kind,
         "config": asdict(config),
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "state_dict": {
+            k: v.detach().cpu().half() if half and v.is_floating_point() else v.detach().cpu()
+            for k, v in model.state_dict().items()
+        },
         "metrics": {k: float(v) for k, v in (metrics or {}).items()},
         "dataset": config.dataset,
         "trained": dict(trained or {}),
@@ -88,7 +106,9 @@ def _read(path: Path) -> dict[str, Any]:
             f"file; only plain weights are loaded, never code): {exc.__class__.__name__}"
         ) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
-        raise CheckpointError(f"{path.name} is not a Latent Lab checkpoint (format {FORMAT_VERSION})")
+        raise CheckpointError(
+            f"{path.name} is not a Latent Lab checkpoint (format {FORMAT_VERSION})"
+        )
     for key in ("kind", "config", "state_dict"):
         if key not in payload:
             raise CheckpointError(f"{path.name} lacks '{key}'")

@@ -17,9 +17,17 @@ import torch
 DATASETS = ("embedded", "mnist", "fashion-mnist")
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 
@@ -172,13 +180,17 @@ def load_dataset(
 # --- corruptions, for denoising ---------------------------------------------------------------
 
 
-def add_gaussian_noise(x: torch.Tensor, std: float, gen: torch.Generator | None = None) -> torch.Tensor:
+def add_gaussian_noise(
+    x: torch.Tensor, std: float, gen: torch.Generator | None = None
+) -> torch.Tensor:
     """x + N(0, std^2), clipped to [0, 1]."""
     noise = torch.randn(x.shape, generator=gen, device="cpu").to(x.device)
     return (x + std * noise).clamp_(0.0, 1.0)
 
 
-def add_salt_and_pepper(x: torch.Tensor, amount: float, gen: torch.Generator | None = None) -> torch.Tensor:
+def add_salt_and_pepper(
+    x: torch.Tensor, amount: float, gen: torch.Generator | None = None
+) -> torch.Tensor:
     """Set a fraction ``amount`` of pixels to 0 or 1 at random."""
     u = torch.rand(x.shape, generator=gen, device="cpu").to(x.device)
     out = x.clone()

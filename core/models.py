@@ -48,9 +48,12 @@ def check_upsampling(layers: nn.Module, size_in: int = 7, size_out: int = IMAGE_
     size = size_in
     for layer in layers.modules():
         if isinstance(layer, nn.ConvTranspose2d):
-            size = transposed_conv_output_size(
-                size, layer.kernel_size[0], layer.stride[0], layer.padding[0]
-            ) + layer.output_padding[0]
+            size = (
+                transposed_conv_output_size(
+                    size, layer.kernel_size[0], layer.stride[0], layer.padding[0]
+                )
+                + layer.output_padding[0]
+            )
     if size != size_out:
         raise ValueError(f"decoder produces {size}x{size} images, expected {size_out}x{size_out}")
 

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from core import losses
-from core.checkpoints import save_checkpoint
+from core.checkpoints import round_to_half, save_checkpoint
 from core.data import DATASETS, Dataset, add_gaussian_noise, load_dataset, to_float
 from core.models import GAN, VAE, Model, ModelConfig, build_model, count_parameters
 
@@ -35,7 +35,7 @@ class TrainConfig:
     lr: float = 2e-3
     beta: float = 1.0  # VAE: weight of the KL term (1 = the true ELBO)
     noise_std: float = 0.0  # AE: train as a denoiser on x + N(0, noise_std^2), clipped
-    augment_shift: int = 0  # classifier: random translations of up to this many pixels
+    augment_shift: int = 0  # random translations of up to this many pixels (not the GAN)
     seed: int = 0
     max_batches: int | None = None  # per epoch; 1 for --dry-run
 
@@ -112,18 +112,22 @@ def _batches(
 
 
 def _shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
-    """Translate each image by up to max_shift pixels (pad with zeros, crop back)."""
+    """Translate each image by its own random offset of up to max_shift pixels (zero fill)."""
     if max_shift == 0:
         return x
-    padded = nn.functional.pad(x, (max_shift,) * 4)
-    dx, dy = torch.randint(0, 2 * max_shift + 1, (2,), generator=gen).tolist()
-    return padded[:, :, dy : dy + 28, dx : dx + 28]
+    n = len(x)
+    padded = nn.functional.pad(x, (max_shift,) * 4)  # [N, 1, 28 + 2s, 28 + 2s]
+    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n, 1), generator=gen).to(x.device)
+    rows = (torch.arange(28, device=x.device) + dy)[:, :, None]  # [N, 28, 1]
+    cols = (torch.arange(28, device=x.device) + dx)[:, None, :]  # [N, 1, 28]
+    return padded[torch.arange(n, device=x.device)[:, None, None], 0, rows, cols].unsqueeze(1)
 
 
 # --- one optimisation step per kind ------------------------------------------------------------
 
 
 def _step_ae(model, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
+    x = _shift(x, cfg.augment_shift, gen)
     inputs = add_gaussian_noise(x, cfg.noise_std, gen) if cfg.noise_std > 0 else x
     loss = losses.reconstruction_mse(model(inputs), x)
     _backward(loss, opts[0])
@@ -131,6 +135,7 @@ def _step_ae(model, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
 
 
 def _step_vae(model: VAE, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
+    x = _shift(x, cfg.augment_shift, gen)
     logits, mu, logvar = model(x)
     terms = losses.negative_elbo(logits.float(), x, mu.float(), logvar.float(), beta=cfg.beta)
     _backward(terms.loss, opts[0])
@@ -181,7 +186,9 @@ def _optimizers(model: Model, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
 
 
 @torch.no_grad()
-def evaluate(model: Model, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
+def evaluate(
+    model: Model, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
+) -> dict[str, float]:
     """Validation metrics on uint8 images, per kind. Model is left in the mode it was in."""
     was_training = model.training
     model.eval()
@@ -205,8 +212,12 @@ def _batch_metrics(model: Model, x: torch.Tensor, y: torch.Tensor) -> dict[str, 
         logits = model.decoder(model.reparameterize(mu, logvar), logits=True)
         terms = losses.negative_elbo(logits, x, mu, logvar)
         mse = losses.reconstruction_mse(model.decode(mu), x)
-        return {"neg_elbo": terms.neg_elbo.item(), "recon": terms.recon.item(),
-                "kl": terms.kl.item(), "mse": mse.item()}  # fmt: skip
+        return {
+            "neg_elbo": terms.neg_elbo.item(),
+            "recon": terms.recon.item(),
+            "kl": terms.kl.item(),
+            "mse": mse.item(),
+        }
     if model.kind == "gan":
         real = torch.sigmoid(model.discriminate(x)).mean().item()
         fake = torch.sigmoid(model.discriminate(model.sample(len(x)))).mean().item()
@@ -309,19 +320,35 @@ def shipped_configs() -> dict[str, TrainConfig]:
 
 
 def train_and_save(
-    config: TrainConfig, dataset: Dataset, out: Path, device: str = "auto", callback: Callback | None = None
+    config: TrainConfig,
+    dataset: Dataset,
+    out: Path,
+    device: str = "auto",
+    callback: Callback | None = None,
+    half: bool = False,
 ) -> TrainResult:
+    """Train, then save atomically. ``half`` stores float16 weights and re-measures the
+    validation metrics on exactly those weights, so the recorded numbers stay true."""
     result = fit(config, dataset, device=device, callback=callback)
-    trained = {**result.trained, "lr": config.lr, "batch_size": config.batch_size,
-               "beta": config.beta, "noise_std": config.noise_std, "seed": config.seed}  # fmt: skip
-    save_checkpoint(out, result.model, metrics=result.metrics, trained=trained)
+    if half:
+        round_to_half(result.model)
+        result.metrics = evaluate(result.model, *dataset.split("val"))
+    trained = {
+        **result.trained,
+        **{k: getattr(config, k) for k in ("lr", "batch_size", "beta", "noise_std", "seed")},
+        "augment_shift": config.augment_shift,
+        "weights": "float16" if half else "float32",
+    }
+    save_checkpoint(out, result.model, metrics=result.metrics, trained=trained, half=half)
     return result
 
 
 def _tqdm_callback(bar) -> Callback:
     def on_epoch(p: Progress) -> None:
         bar.update(1)
-        bar.set_postfix({k: f"{v:.4g}" for k, v in p.metrics.items() if k != "epoch"}, refresh=False)
+        bar.set_postfix(
+            {k: f"{v:.4g}" for k, v in p.metrics.items() if k != "epoch"}, refresh=False
+        )
 
     return on_epoch
 
@@ -329,7 +356,9 @@ def _tqdm_callback(bar) -> Callback:
 def main(argv: list[str] | None = None) -> None:
     from tqdm import tqdm
 
-    parser = argparse.ArgumentParser(prog="python -m core.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m core.train", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--model", choices=["ae", "vae", "gan", "classifier"], default="ae")
     parser.add_argument("--latent-dim", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=30)
@@ -344,6 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="checkpoint path to write")
     parser.add_argument("--all", action="store_true", help="retrain the shipped set into --out-dir")
     parser.add_argument("--out-dir", type=Path, default=Path("checkpoints"))
+    parser.add_argument("--half", action="store_true", help="store float16 weights (--all does)")
     parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch")
     parser.add_argument("--dry-run", action="store_true", help="one batch of every kind, no files")
     args = parser.parse_args(argv)
@@ -360,19 +390,33 @@ def main(argv: list[str] | None = None) -> None:
     else:
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 2e-3)
         cfg = TrainConfig(
-            ModelConfig(args.model, args.latent_dim), epochs=args.epochs, batch_size=args.batch_size,
-            lr=lr, beta=args.beta, noise_std=args.noise_std, seed=args.seed,
+            ModelConfig(args.model, args.latent_dim),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=lr,
+            beta=args.beta,
+            noise_std=args.noise_std,
+            seed=args.seed,
             max_batches=args.max_batches,
-        )  # fmt: skip
+        )
         out = args.out or args.out_dir / f"{args.model}_k{args.latent_dim}_custom.pt"
         jobs = {out: cfg}
     total = time.perf_counter()
     for out, cfg in jobs.items():
         with tqdm(total=cfg.epochs, desc=out.stem, unit="epoch") as bar:
-            result = train_and_save(cfg, dataset, out, device=args.device, callback=_tqdm_callback(bar))
+            result = train_and_save(
+                cfg,
+                dataset,
+                out,
+                device=args.device,
+                callback=_tqdm_callback(bar),
+                half=args.all or args.half,
+            )
         shown = ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items())
-        print(f"{out}: {result.seconds:.1f}s on {result.device}, "
-              f"{result.images_per_second:.0f} img/s, {shown}")  # fmt: skip
+        print(
+            f"{out}: {result.seconds:.1f}s on {result.device}, "
+            f"{result.images_per_second:.0f} img/s, {shown}"
+        )
     print(f"total {time.perf_counter() - total:.1f}s")
 
 

@@ -18,25 +18,41 @@ st.markdown(
     "numbers and draw it back. Pick a model in the sidebar, then open a page."
 )
 
-ae, vae, gan = st.columns(3, gap="large")
-with ae:
-    st.subheader("Autoencoder")
-    st.markdown("An encoder $f$ maps a digit to a short code; a decoder $g$ maps it back.")
-    st.latex(r"f:\mathbb{R}^d\to\mathbb{R}^k,\; g:\mathbb{R}^k\to\mathbb{R}^d,\; k<d")
-    st.latex(r"\min_{f,g}\; \mathbb{E}\,\lVert x - g(f(x))\rVert^2")
-    st.caption("With linear f and g, the best autoencoder spans the same space as PCA.")
-with vae:
-    st.subheader("Variational AE")
-    st.markdown("The encoder outputs a distribution; a code is sampled with the reparameterization trick.")
-    st.latex(r"z = \mu(x) + \sigma(x)\odot\varepsilon,\quad \varepsilon\sim\mathcal{N}(0,I)")
-    st.latex(r"-\mathrm{ELBO} = \mathbb{E}_q[-\log p(x\mid z)] + \mathrm{KL}(q(z\mid x)\,\|\,\mathcal{N}(0,I))")
-with gan:
-    st.subheader("GAN")
-    st.markdown("A generator $G$ and a discriminator $D$ play a min-max game.")
-    st.latex(
-        r"\min_G\max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]"
-    )
-    st.caption("G never sees a real digit: it learns only from D's judgement.")
+FAMILIES = [
+    (
+        "Autoencoder",
+        "An encoder $f$ maps a digit to a short code; a decoder $g$ maps it back. With linear "
+        "$f$ and $g$ the best autoencoder spans the same space as PCA.",
+        [
+            r"f:\mathbb{R}^d\to\mathbb{R}^k,\quad g:\mathbb{R}^k\to\mathbb{R}^d,\quad k<d",
+            r"\min_{f,g}\; \mathbb{E}\,\lVert x - g(f(x))\rVert^2",
+        ],
+    ),
+    (
+        "Variational AE",
+        "The encoder outputs a distribution $q(z\\mid x)$; a code is sampled with the "
+        "reparameterization trick, so gradients flow through $\\mu$ and $\\sigma$.",
+        [
+            r"z = \mu(x) + \sigma(x)\odot\varepsilon,\quad \varepsilon\sim\mathcal{N}(0,I)",
+            r"-\mathrm{ELBO} = \mathbb{E}_q[-\log p(x\mid z)]"
+            r" + \mathrm{KL}\big(q(z\mid x)\,\|\,\mathcal{N}(0,I)\big)",
+        ],
+    ),
+    (
+        "GAN",
+        "A generator $G$ turns noise into digits; a discriminator $D$ tells real from fake. "
+        "$G$ never sees a real digit: it learns only from $D$'s judgement.",
+        [r"\min_G\max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]"],
+    ),
+]
+for title, text, equations in FAMILIES:
+    words, maths = st.columns([2, 3], gap="large", vertical_alignment="center")
+    with words:
+        st.subheader(title)
+        st.markdown(text)
+    with maths:
+        for equation in equations:
+            st.latex(equation)
 
 st.divider()
 dataset = loaders.dataset(selection.dataset)
@@ -54,18 +70,30 @@ else:
     if selection.has_encoder:
         st.subheader(f"Real validation digits and their reconstructions by {info.name}")
         recon = loaders.reconstruct(model, real)
-        st.image(images.to_pil(images.tile(np.stack([real / 255.0, recon]).reshape(-1, 28, 28),
-                                           columns=len(real)), scale=3),
-                 caption="top: x · bottom: g(f(x))")  # fmt: skip
+        st.image(
+            images.to_pil(
+                images.tile(np.stack([real / 255.0, recon]).reshape(-1, 28, 28), columns=len(real)),
+                scale=3,
+            ),
+            caption="top: x · bottom: g(f(x))",
+        )
         metrics = ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in info.metrics.items())
         st.caption(f"Validation metrics recorded at training: {metrics}")
     else:
         st.subheader(f"Real validation digits and samples from {info.name}")
-        z = np.random.default_rng(0).standard_normal((len(real), info.latent_dim)).astype(np.float32)
+        z = (
+            np.random.default_rng(0)
+            .standard_normal((len(real), info.latent_dim))
+            .astype(np.float32)
+        )
         fake = decode_points(model, z)
-        st.image(images.to_pil(images.tile(np.stack([real / 255.0, fake]).reshape(-1, 28, 28),
-                                           columns=len(real)), scale=3),
-                 caption="top: real digits · bottom: G(z), z ~ N(0, I)")  # fmt: skip
+        st.image(
+            images.to_pil(
+                images.tile(np.stack([real / 255.0, fake]).reshape(-1, 28, 28), columns=len(real)),
+                scale=3,
+            ),
+            caption="top: real digits · bottom: G(z), z ~ N(0, I)",
+        )
 
 st.divider()
 st.subheader("Where to go")

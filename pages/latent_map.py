@@ -115,21 +115,31 @@ elif chosen:
 left, right = st.columns([3, 2], gap="medium")
 with left:
     fig = plots.latent_map(
-        coords, labels, dataset.class_names, axis_titles=AXES[method],
-        background=background, highlight=highlight,
-    )  # fmt: skip
+        coords,
+        labels,
+        dataset.class_names,
+        axis_titles=AXES[method],
+        background=background,
+        highlight=highlight,
+    )
     event = st.plotly_chart(
         fig, key="map_chart", on_select="rerun", selection_mode="points", width="stretch"
     )
     if method == "pca":
         ratio = projection.explained_variance_ratio
-        st.caption(f"PCA keeps {ratio.sum():.0%} of the latent variance ({ratio[0]:.0%} + {ratio[1]:.0%}).")
-    frame = pd.DataFrame({"index": np.arange(len(labels)), "label": labels,
-                          "x": coords[:, 0], "y": coords[:, 1]})  # fmt: skip
+        st.caption(
+            f"PCA keeps {ratio.sum():.0%} of the latent variance ({ratio[0]:.0%} + {ratio[1]:.0%})."
+        )
+    frame = pd.DataFrame(
+        {"index": np.arange(len(labels)), "label": labels, "x": coords[:, 0], "y": coords[:, 1]}
+    )
     st.download_button(
-        "Download coordinates (CSV)", frame.to_csv(index=False).encode(),
-        file_name=f"{info.name}_{method}_coords.csv", mime="text/csv", key="map_csv",
-    )  # fmt: skip
+        "Download coordinates (CSV)",
+        frame.to_csv(index=False).encode(),
+        file_name=f"{info.name}_{method}_coords.csv",
+        mime="text/csv",
+        key="map_csv",
+    )
 
 before = st.session_state["map_selected"]
 _select_from_event(event)
@@ -155,9 +165,12 @@ with right:
         st.markdown("**5 nearest neighbours in latent space**")
         images.digit_row(
             dataset.images[neighbours].numpy(),
-            [f"{dataset.class_names[labels[j]]} · d={d:.2f}" for j, d in zip(neighbours, distances)],
+            [
+                f"{dataset.class_names[labels[j]]} · d={d:.2f}"
+                for j, d in zip(neighbours, distances, strict=True)
+            ],
             scale=2,
-        )  # fmt: skip
+        )
     else:
         x, y = chosen["point"]
         st.query_params["sel"] = f"{x:.4g},{y:.4g}"

@@ -27,3 +27,39 @@ def small_digits(digits: Dataset) -> Dataset:
     labels = digits.labels[keep]
     train_idx, val_idx = stratified_split(labels, 0.1, seed=0)
     return Dataset("embedded", digits.images[keep], labels, digits.class_names, train_idx, val_idx)
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium):
+    """A real ``streamlit run app.py`` server, shared by the browser tests. One visit to the
+    home page first, so the server's first session does not start on a deep link."""
+    from .browser import goto, streamlit_server
+
+    with streamlit_server() as url:
+        context = chromium.new_context()
+        goto(context.new_page(), url)
+        context.close()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium through Playwright. Missing is a failure, not a skip."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -36,7 +36,7 @@ def test_split_is_deterministic_and_seed_dependent(digits):
 def test_to_float_range_and_shape(digits):
     x = to_float(digits.images[:3])
     assert x.shape == (3, 1, 28, 28) and x.dtype == torch.float32
-    assert 0 <= x.min() and x.max() <= 1
+    assert x.min() >= 0 and x.max() <= 1
 
 
 def _write_idx(path, array, compress):

@@ -31,7 +31,9 @@ def test_negative_elbo_in_nats_per_image():
 
 def test_gan_losses_at_the_equilibrium():
     half = torch.zeros(8)  # D(x) = 0.5 everywhere
-    assert math.isclose(losses.gan_discriminator_loss(half, half).item(), 2 * math.log(2), rel_tol=1e-6)
+    assert math.isclose(
+        losses.gan_discriminator_loss(half, half).item(), 2 * math.log(2), rel_tol=1e-6
+    )
     assert math.isclose(losses.gan_generator_loss(half).item(), math.log(2), rel_tol=1e-6)
     # Non-saturating: a confident discriminator still gives the generator a large loss.
     assert losses.gan_generator_loss(torch.full((8,), -10.0)).item() > 9

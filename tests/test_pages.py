@@ -1,4 +1,4 @@
-"""Every page under real Streamlit (AppTest) on the shipped checkpoints: no exception, main widgets."""
+"""Every page under real Streamlit (AppTest) on the shipped checkpoints: runs, main widgets."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def test_home_lists_the_model_families_and_links():
 def test_sidebar_offers_the_shipped_models():
     at = open_page("pages/home.py")
     options = at.sidebar.selectbox(key="app_model").options
-    assert {"ae_k2", "ae_k16", "vae_k2", "vae_k16", "gan_k32"} <= {o.split(" ·")[0] for o in options}
+    assert {"ae_k2", "ae_k16", "vae_k2", "vae_k16", "gan_k32"} <= {
+        o.split(" ·")[0] for o in options
+    }
     assert at.sidebar.selectbox(key="app_model").value == "ae_k2"
 
 
@@ -53,7 +55,10 @@ def test_map_shows_a_selected_digit_and_its_neighbours():
 @pytest.mark.parametrize("method", ["pca", "tsne"])
 def test_map_decodes_empty_space_in_every_projection(method):
     at = open_page(
-        "pages/latent_map.py", app_model="ae_k16", map_method=method, map_selected={"point": [0.5, -0.5]}
+        "pages/latent_map.py",
+        app_model="ae_k16",
+        map_method=method,
+        map_selected={"point": [0.5, -0.5]},
     )
     assert any(s.value.startswith("Empty space") for s in at.subheader)
     assert (len(at.warning) > 0) == (method == "tsne")  # t-SNE says it is approximate

@@ -54,7 +54,20 @@ def test_cli_writes_a_loadable_checkpoint(tmp_path, capsys):
     from core.checkpoints import load_model
 
     out = tmp_path / "cli.pt"
-    main(["--model", "ae", "--latent-dim", "3", "--epochs", "2", "--max-batches", "2", "--out", str(out)])
+    main(
+        [
+            "--model",
+            "ae",
+            "--latent-dim",
+            "3",
+            "--epochs",
+            "2",
+            "--max-batches",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert load_model(out).latent_dim == 3
     assert "img/s" in capsys.readouterr().out
 

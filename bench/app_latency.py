@@ -1,0 +1,135 @@
+"""App latency in a real browser (Playwright + Debian's Chromium), on the shipped checkpoints.
+
+1. Start-up: from launching ``streamlit run app.py`` to the latent map drawn in Chromium
+   (a fresh server each time; no training, no t-SNE at start-up).
+2. Click on a data point to its decoded image shown, over many clicks: p50 / p95.
+
+Prints a table and writes bench/results/app_latency.json. ``python bench/app_latency.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    plot_pixel,
+    streamlit_server,
+    wait_idle,
+)
+
+STARTUP_TARGET_S = 5.0
+CLICK_P95_TARGET_MS = 300.0
+
+
+def _map_drawn(page) -> None:
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.js-plotly-plot');"
+        " return p && p._fullData && p._fullData.length > 5; }",
+        timeout=120_000,
+    )
+
+
+def startup_seconds(browser, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        with streamlit_server(timeout=120) as url:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/latent_map", wait_until="commit")
+            _map_drawn(page)
+            times.append(time.perf_counter() - start)
+            page.close()
+    return times
+
+
+def click_latencies_ms(browser, clicks: int, seed: int = 0) -> list[float]:
+    """Click random data points; time from the click to the new digit's heading shown."""
+    rng = np.random.default_rng(seed)
+    with streamlit_server(timeout=120) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/latent_map")
+        _map_drawn(page)
+        wait_idle(page)
+        points = page.evaluate(
+            "() => { const d = document.querySelector('.js-plotly-plot')._fullData;"
+            " return d.filter(t => t.customdata && t.name !== 'empty space')"
+            ".flatMap(t => Array.from(t.customdata, (c, i) => [c, t.x[i], t.y[i]])); }"
+        )
+        latencies = []
+        for k in rng.choice(len(points), clicks, replace=False):
+            index, x, y = points[k]
+            px, py = plot_pixel(page, 0, {"xy": [x, y]})
+            page.mouse.move(px, py)
+            page.wait_for_timeout(150)  # plotly selects the hovered point on click
+            start = time.perf_counter()
+            page.mouse.click(px, py)
+            page.get_by_text(f"Digit #{index} ·").wait_for(timeout=30_000)
+            page.locator('[data-testid="stImage"] img').first.wait_for()
+            latencies.append((time.perf_counter() - start) * 1000)
+            wait_idle(page)
+        page.close()
+    return latencies
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--startups", type=int, default=3)
+    parser.add_argument("--clicks", type=int, default=30)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "app_latency.json")
+    args = parser.parse_args()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        starts = startup_seconds(browser, args.startups)
+        clicks = click_latencies_ms(browser, args.clicks)
+        browser.close()
+    result = {
+        "startup_s": {
+            "runs": starts,
+            "p50": float(np.median(starts)),
+            "max": max(starts),
+            "target": STARTUP_TARGET_S,
+        },
+        "click_ms": {
+            "runs": clicks,
+            "p50": float(np.percentile(clicks, 50)),
+            "p95": float(np.percentile(clicks, 95)),
+            "target_p95": CLICK_P95_TARGET_MS,
+        },
+    }
+    rows = [
+        (
+            "start-up to map drawn (s)",
+            f"p50 {result['startup_s']['p50']:.2f}  max {max(starts):.2f}",
+            f"<= {STARTUP_TARGET_S}",
+            max(starts) <= STARTUP_TARGET_S,
+        ),
+        (
+            "click to decoded image (ms)",
+            f"p50 {result['click_ms']['p50']:.0f}  p95 {result['click_ms']['p95']:.0f}",
+            f"p95 <= {CLICK_P95_TARGET_MS:.0f}",
+            result["click_ms"]["p95"] <= CLICK_P95_TARGET_MS,
+        ),
+    ]
+    print(f"{'measure':30}  {'value':26}  {'target':12}  pass")
+    for name, value, target, ok in rows:
+        print(f"{name:30}  {value:26}  {target:12}  {'yes' if ok else 'NO'}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Real-browser helpers: a ``streamlit run app.py`` server and Playwright driving Debian's Chromium.
+
+Plotly points are clicked at their pixel position, computed in the page from the plot div's
+``_fullData`` (x, y, customdata of each trace) and its axes' ``_offset``, ``_length`` and ``range``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60.0):
+    """Start ``streamlit run app.py`` on a free loopback port; yield its URL; stop it."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def wait_idle(page, timeout: float = 60.0) -> None:
+    """Wait until the script run has finished (Streamlit's status widget is gone) and no
+    element is stale."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') !== 'running';
+        }""",
+        timeout=timeout * 1000,
+    )
+    page.wait_for_timeout(150)
+
+
+def goto(page, app_url: str, url_path: str = "", timeout: float = 90.0) -> None:
+    page.goto(f"{app_url}/{url_path}", wait_until="domcontentloaded")
+    wait_idle(page, timeout)
+
+
+_POINT_JS = """([chart, match]) => {
+    const plots = document.querySelectorAll('.js-plotly-plot');
+    const gd = plots[chart];
+    if (!gd || !gd._fullData) return null;
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const box = gd.querySelector('.nsewdrag') || gd;
+    const r = box.getBoundingClientRect();
+    const px = (x) => r.left + (x - xa.range[0]) / (xa.range[1] - xa.range[0]) * xa._length;
+    const py = (y) => r.top + (ya.range[1] - y) / (ya.range[1] - ya.range[0]) * ya._length;
+    if (match.xy) return [px(match.xy[0]), py(match.xy[1])];
+    for (const t of gd._fullData) {
+        if (!t.customdata || t.visible !== true) continue;
+        for (let i = 0; i < t.customdata.length; i++) {
+            const c = Array.isArray(t.customdata[i]) ? t.customdata[i][0] : t.customdata[i];
+            if (c === match.index) return [px(t.x[i]), py(t.y[i])];
+        }
+    }
+    return null;
+}"""
+
+
+def plot_pixel(page, chart: int, match: dict) -> tuple[float, float]:
+    page.wait_for_function(
+        "(n) => { const p = document.querySelectorAll('.js-plotly-plot')[n];"
+        " return p && p._fullData && p._fullLayout && p._fullLayout.xaxis._length > 0; }",
+        arg=chart,
+    )
+    xy = page.evaluate(_POINT_JS, [chart, match])
+    if xy is None:
+        raise AssertionError(f"no point {match} in plotly chart {chart}")
+    return xy
+
+
+def click_plot_point(page, index: int, chart: int = 0) -> None:
+    """Click the point whose customdata is this dataset index, then wait for the rerun."""
+    x, y = plot_pixel(page, chart, {"index": index})
+    page.mouse.move(x, y)
+    page.wait_for_timeout(120)  # let plotly register the hover that a click selects
+    page.mouse.click(x, y)
+    wait_idle(page)
+
+
+def click_plot_xy(page, x: float, y: float, chart: int = 0) -> None:
+    """Click at data coordinates (empty space on a map lands on its faint grid)."""
+    px, py = plot_pixel(page, chart, {"xy": [x, y]})
+    page.mouse.move(px, py)
+    page.wait_for_timeout(120)
+    page.mouse.click(px, py)
+    wait_idle(page)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,42 @@
+"""The latent map in a real Chromium: click a digit, then empty space, and see decoded images."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import click_plot_point, click_plot_xy, goto, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _panel_text(page) -> str:
+    return page.inner_text('[data-testid="stMain"]')
+
+
+def test_click_a_digit_then_empty_space(page, app_url):
+    goto(page, app_url)
+    assert "Latent Lab" in _panel_text(page)
+    screenshot(page, "home")
+
+    goto(page, app_url, "latent_map")
+    assert "Click a dot" in _panel_text(page)
+    screenshot(page, "latent_map")
+
+    click_plot_point(page, 7)
+    page.get_by_text("Digit #7").wait_for()
+    assert "nearest neighbours" in _panel_text(page)
+    assert page.locator('[data-testid="stImage"] img').count() >= 2 + 5
+    screenshot(page, "latent_map_point")
+
+    # Far from any digit: the top-left corner of the raw 2-D map lands on the faint grid.
+    ranges = page.evaluate(
+        "() => { const l = document.querySelector('.js-plotly-plot')._fullLayout;"
+        " return [l.xaxis.range, l.yaxis.range]; }"
+    )
+    x = ranges[0][0] + 0.03 * (ranges[0][1] - ranges[0][0])
+    y = ranges[1][1] - 0.03 * (ranges[1][1] - ranges[1][0])
+    click_plot_xy(page, x, y)
+    page.get_by_text("Empty space at").wait_for()
+    assert page.locator('[data-testid="stImage"] img').count() >= 1
+    assert "Traceback" not in _panel_text(page)
+    screenshot(page, "latent_map_space")
