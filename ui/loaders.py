@@ -59,7 +59,8 @@ def checkpoints() -> list[CheckpointInfo]:
 
 
 @st.cache_data(show_spinner=False)
-def _checkpoints(folder: str, _stamp: tuple) -> list[CheckpointInfo]:
+def _checkpoints(folder: str, stamp: tuple) -> list[CheckpointInfo]:
+    # ``stamp`` must be hashed (no leading underscore): it is what makes a new file show up.
     return list_checkpoints(folder)
 
 
