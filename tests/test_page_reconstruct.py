@@ -1,0 +1,165 @@
+"""The "Your digit" page under real Streamlit (AppTest): uploads, bad files, the anomaly verdict,
+the latent map and the GAN search, on the shipped checkpoints."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from core.data import Dataset
+from core.preprocess import preprocess_array
+from ui.state import models_for
+
+from .conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PAGE = "pages/reconstruct.py"
+
+
+def digit_png(digits: Dataset, index: int, side: int = 200) -> bytes:
+    """A real digit as a user would photograph it: black ink on white paper, enlarged."""
+    ink = 255 - digits.images[digits.val_idx[index]].numpy()
+    image = Image.fromarray(ink).resize((side, side), Image.Resampling.BICUBIC)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def open_page(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="reconstruct_upload").set_value((name, data, "image/png"))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def messages(at: AppTest) -> str:
+    parts = [*at.error, *at.warning, *at.info, *at.success, *at.markdown, *at.caption]
+    return "\n".join(str(p.value) for p in parts)
+
+
+def test_the_page_invites_an_upload_before_anything_else():
+    at = open_page()
+    assert any("Upload a picture of a digit" in i.value for i in at.info)
+    assert at.session_state["reconstruct_input"] is None
+    assert not at.header  # nothing below the input yet
+
+
+def test_an_upload_is_prepared_and_reconstructed_by_every_model_and_pca(digits):
+    at = upload(open_page(), "seven.png", digit_png(digits, 3))
+    result = at.session_state["reconstruct_input"]
+    original = digits.images[digits.val_idx[3]].numpy()
+    assert result.inverted and result.digit.shape == (28, 28)
+    assert np.abs(result.digit.astype(float) - original).mean() < 12  # the same digit, re-made
+    assert "**seven.png**, step by step" in messages(at)
+
+    infos = models_for("embedded", ("ae", "vae"))
+    ks = sorted({i.latent_dim for i in infos})
+    table = at.dataframe[0].value
+    assert list(table["method"]) == [f"PCA k={k}" for k in ks] + [
+        i.name for i in sorted(infos, key=lambda i: (i.latent_dim, i.kind, i.name))
+    ]
+    assert (table["MSE"] > 0).all() and table["worse than % of validation"].between(0, 100).all()
+    assert [h.value for h in at.header] == [
+        "Reconstructions",
+        "Is this a digit?",
+        "Where it lands",
+        "The closest image a GAN can make",
+    ]
+    verdicts = [*at.success, *at.info, *at.warning, *at.error]
+    assert any("of the validation digits" in v.value for v in verdicts)
+    assert at.radio(key="reconstruct_method").value == "raw"  # ae_k2 from the sidebar
+
+
+def test_bad_uploads_get_a_message_and_the_previous_digit_stays(digits):
+    at = upload(open_page(), "four.png", digit_png(digits, 5))
+    kept = at.session_state["reconstruct_input"]
+    rng = np.random.default_rng(0)
+    bad = {
+        "noise.png": (rng.integers(0, 256, 4000, dtype=np.uint8).tobytes(), "not an image"),
+        "cut.png": (digit_png(digits, 5)[:400], "damaged or incomplete"),
+        "dot.png": (png(Image.new("L", (1, 1))), "too small"),
+        "blank.png": (png(Image.new("L", (300, 200), 255)), "blank"),
+        "clear.png": (png(Image.new("RGBA", (64, 64), (0, 0, 0, 0))), "fully transparent"),
+        "notes.txt": (b"buy milk", "not an image"),
+    }
+    for name, (data, words) in bad.items():
+        upload(at, name, data)
+        error = " ".join(e.value for e in at.error)
+        assert f"**{name}**" in error and words in error, (name, error)
+        assert "previous digit" in error
+        assert at.session_state["reconstruct_input"] is kept
+        assert "Traceback" not in messages(at)
+    upload(at, "again.png", digit_png(digits, 6))  # and the page keeps working
+    assert not at.error and at.session_state["reconstruct_input"] is not kept
+
+
+def test_a_bad_first_upload_shows_only_the_message():
+    at = upload(open_page(), "junk.png", b"\x89PNG\r\n\x1a\nnot really")
+    assert any("damaged or incomplete" in e.value or "not an image" in e.value for e in at.error)
+    assert at.session_state["reconstruct_input"] is None and not at.header
+
+
+def test_a_digit_in_session_state_is_judged_and_a_filled_square_is_not_a_digit(digits):
+    real = preprocess_array(digits.images[digits.val_idx[0]].numpy())
+    at = open_page(reconstruct_input=real, reconstruct_source="A test digit")
+    assert "**A test digit**, step by step" in messages(at)
+    real_pct = at.dataframe[0].value.set_index("method").loc["ae_k2", "worse than % of validation"]
+
+    square = np.zeros((100, 100), dtype=np.uint8)
+    square[20:80, 20:80] = 255
+    at.session_state["reconstruct_input"] = preprocess_array(square)
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("method")
+    assert table.loc["ae_k2", "worse than % of validation"] > max(real_pct, 99.0)
+    assert any("Probably not a digit" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(("model", "method"), [("ae_k16", "pca"), ("vae_k16", "tsne")])
+def test_the_digit_is_placed_on_every_kind_of_map(digits, model, method):
+    real = preprocess_array(digits.images[digits.val_idx[1]].numpy())
+    at = open_page(app_model=model, reconstruct_input=real, reconstruct_method=method)
+    assert at.radio(key="reconstruct_method").value == method
+    assert "5 nearest digits" in messages(at)
+    assert (len([c for c in at.caption if "openTSNE places" in c.value]) > 0) == (method == "tsne")
+
+
+def test_gan_search_runs_on_the_button_and_survives_reruns(digits):
+    real = preprocess_array(digits.images[digits.val_idx[2]].numpy())
+    at = open_page(app_model="gan_k32", reconstruct_input=real)
+    assert at.selectbox(key="reconstruct_model").value is not None  # a GAN cannot judge: pick
+    assert any("Press the button" in i.value for i in at.info)
+    at.slider(key="reconstruct_steps").set_value(50)
+    at.button(key="reconstruct_invert").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "50 steps reached MSE" in messages(at)
+    found = next(iter(at.session_state["reconstruct_inversions"].values()))
+    assert found.mse < found.initial_mse and len(found.history) == 51
+
+    at.radio(key="reconstruct_method").set_value("tsne")  # any other rerun keeps the result
+    at.run()
+    assert not at.exception, at.exception
+    assert "50 steps reached MSE" in messages(at)
+    assert len(at.session_state["reconstruct_inversions"]) == 1
