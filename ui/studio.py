@@ -77,6 +77,7 @@ def add_posterior(
             hovertemplate="z_%{text} (%{x:.2f}, %{y:.2f})<extra></extra>",
         )
     )  # fmt: skip
+    fig.update_layout(yaxis_scaleanchor="x")  # equal units: the ellipse keeps its true shape
     if zoom is not None:
         fig.update_layout(
             xaxis_range=[centre[0] - zoom, centre[0] + zoom],
