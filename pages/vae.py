@@ -1,0 +1,195 @@
+"""VAE studio: samples from the prior, the decoded 2-D manifold, the reparameterization trick
+on one digit, and which latent dimensions carry information (KL per dimension)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import studio
+from core.latent import decode_points
+from ui import images, loaders, plots, state
+from ui.studio import add_posterior, dimension_bars, model_of_kind, mtime
+
+st.session_state.setdefault("vae_seed", 0)
+st.session_state.setdefault("vae_grid", 8)
+st.session_state.setdefault("vae_extent", 2.0)
+st.session_state.setdefault("vae_tiles", 15)
+st.session_state.setdefault("vae_class", 3)
+st.session_state.setdefault("vae_which", 0)
+st.session_state.setdefault("vae_samples", 6)
+st.session_state.setdefault("vae_eps_seed", 0)
+st.session_state.setdefault("vae_zoom", True)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def prior_grid(path: str, stamp: float, side: int, seed: int) -> np.ndarray:
+    """A side x side mosaic of decoded z ~ N(0, I)."""
+    _, digits = studio.sample_prior(loaders.model(path), side * side, seed)
+    return images.tile(digits, columns=side)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def manifold(path: str, stamp: float, extent: float, tiles: int) -> np.ndarray:
+    """The decoder's output over a tiles x tiles lattice of [-extent, extent]^2, top row z2 max."""
+    digits = decode_points(loaders.model(path), studio.latent_lattice(extent, tiles))
+    return images.tile(digits, columns=tiles, gap=0)
+
+
+@st.cache_data(show_spinner="Encoding the validation digits…", max_entries=8)
+def kl_report(path: str, stamp: float, dataset_name: str) -> studio.KLReport:
+    val_images, _ = loaders.dataset(dataset_name).split("val")
+    return studio.kl_per_dimension(loaders.model(path), val_images)
+
+
+selection = state.current()
+st.title("VAE studio")
+st.caption(
+    "A VAE's encoder gives each digit a distribution q(z|x) = N(mu, sigma^2) instead of one "
+    "code, and its training pulls those distributions towards the prior N(0, I). So any z "
+    "drawn from N(0, I) should decode to a digit."
+)
+info = model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
+model = loaders.model(info.path)
+k = info.latent_dim
+
+# --- samples from the prior ------------------------------------------------------------------
+st.header("Samples from the prior")
+left, right = st.columns([1, 2], gap="large")
+with left:
+    seed = st.number_input("Seed", 0, 2**31 - 1, step=1, key="vae_seed")
+    side = st.slider("Grid size", 2, 12, key="vae_grid", help="side x side samples")
+    st.caption(
+        f"Each tile is g(z) for one z ~ N(0, I) in {k} dimensions. The same seed always "
+        "draws the same codes."
+    )
+with right:
+    st.image(images.to_pil(prior_grid(str(info.path), mtime(info), side, int(seed)), scale=2))
+
+# --- the decoded manifold (2-D latents only) ------------------------------------------------
+st.header("The decoded manifold")
+if k != 2:
+    st.info(
+        f"{info.name} has a {k}-D latent space: the manifold can only be tiled for a 2-D "
+        "latent. Pick vae_k2 in the sidebar (or above) to see it."
+    )
+else:
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        extent = st.slider(
+            "Range (± sigma of the prior)", 0.5, 4.0, step=0.25, key="vae_extent",
+            help="The lattice covers [-r, r] x [-r, r]; 95% of N(0, I) lies within ±2.",
+        )  # fmt: skip
+        tiles = st.slider("Digits per side", 5, 25, key="vae_tiles")
+        st.caption(
+            f"g(z) over a {tiles} x {tiles} lattice: z1 from {-extent:g} (left) to {extent:g} "
+            f"(right), z2 from {extent:g} (top) to {-extent:g} (bottom). Far outside ±2 the "
+            "prior has almost no mass and the decoder was never asked to draw anything."
+        )
+    with right:
+        mosaic = manifold(str(info.path), mtime(info), float(extent), int(tiles))
+        st.image(images.to_pil(mosaic, scale=max(1, 600 // mosaic.shape[0])))
+
+# --- the reparameterization trick ------------------------------------------------------------
+st.header("The reparameterization trick")
+st.latex(
+    r"z = \mu(x) + \sigma(x)\odot\varepsilon,\quad \varepsilon\sim\mathcal{N}(0, I)"
+    r"\qquad -\mathrm{ELBO}(x) = "
+    r"\underbrace{\mathbb{E}_{q}[-\log p(x\mid z)]}_{\text{reconstruction}}"
+    r" + \underbrace{\mathrm{KL}(q(z\mid x)\,\|\,\mathcal{N}(0,I))}_{\text{KL}}"
+)
+digits = loaders.map_dataset(selection.dataset)
+labels = digits.labels.numpy()
+val_idx = digits.val_idx.numpy()
+names = digits.class_names
+controls = st.columns(4)
+label = controls[0].selectbox(
+    "Class", range(len(names)), key="vae_class", format_func=lambda c: names[c]
+)
+members = val_idx[labels[val_idx] == label]  # validation digits of the class: unseen in training
+if len(members) == 0:
+    st.warning(f"No validation digit is labelled {names[label]}; pick another class.")
+    st.stop()
+if st.session_state["vae_which"] >= len(members):
+    st.session_state["vae_which"] = 0
+which = controls[1].number_input(
+    f"Which one (of {len(members)})", 0, len(members) - 1, step=1, key="vae_which"
+)
+n_samples = controls[2].slider("Samples of eps", 1, 12, key="vae_samples")
+eps_seed = controls[3].number_input("eps seed", 0, 2**31 - 1, step=1, key="vae_eps_seed")
+index = int(members[int(which)])
+trick = studio.reparameterize(model, digits.images[index], int(n_samples), int(eps_seed))
+
+map_col, digits_col = st.columns([3, 2], gap="medium")
+with map_col:
+    method = "raw" if k == 2 else "pca"
+    latents, projection = loaders.latents_and_projection(info, selection.dataset, method)
+    centre, cov = studio.projected_gaussian(projection, trick.mu, trick.sigma)
+    ellipses = {f"{r} sigma": studio.ellipse(centre, cov, r) for r in (1, 2)}
+    zoom = st.toggle("Zoom in on the digit", key="vae_zoom")
+    half = max(3 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25) if zoom else None
+    axes = ("z1", "z2") if k == 2 else ("PC 1", "PC 2")
+    fig = plots.latent_map(projection.coords, labels, names, axis_titles=axes, height=520)
+    fig = add_posterior(fig, centre, ellipses, projection.transform(trick.z), zoom=half)
+    fig.update_layout(uirevision=f"vae-{info.name}-{index}-{zoom}")
+    st.plotly_chart(fig, key="vae_map", width="stretch")
+    if k == 2:
+        st.caption(
+            "The raw 2-D latent: each dot is the mean mu of a digit. The solid and dashed curves "
+            "are the exact 1- and 2-sigma contours of q(z|x) = N(mu, diag(sigma^2)) (39% and "
+            "86% of its mass); the red dots are the sampled z."
+        )
+    else:
+        st.caption(
+            f"A PCA map of the {k}-D latent. The z are {k}-D samples projected with the map's "
+            "PCA; PCA is linear, so the curves are the exact 1- and 2-sigma contours of the "
+            "projected q(z|x), not of q itself."
+        )
+with digits_col:
+    st.subheader(f"Digit #{index} · label {names[labels[index]]}")
+    images.digit_row([digits.images[index].numpy(), trick.mean_decoded], ["x", "g(mu)"], scale=4)
+    images.digit_row(
+        trick.decoded,
+        [f"z{j + 1}: {r:.0f}" for j, r in enumerate(trick.recon)],
+        columns=6,
+        scale=2,
+    )
+    st.caption("Each sampled z decoded, with its reconstruction term -log p(x|z) in nats.")
+    metrics = st.columns(3)
+    metrics[0].metric(
+        "Recon (nats)",
+        f"{trick.recon_mean:.1f}",
+        help=f"Mean of -log p(x|z) over the {len(trick.recon)} sampled z "
+        "(a Monte Carlo estimate of the expectation).",
+    )
+    metrics[1].metric("KL (nats)", f"{trick.kl:.2f}", help="Analytic, summed over dimensions.")
+    metrics[2].metric("-ELBO (nats)", f"{trick.neg_elbo:.1f}", help="Reconstruction + KL.")
+    beta = info.trained.get("beta", 1.0)
+    if beta != 1.0:
+        st.caption(f"{info.name} was trained with beta = {beta:g}; these numbers use beta = 1.")
+
+table = pd.DataFrame(
+    {
+        "dimension": [f"z{u + 1}" for u in range(k)],
+        "mu": trick.mu,
+        "sigma": trick.sigma,
+        "KL (nats)": trick.kl_per_dim,
+    }
+)
+with st.expander(f"mu, sigma and KL of digit #{index}, per dimension"):
+    st.dataframe(table.round(3), hide_index=True, width="stretch")
+
+# --- KL per latent dimension -----------------------------------------------------------------
+st.header("KL per latent dimension")
+report = kl_report(str(info.path), mtime(info), selection.dataset)
+active = report.active
+chart, text = st.columns([3, 2], gap="large")
+chart.plotly_chart(dimension_bars(report.kl, active), key="vae_kl", width="stretch")
+text.markdown(
+    f"Mean KL(q(z_u|x) || N(0, 1)) of each dimension over the {report.n_images:,} validation "
+    f"digits. Their sum, **{report.kl.sum():.2f} nats**, is the KL term of the ELBO.\n\n"
+    f"**{int(active.sum())} of {k}** dimensions are active (blue): their mean mu varies "
+    f"across digits, Var_x(mu_u) > {studio.ACTIVE_UNIT_THRESHOLD} (Burda et al. 2016). "
+    "A grey dimension has collapsed to the prior: the decoder ignores it."
+)
