@@ -1,0 +1,68 @@
+"""VAE studio, GAN studio and Concepts in a real Chromium, reached through the sidebar."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import goto, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _main_text(page) -> str:
+    return page.inner_text('[data-testid="stMain"]')
+
+
+def _open(page, title: str, ready: str) -> None:
+    """Follow the sidebar's link and wait until the page's last section has been drawn."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+    page.get_by_text(ready).first.wait_for(timeout=180_000)
+    wait_idle(page, 180)
+
+
+def _screenshot_whole(page, name: str) -> None:
+    """The main area scrolls inside the page, so grow the window to capture all of it."""
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, height + 40)})
+    page.wait_for_timeout(800)  # plotly redraws at the new size
+    screenshot(page, name)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def _plot_traces(page, chart: int) -> list[str]:
+    return page.evaluate(
+        "(n) => document.querySelectorAll('.js-plotly-plot')[n]._fullData.map((t) => t.name)",
+        chart,
+    )
+
+
+def test_vae_gan_and_concepts_pages(page, app_url):
+    goto(page, app_url, "?model=vae_k2")
+    page.get_by_text("Latent Lab").first.wait_for(timeout=120_000)
+
+    _open(page, "VAE studio", "KL per latent dimension")
+    text = _main_text(page)
+    assert "Traceback" not in text and "from the sidebar" in text
+    assert {"1 sigma", "2 sigma", "mu"} <= set(_plot_traces(page, 0))  # the posterior on the map
+    assert page.locator('[data-testid="stImage"] img').count() >= 2 + 2 + 6
+    _screenshot_whole(page, "vae_studio")
+
+    _open(page, "GAN studio", "Which digits does G draw?")
+    text = _main_text(page)
+    assert "Traceback" not in text and "Real-data floor" in text
+    assert page.locator(".js-plotly-plot").count() == 2  # D's scores, the class histogram
+    _screenshot_whole(page, "gan_studio")
+
+    _open(page, "Concepts", "A decoder, layer by layer")
+    assert "PyTorch agrees" in _main_text(page)
+    padding = page.get_by_label("padding p")
+    padding.fill("9")
+    padding.press("Enter")
+    page.get_by_text("there is no output").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert "Traceback" not in _main_text(page)
+    padding.fill("1")
+    padding.press("Enter")
+    page.get_by_text("PyTorch agrees").wait_for(timeout=60_000)
+    wait_idle(page)
+    _screenshot_whole(page, "concepts")
