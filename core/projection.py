@@ -215,6 +215,11 @@ class Projection:
         weights /= weights.sum(1, keepdims=True)
         return np.einsum("mn,mnk->mk", weights, latents[idx]).astype(np.float32), False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles (st.cache_data) leave out the openTSNE reference: it holds a kNN
+        index and the affinity matrix, and is rebuilt from ``reference`` when needed."""
+        return {**self.__dict__, "_embedding": None}
+
     def _tsne_reference(self) -> tuple[Any, np.ndarray]:
         """The openTSNE embedding new points are placed into, and the offset openTSNE removes.
 

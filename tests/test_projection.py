@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -142,6 +144,18 @@ def test_tsne_placement_after_a_reload_uses_the_maps_frame(codes, tsne_map, tmp_
     placed = reloaded.transform(new)
     miss = np.linalg.norm(placed - _neighbour_centres(codes[:500], reloaded.coords, new), axis=1)
     assert np.median(miss) < 0.05 * np.ptp(reloaded.coords, axis=0).max()
+
+
+def test_a_pickled_tsne_map_drops_its_openTSNE_state_and_still_places_points(codes, tsne_map):
+    tsne_map.transform(codes[500:501])  # make sure the in-memory reference exists
+    copy = pickle.loads(pickle.dumps(tsne_map))
+    assert copy._embedding is None and len(pickle.dumps(tsne_map)) < 100_000
+    np.testing.assert_array_equal(copy.coords, tsne_map.coords)
+    new = codes[560:580]
+    miss = np.linalg.norm(
+        copy.transform(new) - _neighbour_centres(codes[:500], copy.coords, new), axis=1
+    )
+    assert np.median(miss) < 0.05 * np.ptp(copy.coords, axis=0).max()
 
 
 def test_tsne_inverse_is_a_weighted_mean_of_nearby_codes(codes, tsne_map):
