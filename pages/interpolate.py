@@ -1,0 +1,207 @@
+"""Interpolate: walk from one digit's code to another's and decode every step on the way."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from core.classify import class_names, fits, predict
+from core.latent import decode_points, interpolate, random_pair
+from ui import images, loaders, plots, state
+
+SOURCES = {
+    "map": "Pair clicked on the map",
+    "class": "Random digits of two classes",
+    "index": "Dataset indices",
+}
+INTERPOLATIONS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
+STRIP_COLUMNS = 16  # a longer strip wraps onto a second row
+
+st.session_state.setdefault("map_pair", [])  # written by the latent map page
+st.session_state.setdefault(
+    "interp_source", "map" if len(st.session_state["map_pair"]) == 2 else "class"
+)
+st.session_state.setdefault("interp_method", "linear")
+st.session_state.setdefault("interp_steps", 10)
+st.session_state.setdefault("interp_class_a", 3)
+st.session_state.setdefault("interp_class_b", 8)
+st.session_state.setdefault("interp_seed", 0)
+st.session_state.setdefault("interp_index_a", 0)
+st.session_state.setdefault("interp_index_b", 1)
+
+
+def _next_seed() -> None:
+    st.session_state["interp_seed"] += 1
+
+
+selection = state.current()
+if selection.model is None:
+    st.info("Pick a model in the sidebar (none is trained on this dataset yet).")
+    st.stop()
+info = selection.model
+model = loaders.model(info.path)
+is_gan = info.kind == "gan"
+names = class_names(selection.dataset)
+classifier = loaders.classifier()
+if classifier is not None and not fits(classifier, selection.dataset):
+    classifier = None  # a digit classifier says nothing about clothes
+
+st.title("Interpolate")
+st.caption(
+    "Decode evenly spaced codes on the way from z₀ to z₁. Linear: (1 − t) z₀ + t z₁. Spherical "
+    "(slerp) follows the arc between the two directions, keeping the length of the codes: for "
+    "a Gaussian prior, the middle of a straight line is unusually close to 0."
+)
+
+top = st.columns([3, 2, 2])
+if not is_gan:
+    source = top[0].radio("Endpoints", list(SOURCES), key="interp_source", format_func=SOURCES.get)
+method = top[1].radio(
+    "Interpolation", list(INTERPOLATIONS), key="interp_method", format_func=INTERPOLATIONS.get
+)
+steps = top[2].slider("Steps", 2, 32, key="interp_steps", help="Including both end points.")
+
+# --- the two end points: codes z0, z1 (and, with an encoder, their dataset indices) ----------
+
+pair: tuple[int, int] | None = None
+if is_gan:
+    row = top[0].columns([2, 3], vertical_alignment="bottom")
+    seed = row[0].number_input("Seed", min_value=0, step=1, key="interp_seed")
+    row[1].button("New random pair", key="interp_reroll", on_click=_next_seed)
+    top[0].caption("A GAN has no encoder: the ends are two random codes z ~ N(0, I).")
+    generator = torch.Generator().manual_seed(int(seed))
+    z0, z1 = torch.randn(2, info.latent_dim, generator=generator).numpy()
+else:
+    dataset = loaders.map_dataset(selection.dataset)
+    labels = dataset.labels.numpy()
+    n = len(labels)
+    if source == "map":
+        clicked = [int(i) for i in st.session_state["map_pair"]]
+        if len(clicked) < 2:
+            st.info(
+                "Click two digits on the Latent map: the last two you clicked arrive here. "
+                "Or choose the endpoints by class or by index."
+            )
+            st.page_link("pages/latent_map.py", label="Open the latent map", icon="🗺️")
+            st.stop()
+        if not all(0 <= i < n for i in clicked):
+            st.warning(
+                f"The pair {clicked} was clicked on another dataset's map (this one has {n:,} "
+                "digits). Click two digits on the Latent map again."
+            )
+            st.stop()
+        pair = (clicked[-2], clicked[-1])
+    elif source == "class":
+        row = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
+        class_a = row[0].selectbox(
+            "Class A", range(10), key="interp_class_a", format_func=names.__getitem__
+        )
+        class_b = row[1].selectbox(
+            "Class B", range(10), key="interp_class_b", format_func=names.__getitem__
+        )
+        seed = row[2].number_input("Seed", min_value=0, step=1, key="interp_seed")
+        row[3].button("New random pair", key="interp_reroll", on_click=_next_seed)
+        try:
+            pair = random_pair(labels, class_a, class_b, seed=int(seed))
+        except ValueError as err:
+            st.error(f"Cannot pick the pair: {err}.")
+            st.stop()
+    else:
+        row = st.columns([2, 2, 3])
+        chosen = [
+            row[0].number_input("Index of A", step=1, key="interp_index_a"),
+            row[1].number_input("Index of B", step=1, key="interp_index_b"),
+        ]
+        bad = [int(i) for i in chosen if not 0 <= i < n]
+        if bad:
+            st.error(
+                f"Index {bad[0]} is out of range: the map's dataset has {n:,} digits, "
+                f"numbered 0 to {n - 1:,}."
+            )
+            st.stop()
+        pair = (int(chosen[0]), int(chosen[1]))
+
+    methods = (["raw"] if info.latent_dim == 2 else []) + ["pca", "tsne"]
+    if st.session_state.get("interp_map") not in methods:
+        wanted = st.session_state.get("map_method")  # the latent map's choice, when it is alive
+        st.session_state["interp_map"] = wanted if wanted in methods else methods[0]
+    latents, projection = loaders.latents_and_projection(
+        info, selection.dataset, st.session_state["interp_map"]
+    )
+    z0, z1 = latents[pair[0]], latents[pair[1]]
+
+path = interpolate(z0, z1, steps, method)  # [steps, k]
+frames = decode_points(model, path)  # [steps, 28, 28]
+t = np.linspace(0.0, 1.0, steps)
+prediction = predict(classifier, frames) if classifier is not None else None
+
+# --- the strip, its downloads, and the path on the map ---------------------------------------
+
+if pair is not None:
+    a, b = pair
+    st.subheader(
+        f"From #{a} ({names[labels[a]]}) to #{b} ({names[labels[b]]})",
+        help="Dataset indices among the digits drawn on the Latent map.",
+    )
+else:
+    st.subheader(f"Between two random codes (seed {seed})")
+if prediction is None:
+    captions = [f"t={x:.2f}" for x in t]
+else:
+    captions = [
+        f"{names[c]} · {p:.0%}"
+        for c, p in zip(prediction.labels, prediction.confidence, strict=True)
+    ]
+with st.container(key="interp_strip"):
+    images.digit_row(frames, captions, columns=min(steps, STRIP_COLUMNS), scale=3)
+
+row = st.columns([4, 1, 1], vertical_alignment="center")
+row[0].caption(
+    f"{steps} steps from t = 0 (left) to t = 1 (right)"
+    + (", each with the classifier's label and confidence." if prediction is not None else ".")
+)
+stem = f"{info.name}_{method}_{steps}"
+row[1].download_button(
+    "Strip (PNG)", images.png_bytes(images.tile(frames, columns=min(steps, STRIP_COLUMNS))),
+    file_name=f"{stem}.png", mime="image/png", key="interp_png", icon=":material/download:",
+    width="stretch",
+)  # fmt: skip
+row[2].download_button(
+    "Animation (GIF)", images.gif_bytes(frames), file_name=f"{stem}.gif", mime="image/gif",
+    key="interp_gif", icon=":material/download:", width="stretch",
+)  # fmt: skip
+
+map_col, side_col = st.columns([3, 2], gap="large")
+if pair is not None:
+    with map_col:
+        map_method = st.radio(
+            "Map", methods, key="interp_map", format_func=plots.PROJECTIONS.get, horizontal=True
+        )
+        path_xy = projection.transform(path)  # [steps, 2]
+        fig = plots.latent_map(
+            projection.coords, labels, names, axis_titles=plots.AXIS_TITLES[map_method],
+            highlight={"path": path_xy}, height=460,
+        )  # fmt: skip
+        st.plotly_chart(fig, key="interp_chart", width="stretch")
+        if map_method == "tsne":
+            st.caption("t-SNE has no formula for new codes: the path's points are placed on it.")
+        elif map_method == "pca" and method == "linear":
+            st.caption("PCA is linear, so a straight line in latent space stays straight here.")
+    with side_col:
+        st.markdown("**The real digits** (the strip starts and ends at their reconstructions)")
+        images.digit_row(
+            dataset.images[list(pair)].numpy(), [f"A · #{a}", f"B · #{b}"], columns=3, scale=3
+        )
+with side_col if pair is not None else map_col:
+    if prediction is not None:
+        ends = sorted({int(prediction.labels[0]), int(prediction.labels[-1])})
+        series = {f"P({names[c]})": prediction.probabilities[:, c] for c in ends}
+        fig = plots.line_chart(t, series, "t", "classifier probability")
+        for trace, c in zip(fig.data, ends, strict=True):
+            trace.line.color = plots.CLASS_COLORS[c]
+        fig.update_layout(height=280, yaxis_range=[0, 1.05])
+        st.markdown("**What the classifier sees along the way**")
+        st.plotly_chart(fig, key="interp_probs", width="stretch")
+    else:
+        st.caption("No digit classifier fits this dataset, so the steps are not labelled.")

@@ -1,0 +1,205 @@
+"""Mix a class: blend the codes of many digits of one class into digits nobody wrote."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.classify import fits, predict
+from core.data import to_float
+from core.latent import MixConfig, MixResult, mix_class, nearest_training_images
+from ui import images, loaders, plots, state
+
+MIXINGS = {
+    "dirichlet": "Random convex weights (Dirichlet)",
+    "mean": "Plain mean",
+    "noise": "Mean + Gaussian noise",
+}
+CONCENTRATIONS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+GRID_COLUMNS = 6
+
+st.session_state.setdefault("mix_class", 8)
+st.session_state.setdefault("mix_n_source", 200)
+st.session_state.setdefault("mix_n_combine", 10)
+st.session_state.setdefault("mix_n_new", 16)
+st.session_state.setdefault("mix_mixing", "dirichlet")
+st.session_state.setdefault("mix_concentration", 1.0)
+st.session_state.setdefault("mix_noise", 0.5)
+st.session_state.setdefault("mix_seed", 0)
+
+
+def _next_seed() -> None:
+    st.session_state["mix_seed"] += 1
+
+
+@st.cache_data(show_spinner="Encoding the class and mixing its codes…", max_entries=16)
+def _mix(path: str, mtime: float, dataset_name: str, config: MixConfig) -> MixResult:
+    return mix_class(loaders.model(path), loaders.dataset(dataset_name), config)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _held_out_distances(dataset_name: str, label: int, n: int) -> np.ndarray:
+    """Per-pixel RMSE from real validation digits of the class to their nearest training digit:
+    how far a digit that is genuinely not in the training set usually is."""
+    data = loaders.dataset(dataset_name)
+    val = data.val_idx[data.labels[data.val_idx] == label][:n]
+    return nearest_training_images(data, to_float(data.images[val]).squeeze(1).numpy())[1]
+
+
+@st.cache_data(show_spinner="Placing the codes on the map…", max_entries=16)
+def _on_map(path: str, mtime: float, dataset_name: str, method: str, config: MixConfig):
+    """(source codes, new codes) as map positions, each float32 [M, 2]."""
+    _, projection = loaders.projection(path, dataset_name, method, mtime)
+    result = _mix(path, mtime, dataset_name, config)
+    both = projection.transform(np.concatenate([result.source_latents, result.latents]))
+    return both[: len(result.source_latents)], both[len(result.source_latents) :]
+
+
+selection = state.current()
+info = state.require_encoder(selection)
+data = loaders.dataset(selection.dataset)
+names = data.class_names
+classifier = loaders.classifier()
+if classifier is not None and not fits(classifier, selection.dataset):
+    classifier = None  # a digit classifier says nothing about clothes
+
+st.title("Mix a class")
+st.caption(
+    "Encode many training digits of one class, take a few of their codes at a time, combine "
+    "them, and decode: the result is a digit of that class that nobody wrote."
+)
+
+train_labels = data.labels[data.train_idx].numpy()
+top = st.columns(4)
+label = top[0].selectbox("Class", range(len(names)), key="mix_class", format_func=names.__getitem__)
+available = int((train_labels == label).sum())
+if available < 2:
+    st.error(f"The training split has {available} digit(s) of class {names[label]}; need 2.")
+    st.stop()
+lo, hi = min(50, available - 1), min(500, available)
+st.session_state["mix_n_source"] = int(np.clip(st.session_state["mix_n_source"], lo, hi))
+n_source = top[1].slider(
+    "Digits to encode", lo, hi, key="mix_n_source",
+    help=f"Random training digits of the class (it has {available:,}).",
+)  # fmt: skip
+most = min(50, n_source)
+st.session_state["mix_n_combine"] = int(np.clip(st.session_state["mix_n_combine"], 1, most))
+n_combine = top[2].slider(
+    "Codes per new digit", 1, most, key="mix_n_combine",
+    help="How many of the encoded codes each new digit is a combination of.",
+)  # fmt: skip
+n_new = top[3].slider("New digits", 4, 32, step=4, key="mix_n_new")
+
+row = st.columns([3, 2, 2, 1, 1.4], vertical_alignment="bottom")
+mixing = row[0].radio("Mixing", list(MIXINGS), key="mix_mixing", format_func=MIXINGS.get)
+concentration = row[1].select_slider(
+    "Dirichlet concentration α", CONCENTRATIONS, key="mix_concentration",
+    disabled=mixing != "dirichlet",
+    help="α < 1: most weight on one or two codes (close to a real digit). α = 1: every convex "
+    "combination equally likely. Large α: close to the plain mean.",
+)  # fmt: skip
+noise = row[2].slider(
+    "Noise scale", 0.0, 2.0, step=0.05, key="mix_noise", disabled=mixing != "noise",
+    help="Standard deviation of the added noise, in units of each dimension's spread (std) "
+    "over the encoded codes.",
+)  # fmt: skip
+seed = row[3].number_input("Seed", min_value=0, step=1, key="mix_seed")
+row[4].button(
+    "Regenerate",
+    key="mix_regenerate",
+    on_click=_next_seed,
+    icon=":material/casino:",
+    width="stretch",
+)
+
+config = MixConfig(
+    label=label, n_source=n_source, n_combine=n_combine, n_new=n_new, mixing=mixing,
+    concentration=float(concentration), noise_scale=float(noise), seed=int(seed),
+)  # fmt: skip
+mtime = info.path.stat().st_mtime
+result = _mix(str(info.path), mtime, selection.dataset, config)
+prediction = predict(classifier, result.images) if classifier is not None else None
+
+# --- the new digits, each beside the closest real one ----------------------------------------
+
+st.subheader(f"{n_new} new {names[label]}s")
+st.caption(
+    "Each cell: a new digit (left) and the closest real digit of the whole training split "
+    "(right), with the per-pixel RMSE between them"
+    + (" and the label the digit classifier gives the new one." if prediction is not None else ".")
+)
+with st.container(key="mix_grid"):
+    for start in range(0, n_new, GRID_COLUMNS):
+        cols = st.columns(GRID_COLUMNS)
+        for j in range(start, min(start + GRID_COLUMNS, n_new)):
+            nearest = data.images[int(result.nearest_index[j])].numpy()
+            pair = images.tile(np.stack([images.to_uint8(result.images[j]), nearest]), gap=2)
+            caption = f"d {result.nearest_distance[j]:.3f}"
+            if prediction is not None:
+                caption = (
+                    f"{names[prediction.labels[j]]} · {prediction.confidence[j]:.0%} · " + caption
+                )
+            cols[j - start].image(
+                images.to_pil(pair, 3), caption=caption, width="stretch", output_format="PNG"
+            )
+
+held_out = _held_out_distances(selection.dataset, label, 200)
+numbers = st.columns(3)
+numbers[0].metric(
+    "New → nearest training digit", f"{np.median(result.nearest_distance):.3f}",
+    help="Median per-pixel RMSE (pixels in [0, 1]). 0 would be an exact copy.",
+)  # fmt: skip
+if len(held_out):
+    numbers[1].metric(
+        f"Real unseen {names[label]}s → nearest training digit", f"{np.median(held_out):.3f}",
+        help=f"The same median for {len(held_out)} validation digits of the class: real "
+        "digits that are not in the training set either. Similar numbers: the new digits are "
+        "as new as a fresh handwritten one.",
+    )  # fmt: skip
+if prediction is not None:
+    share = float((prediction.labels == label).mean())
+    numbers[2].metric(
+        f"Classified as {names[label]}", f"{share:.0%}",
+        help=f"Mean confidence {prediction.confidence.mean():.0%}.",
+    )  # fmt: skip
+
+# --- where the codes sit ---------------------------------------------------------------------
+
+left, right = st.columns([3, 2], gap="medium")
+methods = (["raw"] if info.latent_dim == 2 else []) + ["pca", "tsne"]
+if st.session_state.get("mix_map") not in methods:
+    wanted = st.session_state.get("map_method")  # the latent map's choice, when it is alive
+    st.session_state["mix_map"] = wanted if wanted in methods else methods[0]
+how = {
+    "dirichlet": f"a random convex combination of {n_combine} source codes, so it lies inside "
+    "their cloud",
+    "mean": f"the mean of {n_combine} source codes, so it lies inside their cloud",
+    "noise": f"the mean of {n_combine} source codes plus noise, so it can leave their cloud",
+}[mixing]
+with right:
+    st.markdown(
+        f"**{len(result.source_indices)} encoded {names[label]}s** (open circles) and the "
+        f"**{n_new} new codes** (red stars) on the latent map. Each new code is {how}."
+    )
+    st.info(
+        "**Why a VAE's mixtures look smoother:** it is trained to decode noisy codes around "
+        "every digit (the KL term packs them into one dense cloud), so a blend lands where its "
+        "decoder has learned to draw; an AE's decoder has seen only the codes, not the gaps "
+        "between them." + ("" if info.kind == "vae" else " Pick a VAE in the sidebar to compare.")
+    )
+with left:
+    map_method = st.radio(
+        "Map", methods, key="mix_map", format_func=plots.PROJECTIONS.get, horizontal=True
+    )
+    map_data = loaders.map_dataset(selection.dataset)
+    _, projection = loaders.latents_and_projection(info, selection.dataset, map_method)
+    source_xy, new_xy = _on_map(str(info.path), mtime, selection.dataset, map_method, config)
+    fig = plots.latent_map(
+        projection.coords, map_data.labels.numpy(), names,
+        axis_titles=plots.AXIS_TITLES[map_method], height=480,
+    )  # fmt: skip
+    plots.add_points(fig, source_xy, f"encoded {names[label]}s", "circle-open", "black", 7)
+    plots.add_points(fig, new_xy, "new digits", "star", "#d62728", 13)
+    st.plotly_chart(fig, key="mix_chart", width="stretch")
+    if map_method == "tsne":
+        st.caption("t-SNE has no formula for new codes: these are placed on the fixed map.")
