@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from core import metrics
 from core.checkpoints import CheckpointInfo
@@ -28,6 +29,9 @@ from core.projection import PCAResult, encode_images, fit_pca
 KS = (2, 4, 8, 16, 32)  # the latent sizes of the shipped AEs
 PIXELS = 28 * 28
 KNN_NEIGHBOURS = 10
+# scikit-learn's brute-force kNN runs an OpenMP loop whose threads spin-wait: on a busy 2-core
+# machine one knn_accuracy of 500 16-D codes took ~1 s with 2 threads and 0.05 s with 1.
+SINGLE_OPENMP_THREAD = {"limits": 1, "user_api": "openmp"}
 DECODE_BATCH = 1024  # codes decoded at once: bounds the decoder's activations on 6,000 digits
 
 
@@ -67,6 +71,8 @@ def score(
     train_seconds: float | None,
 ) -> MethodScores:
     """Scores of reconstructions [N, 28, 28] of ``originals`` (uint8) with their codes [N, k]."""
+    with threadpool_limits(**SINGLE_OPENMP_THREAD):
+        accuracy = metrics.knn_accuracy(codes, labels, k=KNN_NEIGHBOURS)
     return MethodScores(
         family=family_name,
         name=name,
@@ -74,7 +80,7 @@ def score(
         mse=metrics.mse(originals, reconstructions),
         psnr=metrics.psnr(originals, reconstructions),
         ssim=metrics.ssim(originals, reconstructions),
-        knn_accuracy=metrics.knn_accuracy(codes, labels, k=KNN_NEIGHBOURS),
+        knn_accuracy=accuracy,
         parameters=int(parameters),
         train_seconds=None if train_seconds is None else float(train_seconds),
     )
@@ -321,9 +327,11 @@ def score_map(
     """``coords`` [N, 2] of the uint8 ``images`` [N, 28, 28]: trustworthiness is measured
     against the pixels, the common ground of PCA and the AE (on a fixed subset of 2,000)."""
     coords = np.asarray(coords, dtype=np.float32)
+    with threadpool_limits(**SINGLE_OPENMP_THREAD):
+        accuracy = metrics.knn_accuracy(coords, labels, k=KNN_NEIGHBOURS)
     return MapScores(
         coords=coords,
-        knn_accuracy=metrics.knn_accuracy(coords, labels, k=KNN_NEIGHBOURS),
+        knn_accuracy=accuracy,
         trustworthiness=metrics.trustworthiness(pixels(images), coords, k=KNN_NEIGHBOURS),
     )
 
