@@ -35,6 +35,13 @@ def _next_seed() -> None:
     st.session_state["interp_seed"] += 1
 
 
+@st.cache_data(show_spinner="Placing the path on the map…", max_entries=32)
+def _place(path: str, mtime: float, dataset_name: str, method: str, codes: np.ndarray):
+    """Codes [M, k] -> map positions [M, 2] (t-SNE placement takes seconds: computed once)."""
+    _, projection = loaders.projection(path, dataset_name, method, mtime)
+    return projection.transform(codes)
+
+
 selection = state.current()
 if selection.model is None:
     st.info("Pick a model in the sidebar (none is trained on this dataset yet).")
@@ -162,15 +169,27 @@ row[0].caption(
     + (", each with the classifier's label and confidence." if prediction is not None else ".")
 )
 stem = f"{info.name}_{method}_{steps}"
+strip = images.tile(frames, columns=min(steps, STRIP_COLUMNS))
 row[1].download_button(
-    "Strip (PNG)", images.png_bytes(images.tile(frames, columns=min(steps, STRIP_COLUMNS))),
-    file_name=f"{stem}.png", mime="image/png", key="interp_png", icon=":material/download:",
+    "Strip (PNG)",
+    images.png_bytes(strip),
+    file_name=f"{stem}.png",
+    mime="image/png",
+    key="interp_png",
+    on_click="ignore",  # a download needs no rerun
+    icon=":material/download:",
     width="stretch",
-)  # fmt: skip
+)
 row[2].download_button(
-    "Animation (GIF)", images.gif_bytes(frames), file_name=f"{stem}.gif", mime="image/gif",
-    key="interp_gif", icon=":material/download:", width="stretch",
-)  # fmt: skip
+    "Animation (GIF)",
+    images.gif_bytes(frames),
+    file_name=f"{stem}.gif",
+    mime="image/gif",
+    key="interp_gif",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+)
 
 map_col, side_col = st.columns([3, 2], gap="large")
 if pair is not None:
@@ -178,7 +197,8 @@ if pair is not None:
         map_method = st.radio(
             "Map", methods, key="interp_map", format_func=plots.PROJECTIONS.get, horizontal=True
         )
-        path_xy = projection.transform(path)  # [steps, 2]
+        mtime = info.path.stat().st_mtime
+        path_xy = _place(str(info.path), mtime, selection.dataset, map_method, path)  # [steps, 2]
         fig = plots.latent_map(
             projection.coords, labels, names, axis_titles=plots.AXIS_TITLES[map_method],
             highlight={"path": path_xy}, height=460,

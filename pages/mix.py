@@ -48,9 +48,12 @@ def _held_out_distances(dataset_name: str, label: int, n: int) -> np.ndarray:
 
 @st.cache_data(show_spinner="Placing the codes on the map…", max_entries=16)
 def _on_map(path: str, mtime: float, dataset_name: str, method: str, config: MixConfig):
-    """(source codes, new codes) as map positions, each float32 [M, 2]."""
+    """(source codes, new codes) as map positions, each float32 [M, 2]. Source digits drawn on
+    the map (all of them when the map shows the whole dataset) keep their exact place."""
     _, projection = loaders.projection(path, dataset_name, method, mtime)
     result = _mix(path, mtime, dataset_name, config)
+    if len(loaders.map_dataset(dataset_name)) == len(loaders.dataset(dataset_name)):
+        return projection.coords[result.source_indices], projection.transform(result.latents)
     both = projection.transform(np.concatenate([result.source_latents, result.latents]))
     return both[: len(result.source_latents)], both[len(result.source_latents) :]
 
