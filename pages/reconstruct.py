@@ -28,7 +28,7 @@ from ui import images, loaders, plots, state, studio
 
 try:  # the canvas is a custom component tied to Streamlit's component API version
     from streamlit_drawable_canvas import st_canvas
-except Exception as exc:  # noqa: BLE001 - any failure just means: no canvas here
+except Exception as exc:  # any failure just means: no canvas here
     st_canvas, CANVAS_PROBLEM = None, f"{type(exc).__name__}: {exc}"
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 CANVAS_SIDE = 280  # px: 10x MNIST's 28, so a stroke of 20 px ends up about 2 px wide
 STROKE = 20
 STEP_SIDE = 112  # px: how large each preprocessing step is shown
+DIGIT_SIDE = 96  # px: each reconstruction
+DEFAULT_JUDGE = "ae_k16"  # the anomaly verdict's model until the user picks another
 KEPT_INVERSIONS = 8  # GAN inversion results remembered per session
 VERDICTS = (  # (upper percentile, message kind, words); the error's percentile among real digits
     (75.0, "success", "Looks like a {noun}: {model} reconstructs it as well as a typical one."),
@@ -114,7 +116,7 @@ def show_step(column, image: np.ndarray, caption: str) -> None:
     scale = STEP_SIDE / max(pil.size)
     size = (max(1, round(pil.width * scale)), max(1, round(pil.height * scale)))
     resample = Image.Resampling.NEAREST if scale >= 1 else Image.Resampling.BOX
-    column.image(pil.resize(size, resample), caption=caption)
+    column.image(pil.resize(size, resample), caption=caption, width=size[0])
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -225,12 +227,13 @@ for name, family, k, recon, val_errors in rows:
 
 columns = st.columns(1 + len(ks))
 columns[0].markdown("**Input**")
-columns[0].image(images.to_pil(digit, 3), caption="28 x 28")
+columns[0].image(images.to_pil(digit, 4), caption="28 x 28", width=DIGIT_SIDE)
 for column, k in zip(columns[1:], ks, strict=True):
     column.markdown(f"**k = {k}**")
     for (name, _, row_k, recon, _), row in zip(rows, table, strict=True):
         if row_k == k:
-            column.image(images.to_pil(recon, 3), caption=f"{name} · MSE {row['MSE']:.4f}")
+            caption = f"{name} · MSE {row['MSE']:.4f}"
+            column.image(images.to_pil(recon, 4), caption=caption, width=DIGIT_SIDE)
 st.caption(
     "k is the size of the code: the number of latent dimensions of each model, and of "
     "principal components for PCA (fitted on the training digits). MSE is per pixel, in [0, 1]."
@@ -239,21 +242,21 @@ st.caption(
 # --- is this a digit? -------------------------------------------------------------------------
 
 st.header(f"Is this a {noun}?")
-if selection.has_encoder:
-    judge = selection.model
-else:
-    names = {i.name: i for i in infos}
-    if st.session_state.get("reconstruct_model") not in names:
-        st.session_state["reconstruct_model"] = next(iter(names))
-    judge = names[
-        st.selectbox(
-            "Model that judges",
-            list(names),
-            key="reconstruct_model",
-            format_func=lambda n: names[n].label,
-            help="The sidebar's model has no encoder; pick an autoencoder or VAE here.",
-        )
-    ]
+names = {i.name: i for i in infos}
+if st.session_state.get("reconstruct_judge") not in names:
+    st.session_state["reconstruct_judge"] = (
+        DEFAULT_JUDGE if DEFAULT_JUDGE in names else next(iter(names))
+    )
+judge = names[
+    st.columns([1, 2])[0].selectbox(
+        "Model that judges",
+        list(names),
+        key="reconstruct_judge",
+        format_func=lambda n: names[n].label,
+        help="A 2-D code reconstructs every digit roughly, so it judges poorly; "
+        "a code of 16 numbers tells typical from unusual much better.",
+    )
+]
 verdict_row = next(r for r in table if r["method"] == judge.name)
 percentile = verdict_row["pct"]
 kind, words = next((kind, words) for upper, kind, words in VERDICTS if percentile <= upper)
@@ -271,6 +274,7 @@ st.dataframe(
     pd.DataFrame(table).rename(columns={"pct": "worse than % of validation"}),
     hide_index=True,
     width="stretch",
+    height=35 * (len(table) + 1) + 3,  # every row, no inner scrolling
     column_config={
         "MSE": st.column_config.NumberColumn(format="%.4f"),
         "worse than % of validation": st.column_config.ProgressColumn(
@@ -282,7 +286,10 @@ st.dataframe(
 # --- where it lands on the latent map ---------------------------------------------------------
 
 st.header("Where it lands")
-methods = (["raw"] if judge.latent_dim == 2 else []) + ["pca", "tsne"]
+mapped = selection.model if selection.has_encoder else judge
+whose = "the sidebar's model" if selection.has_encoder else "the judge above"
+st.caption(f"On the map of **{mapped.label}** ({whose}), with the 5 nearest map digits.")
+methods = (["raw"] if mapped.latent_dim == 2 else []) + ["pca", "tsne"]
 if st.session_state.get("reconstruct_method") not in methods:
     st.session_state["reconstruct_method"] = methods[0]
 method = st.radio(
@@ -292,12 +299,13 @@ method = st.radio(
     format_func=plots.PROJECTIONS.get,
     horizontal=True,
 )
-model = loaders.model(judge.path)
-latents, projection = loaders.latents_and_projection(judge, selection.dataset, method)
+model = loaders.model(mapped.path)
+latents, projection = loaders.latents_and_projection(mapped, selection.dataset, method)
 map_digits = loaders.map_dataset(selection.dataset)
 labels = map_digits.labels.numpy()
 z = encode_images(model, torch.from_numpy(digit)[None])[0]  # [k]
-point = _placed(str(judge.path), studio.mtime(judge), selection.dataset, method, z, judge)  # [2]
+mtime = studio.mtime(mapped)
+point = _placed(str(mapped.path), mtime, selection.dataset, method, z, mapped)  # [2]
 neighbours, distances = nearest_neighbours(latents, z, n=5)
 
 map_column, neighbour_column = st.columns([3, 2], gap="medium")
@@ -318,7 +326,7 @@ with map_column:
             "position against the fixed map, so it lands near digits with similar codes."
         )
 with neighbour_column:
-    st.markdown(f"**{judge.name}**'s code for your {noun}, and its 5 nearest {noun}s")
+    st.markdown(f"**{mapped.name}**'s code for your {noun}, and its 5 nearest {noun}s")
     st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
     captions = [
         f"{map_digits.class_names[labels[j]]} · d={d:.2f}"
