@@ -367,7 +367,7 @@ if settings[2].button("Search the GAN's latent space", key="reconstruct_invert",
 
 found: InversionResult | None = inversions.get(run_key)
 if found is None:
-    st.info("Press the button to search (a few seconds for 300 steps).")
+    st.info(f"Press the button to search ({config.steps} steps, with a progress bar).")
 else:
     left, right = st.columns([2, 3], gap="medium")
     with left:

@@ -64,7 +64,9 @@ def test_the_seed_reproduces_the_search(gan, digit):
 def test_the_shared_model_is_left_untouched(gan, digit):
     gan.zero_grad(set_to_none=True)  # training left gradients behind
     before = {name: p.detach().clone() for name, p in gan.state_dict().items()}
+    threads = torch.get_num_threads()
     invert(gan, torch.from_numpy(digit), FAST)
+    assert torch.get_num_threads() == threads  # the one-thread limit is lifted again
     assert not gan.training
     assert all(p.grad is None for p in gan.parameters())
     assert all(torch.equal(before[name], p) for name, p in gan.state_dict().items())
