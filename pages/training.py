@@ -1,0 +1,219 @@
+"""Train: a new AE, VAE or GAN in a background thread, with live progress and loss curves.
+
+The job runs in ``core.jobs`` (a thread per start); this page only polls it once a second in a
+fragment, so the rest of the app stays usable. The result is a new checkpoint file with a unique
+name, which the sidebar's model picker lists on the next run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from core.data import DatasetUnavailable
+from core.jobs import JobSnapshot, TrainingJob
+from core.models import ModelConfig
+from core.train import TrainConfig
+from ui import loaders, plots
+
+KINDS = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN"}
+DEFAULT_LR = {"ae": 2e-3, "vae": 2e-3, "gan": 2e-4}  # the GAN: DCGAN's rate
+BATCH_SIZE = {"ae": 128, "vae": 128, "gan": 64}
+LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
+LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
+# The curves worth watching per kind: {legend: history key}; each group shares one scale.
+CURVES = {
+    "ae": {"train MSE": "loss", "validation MSE": "val_mse"},
+    "vae": {"train loss (β-weighted)": "loss", "validation −ELBO": "val_neg_elbo"},
+    "gan": {"discriminator loss": "d_loss", "generator loss": "g_loss"},
+}
+Y_TITLES = {"ae": "MSE per pixel", "vae": "nats per digit", "gan": "BCE loss"}
+
+
+@st.cache_resource(show_spinner=False)
+def jobs() -> dict[str, TrainingJob]:
+    """Every training job of this server process by id, shared by all browser sessions."""
+    return {}
+
+
+def devices() -> list[str]:
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.append("cuda")
+    if torch.backends.mps.is_available():
+        found.append("mps")
+    return ["auto", *found]
+
+
+def use_lr_of_kind() -> None:
+    st.session_state["train_lr"] = DEFAULT_LR[st.session_state["train_kind"]]
+
+
+def open_in_sidebar(name: str, dataset: str) -> None:
+    """A button callback: runs before the sidebar is drawn, so it may set its widgets."""
+    st.session_state["app_dataset"] = dataset
+    st.session_state["app_model"] = name
+
+
+def loss_figure(kind: str, history: list[dict[str, float]]):
+    epochs = [row["epoch"] for row in history]
+    series = {
+        label: [row[key] for row in history]
+        for label, key in CURVES[kind].items()
+        if all(key in row for row in history)
+    }
+    fig = plots.line_chart(epochs, series, "epoch", Y_TITLES[kind])
+    return fig.update_xaxes(dtick=1 if len(epochs) <= 12 else None)  # whole epochs only
+
+
+def show_progress(kind: str, snap: JobSnapshot) -> None:
+    if snap.epoch:
+        per_epoch = snap.seconds / snap.epoch
+        left = per_epoch * (snap.epochs - snap.epoch)
+        timing = f"{per_epoch:.1f} s per epoch, about {left:.0f} s left"
+    else:
+        timing = f"{snap.seconds:.0f} s, first epoch running"
+    text = f"Epoch {snap.epoch} of {snap.epochs} · {timing}"
+    if snap.status == "stopping":
+        text = f"Stopping after the current epoch (epoch {snap.epoch} of {snap.epochs} done)…"
+    st.progress(snap.fraction, text=text)
+    if snap.history:
+        st.plotly_chart(loss_figure(kind, snap.history), width="stretch")
+
+
+@st.fragment(run_every=1.0)
+def live(job_id: str) -> None:
+    """Redrawn every second while the job trains; reruns the whole app once it has finished,
+    so that the sidebar's picker re-reads the checkpoint folder."""
+    job = jobs()[job_id]
+    snap = job.snapshot()
+    if snap.finished:
+        st.rerun(scope="app")
+    show_progress(job.config.model.kind, snap)
+    if st.button(
+        "Stop (keeps the last finished epoch)",
+        key="train_stop",
+        icon=":material/stop:",
+        disabled=snap.status == "stopping",
+    ):
+        job.request_stop()
+        st.rerun(scope="fragment")
+
+
+def show_result(job: TrainingJob, snap: JobSnapshot) -> None:
+    kind = job.config.model.kind
+    if snap.status == "failed":
+        st.error(f"Training failed: {snap.error} Nothing was saved.", icon=":material/error:")
+    else:
+        name = snap.path.stem
+        if snap.status == "stopped":
+            st.warning(
+                f"Stopped after epoch {snap.epoch} of {snap.epochs}. That epoch's model was "
+                f"saved as **{name}**.",
+                icon=":material/pause_circle:",
+            )
+        else:
+            elsewhere = job.dataset.name != st.session_state.get("app_dataset", "embedded")
+            where = f" under the dataset **{job.dataset.name}**" if elsewhere else ""
+            trained = f"{snap.epoch} epoch" + ("s" if snap.epoch > 1 else "")
+            st.success(
+                f"Trained {trained} in {snap.seconds:.1f} s and saved **{name}**. "
+                f"It is now in the sidebar's model picker{where}.",
+                icon=":material/check_circle:",
+            )
+        st.button(
+            f"Open {name} in the sidebar",
+            key="train_open",
+            on_click=open_in_sidebar,
+            args=(name, job.dataset.name),
+        )
+    if snap.history:
+        final = {k: v for k, v in snap.history[-1].items() if k.startswith("val_")}
+        st.caption(
+            "Validation after the last epoch: "
+            + ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in final.items())
+        )
+        st.plotly_chart(loss_figure(kind, snap.history), width="stretch")
+
+
+st.session_state.setdefault("train_job", None)  # id of this session's latest job
+st.session_state.setdefault("train_kind", "ae")
+st.session_state.setdefault("train_latent", 16)
+st.session_state.setdefault("train_epochs", 10)
+st.session_state.setdefault("train_lr", DEFAULT_LR["ae"])
+st.session_state.setdefault("train_beta", 1.0)
+st.session_state.setdefault("train_device", "auto")
+datasets = loaders.available_datasets()
+if st.session_state.get("train_dataset") not in datasets:
+    wanted = st.session_state.get("app_dataset", "embedded")
+    st.session_state["train_dataset"] = wanted if wanted in datasets else datasets[0]
+
+registry = jobs()
+job = registry.get(st.session_state["train_job"])
+snap = job.snapshot() if job is not None else None
+busy = snap is not None and not snap.finished
+
+st.title("Train a model")
+st.caption(
+    "Train a fresh network on the training split; after every epoch it is scored on the "
+    "validation split. Training runs in the background: you can open other pages meanwhile. "
+    "The result is saved as a new checkpoint and never replaces an existing one."
+)
+
+with st.container(border=True):
+    top = st.columns([3, 3, 2])
+    kind = top[0].radio(
+        "Model", list(KINDS), key="train_kind", format_func=KINDS.get, horizontal=True,
+        on_change=use_lr_of_kind, disabled=busy,
+    )  # fmt: skip
+    latent_dim = top[1].select_slider(
+        "Latent size k", LATENT_SIZES, key="train_latent", disabled=busy
+    )
+    epochs = top[2].number_input(
+        "Epochs", min_value=1, max_value=200, step=1, key="train_epochs", disabled=busy
+    )
+    middle = st.columns([3, 3, 2])
+    lr = middle[0].select_slider(
+        "Learning rate", LEARNING_RATES, key="train_lr", format_func="{:g}".format, disabled=busy
+    )
+    beta = middle[1].slider(
+        "β (VAE: weight of the KL term; 1 = the true ELBO)", 0.0, 4.0, step=0.1,
+        key="train_beta", disabled=busy or kind != "vae",
+    )  # fmt: skip
+    dataset_name = middle[2].selectbox("Dataset", datasets, key="train_dataset", disabled=busy)
+    bottom = st.columns([3, 3, 2])
+    device = bottom[0].selectbox(
+        "Device", devices(), key="train_device", disabled=busy,
+        help=f"auto picks CUDA, then Apple's MPS, then the CPU (here: {loaders.device_name()}).",
+    )  # fmt: skip
+    start = bottom[2].button(
+        "Start training", key="train_start", type="primary", icon=":material/play_arrow:",
+        disabled=busy, width="stretch",
+    )  # fmt: skip
+
+others = sum(1 for j in registry.values() if j.id != st.session_state["train_job"]
+             and not j.snapshot().finished)  # fmt: skip
+if others:
+    st.info(f"{others} other training job(s) run on this server right now and share its CPU/GPU.")
+
+if start:
+    try:
+        config = TrainConfig(
+            ModelConfig(kind, int(latent_dim), dataset=dataset_name),
+            epochs=int(epochs), batch_size=BATCH_SIZE[kind], lr=float(lr),
+            beta=float(beta) if kind == "vae" else 1.0,
+        )  # fmt: skip
+        data = loaders.dataset(dataset_name)
+    except (ValueError, DatasetUnavailable) as exc:
+        st.error(f"Cannot start: {exc}")
+    else:
+        new_job = TrainingJob(config, data, out_dir=loaders.CHECKPOINT_DIR, device=device)
+        registry[new_job.id] = new_job.start()
+        st.session_state["train_job"] = new_job.id
+        st.rerun()
+
+if job is not None:
+    if busy:
+        live(job.id)
+    else:
+        show_result(job, snap)
