@@ -61,6 +61,19 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linea
     return path
 
 
+@torch.no_grad()
+def reconstruct(model: Model, images: np.ndarray | torch.Tensor) -> np.ndarray:
+    """g(f(x)) for uint8 [N, 28, 28] or float [N, 28, 28] in [0, 1] -> float32 [N, 28, 28].
+
+    A VAE reconstructs from its posterior mean, without sampling.
+    """
+    require_eval(model)
+    x = torch.as_tensor(np.asarray(images))
+    x = x.float().div(255.0) if x.dtype == torch.uint8 else x.float()
+    out = model.decode(model.encode(x.reshape(-1, 1, 28, 28).to(model_device(model))))
+    return out.float().squeeze(1).cpu().numpy()
+
+
 def nearest_neighbours(
     latents: np.ndarray, z: np.ndarray, n: int = 5, exclude: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ import torch
 
 from core.checkpoints import CheckpointInfo
 from core.data import add_gaussian_noise, add_salt_and_pepper, to_float
+from core.latent import reconstruct
 from core.metrics import per_image_mse, per_image_ssim, psnr
 from ui import images, loaders, state
 

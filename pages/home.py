@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.latent import decode_points
+from core.latent import decode_points, reconstruct
 from ui import images, loaders, state
 from ui.navigation import existing_pages
 
@@ -69,7 +69,7 @@ else:
     real = val_x[picks].numpy()
     if selection.has_encoder:
         st.subheader(f"Real validation digits and their reconstructions by {info.name}")
-        recon = loaders.reconstruct(model, real)
+        recon = reconstruct(model, real)
         st.image(
             images.to_pil(
                 images.tile(np.stack([real / 255.0, recon]).reshape(-1, 28, 28), columns=len(real)),

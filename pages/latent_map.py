@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.latent import decode_points, invert_click, nearest_neighbours
+from core.latent import decode_points, invert_click, nearest_neighbours, reconstruct
 from ui import images, loaders, plots, state
 
 METHODS = {"raw": "raw 2-D latent", "pca": "PCA of the latent", "tsne": "t-SNE of the latent"}
@@ -155,7 +155,7 @@ with right:
         st.query_params["sel"] = f"i{index}"
         st.subheader(f"Digit #{index} · label {dataset.class_names[labels[index]]}")
         original = dataset.images[index].numpy()
-        recon = loaders.reconstruct(model, original[None])[0]
+        recon = reconstruct(model, original[None])[0]
         mse = float(((original / 255.0 - recon) ** 2).mean())
         images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
         z = latents[index]

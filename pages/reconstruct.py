@@ -20,7 +20,7 @@ from PIL import Image
 from core import compare
 from core.checkpoints import CheckpointInfo
 from core.inversion import InversionConfig, InversionResult, invert
-from core.latent import nearest_neighbours
+from core.latent import nearest_neighbours, reconstruct
 from core.metrics import per_image_mse
 from core.preprocess import PreprocessError, PreprocessResult, preprocess_array, preprocess_bytes
 from core.projection import encode_images
@@ -215,7 +215,7 @@ for k in ks:
     val_errors = _pca_validation_errors(selection.dataset, ks[-1], k)
     rows.append((f"PCA k={k}", "PCA", k, recon, val_errors))
 for info in sorted(infos, key=lambda i: (i.latent_dim, i.kind, i.name)):
-    recon = loaders.reconstruct(loaders.model(info.path), digit[None])[0]
+    recon = reconstruct(loaders.model(info.path), digit[None])[0]
     val_errors = _validation_errors(str(info.path), studio.mtime(info), selection.dataset)
     rows.append((info.name, compare.family(info), info.latent_dim, recon, val_errors))
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.checkpoints import load_model, read_info
 from core.data import load_dataset
+from core.latent import reconstruct
 from core.metrics import per_image_mse
 from ui import loaders
 

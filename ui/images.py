@@ -67,4 +67,4 @@ def digit_row(
         cols = st.columns(columns)
         for j, img in enumerate(images[start : start + columns]):
             caption = captions[start + j] if captions else None
-            cols[j].image(to_pil(img, scale), caption=caption)
+            cols[j].image(to_pil(img, scale), caption=caption, output_format="PNG")

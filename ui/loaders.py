@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-import torch
 
 from core.checkpoints import CheckpointInfo, list_checkpoints, load_model
 from core.data import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
@@ -97,13 +96,3 @@ def latents_and_projection(
     info: CheckpointInfo, dataset_name: str, method: str
 ) -> tuple[np.ndarray, Projection]:
     return projection(str(info.path), dataset_name, method, _mtime(info.path))
-
-
-@torch.no_grad()
-def reconstruct(m: Model, images: np.ndarray | torch.Tensor) -> np.ndarray:
-    """g(f(x)) for uint8 [N, 28, 28] or float [N, 28, 28] images -> float [N, 28, 28]."""
-    x = torch.as_tensor(np.asarray(images))
-    x = x.float().div(255.0) if x.dtype == torch.uint8 else x.float()
-    device = next(m.parameters()).device
-    out = m.decode(m.encode(x.reshape(-1, 1, 28, 28).to(device)))
-    return out.squeeze(1).cpu().numpy()
