@@ -1,7 +1,10 @@
 """Latent Lab: explore what autoencoders, VAEs and GANs learn about handwritten digits.
 
 Run with ``streamlit run app.py``. This file only sets up the page, the navigation and the
-shared sidebar; every page lives in ``pages/`` and calls ``ui/`` and ``core/``.
+shared sidebar; every page lives in ``views/`` and calls ``ui/`` and ``core/``.
+
+The folder is not named ``pages/``: with that name Streamlit (1.67) falls back to its old
+file-based navigation for a session whose first request is a deep link, skipping this file.
 """
 
 import streamlit as st
@@ -14,7 +17,7 @@ st.set_page_config(page_title="Latent Lab", page_icon=":material/scatter_plot:",
 sections: dict[str, list] = {}
 for spec in existing_pages():
     page = st.Page(
-        spec.path, title=spec.title, icon=spec.icon, default=spec.path == "pages/home.py"
+        spec.path, title=spec.title, icon=spec.icon, default=spec.path == "views/home.py"
     )
     sections.setdefault(spec.section, []).append(page)
 

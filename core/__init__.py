@@ -1,4 +1,4 @@
 """Latent Lab's library: data, models, training, checkpoints, projections, latent operations.
 
-Never imports streamlit; the UI lives in ``app.py``, ``pages/`` and ``ui/``.
+Never imports streamlit; the UI lives in ``app.py``, ``views/`` and ``ui/``.
 """

@@ -3,7 +3,7 @@
 PCA is the autoencoder whose encoder z = W (x - mean) and decoder x' = W^T z + mean are linear,
 with W's k rows orthonormal. Here PCA is fitted on the training split's pixels and every method
 (PCA, AE, VAE, denoising AE) is measured on the validation split with ``core.metrics``, so the
-page ``pages/pca_vs_ae.py`` and the CLI ``bench/compare.py`` show the same numbers.
+page ``views/pca_vs_ae.py`` and the CLI ``bench/compare.py`` show the same numbers.
 
 PCA's components are nested (PCA with k components keeps the first k of PCA with more), so one
 fit with the largest k serves every k; its wall-clock time is PCA's "training time".

@@ -30,15 +30,11 @@ def small_digits(digits: Dataset) -> Dataset:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium):
-    """A real ``streamlit run app.py`` server, shared by the browser tests. One visit to the
-    home page first, so the server's first session does not start on a deep link."""
-    from .browser import goto, streamlit_server
+def app_url():
+    """A real ``streamlit run app.py`` server, shared by the browser tests."""
+    from .browser import streamlit_server
 
     with streamlit_server() as url:
-        context = chromium.new_context()
-        goto(context.new_page(), url)
-        context.close()
         yield url
 
 

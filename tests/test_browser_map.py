@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import click_plot_point, click_plot_xy, goto, screenshot
+from .browser import click_plot_point, click_plot_xy, goto, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -40,3 +40,14 @@ def test_click_a_digit_then_empty_space(page, app_url):
     assert page.locator('[data-testid="stImage"] img').count() >= 1
     assert "Traceback" not in _panel_text(page)
     screenshot(page, "latent_map_space")
+
+
+def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_whole_app(page):
+    """Regression: with the pages in a folder named pages/, Streamlit ran the page file alone
+    (no sidebar, no model) when the first request to a new server was a deep link."""
+    with streamlit_server() as url:
+        goto(page, url, "latent_map?model=vae_k2&proj=pca")
+        sidebar = page.inner_text('[data-testid="stSidebar"]')
+        assert "Model" in sidebar and "vae_k2" in sidebar
+        assert "Latent map" in _panel_text(page) and "Pick a model" not in _panel_text(page)
+        assert page.get_by_role("radio", name="PCA of the latent").is_checked()

@@ -20,7 +20,7 @@ TRAINED_NAME = re.compile(r"ae_k2_\d{4}-\d{6}_[0-9a-f]{6}\.pt")  # core.jobs.che
 def test_train_one_epoch_and_pick_the_new_model(page, app_url):
     before = set(CHECKPOINTS.glob("*.pt"))
     try:
-        goto(page, app_url)  # home first: the first run of a fresh server must be app.py's
+        goto(page, app_url)
         goto(page, app_url, "denoise")
         page.get_by_text("What the model finds unusual").wait_for()
         screenshot(page, "denoise")

@@ -11,7 +11,7 @@ from core.checkpoints import list_checkpoints
 
 from .conftest import ROOT
 
-PAGE = "pages/pca_vs_ae.py"
+PAGE = "views/pca_vs_ae.py"
 SHIPPED = {i.name: i for i in list_checkpoints(ROOT / "checkpoints") if i.kind in ("ae", "vae")}
 
 
@@ -83,7 +83,7 @@ def test_a_gan_in_the_sidebar_still_compares_the_autoencoders():
 def test_page_in_chromium(page, app_url):
     from .browser import goto, screenshot, wait_idle
 
-    goto(page, app_url)  # home first: a fresh server's first deep link skips app.py's navigation
+    goto(page, app_url)
     goto(page, app_url, "pca_vs_ae", timeout=180)
     # The first run scores every model: wait for the last section, then for the run to end.
     page.get_by_text("one latent axis per row").wait_for(timeout=180_000)

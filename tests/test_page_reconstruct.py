@@ -17,7 +17,7 @@ from ui.state import models_for
 from .conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGE = "pages/reconstruct.py"
+PAGE = "views/reconstruct.py"
 
 
 def validation_digit(digits: Dataset, label: int) -> np.ndarray:

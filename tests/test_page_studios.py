@@ -48,7 +48,7 @@ def texts(elements) -> str:
 
 
 def test_vae_page_with_a_2d_vae_from_the_sidebar():
-    at = open_page("pages/vae.py", app_model="vae_k2")
+    at = open_page("views/vae.py", app_model="vae_k2")
     assert "vae_model" not in {w.key for w in at.selectbox}  # no picker of its own
     assert "from the sidebar" in texts(at.caption)
     assert at.slider(key="vae_extent").value == 2.0  # the manifold is shown for k = 2
@@ -67,7 +67,7 @@ def test_vae_page_with_a_2d_vae_from_the_sidebar():
 
 
 def test_vae_page_offers_its_own_picker_when_the_sidebar_model_is_not_a_vae():
-    at = open_page("pages/vae.py", app_model="ae_k2")
+    at = open_page("views/vae.py", app_model="ae_k2")
     picker = at.selectbox(key="vae_model")
     assert picker.value == "vae_k2"
     assert set(picker.options) >= {"vae_k2 · VAE, k=2", "vae_k16 · VAE, k=16"}
@@ -79,7 +79,7 @@ def test_vae_page_offers_its_own_picker_when_the_sidebar_model_is_not_a_vae():
 
 
 def test_vae_controls_change_the_digit_and_the_samples_without_errors():
-    at = open_page("pages/vae.py", app_model="vae_k2", vae_which=10_000)  # out of range
+    at = open_page("views/vae.py", app_model="vae_k2", vae_which=10_000)  # out of range
     assert at.number_input(key="vae_which").value == 0  # clamped, not a traceback
     first = [s.value for s in at.subheader]
     at.selectbox(key="vae_class").set_value(7).run()
@@ -98,7 +98,7 @@ def test_vae_controls_change_the_digit_and_the_samples_without_errors():
 
 
 def test_gan_page_scores_classifies_and_measures_1000_samples():
-    at = open_page("pages/gan.py", app_model="gan_k32")
+    at = open_page("views/gan.py", app_model="gan_k32")
     assert "from the sidebar" in texts(at.caption)
     metrics = {m.label: m.value for m in at.metric}
     assert 0 <= float(metrics["Mean D(real)"]) <= 1 and 0 <= float(metrics["Mean D(G(z))"]) <= 1
@@ -112,7 +112,7 @@ def test_gan_page_scores_classifies_and_measures_1000_samples():
 
 
 def test_gan_page_picks_a_gan_itself_and_its_controls_rerun():
-    at = open_page("pages/gan.py", app_model="ae_k2")
+    at = open_page("views/gan.py", app_model="ae_k2")
     assert at.selectbox(key="gan_model").value == "gan_k32"
     at.radio(key="gan_walk_method").set_value("linear").run()
     at.slider(key="gan_steps").set_value(4).run()
@@ -128,7 +128,7 @@ def test_gan_page_picks_a_gan_itself_and_its_controls_rerun():
 
 
 def test_concepts_calculator_agrees_with_pytorch_and_lists_the_decoder():
-    at = open_page("pages/concepts.py")
+    at = open_page("views/concepts.py")
     assert at.metric[0].value == "14 × 14"  # 7x7 with k=4, s=2, p=1: the decoders' first step
     assert "PyTorch agrees" in texts(at.success)
     table = at.dataframe[0].value
@@ -141,7 +141,7 @@ def test_concepts_calculator_agrees_with_pytorch_and_lists_the_decoder():
 
 
 def test_concepts_calculator_explains_impossible_and_cropping_inputs():
-    at = open_page("pages/concepts.py")
+    at = open_page("views/concepts.py")
     at.number_input(key="concepts_i").set_value(2).run()
     at.number_input(key="concepts_p").set_value(4).run()  # o = 1*2 + 4 - 8 = -2
     assert not at.exception, at.exception
@@ -157,7 +157,7 @@ def test_concepts_calculator_explains_impossible_and_cropping_inputs():
 
 
 def test_concepts_lists_a_gan_generator_too():
-    at = open_page("pages/concepts.py")
+    at = open_page("views/concepts.py")
     at.selectbox(key="concepts_model").set_value("gan_k32").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value

@@ -54,11 +54,7 @@ def checkpoint_dir(tmp_path, monkeypatch):
 
 
 def picker_options() -> list[str]:
-    """The sidebar's model picker as a new session sees it on the home page.
-
-    (After ``switch_page`` AppTest runs the page without app.py, so without the sidebar: the
-    ``pages/`` folder puts Streamlit in its v1 multipage mode.)
-    """
+    """The sidebar's model picker as a new session sees it on the home page."""
     at = AppTest.from_file(APP, default_timeout=90).run()
     return [o.split(" ·")[0] for o in at.sidebar.selectbox(key="app_model").options]
 
@@ -67,7 +63,7 @@ def picker_options() -> list[str]:
 
 
 def test_train_form_defaults_and_kind_specific_settings():
-    at = open_page("pages/training.py")
+    at = open_page("views/training.py")
     assert at.radio(key="train_kind").value == "ae"
     assert at.select_slider(key="train_lr").value == 2e-3
     assert at.slider(key="train_beta").disabled  # beta only means something for a VAE
@@ -84,7 +80,7 @@ def test_train_form_defaults_and_kind_specific_settings():
 
 def test_start_stop_and_find_the_new_model_in_the_picker(checkpoint_dir):
     assert picker_options() == ["ae_k2"]
-    at = open_page("pages/training.py", train_epochs=20, train_latent=2, train_device="cpu")
+    at = open_page("views/training.py", train_epochs=20, train_latent=2, train_device="cpu")
     at.button(key="train_start").click().run()
     assert not at.exception, at.exception
     assert at.button(key="train_start").disabled  # one job at a time per session
@@ -118,7 +114,7 @@ def metrics_table(at: AppTest):
 
 
 def test_denoise_compares_the_models_with_the_noisy_input():
-    at = open_page("pages/denoise.py")
+    at = open_page("views/denoise.py")
     assert at.multiselect(key="denoise_models").value == ["ae_k2", "dae_k16", "ae_k16"]
     table = metrics_table(at)
     assert list(table.index) == [
@@ -135,7 +131,7 @@ def test_denoise_compares_the_models_with_the_noisy_input():
 
 
 def test_denoise_noise_kinds_and_amounts():
-    at = open_page("pages/denoise.py")
+    at = open_page("views/denoise.py")
     at.slider(key="denoise_std").set_value(0.0).run()
     assert metrics_table(at).loc["noisy input", "MSE vs clean"] == 0.0
     at.radio(key="denoise_noise").set_value("salt_pepper").run()
@@ -151,7 +147,7 @@ def test_denoise_noise_kinds_and_amounts():
 
 
 def test_anomaly_gallery_shows_the_highest_errors_first():
-    at = open_page("pages/denoise.py", app_model="ae_k16", denoise_top=16)
+    at = open_page("views/denoise.py", app_model="ae_k16", denoise_top=16)
     assert at.selectbox(key="denoise_anomaly_model").value == "ae_k16"
     captions = [img.caption for e in at.get("image") for img in e.proto.imgs if img.caption]
     assert len(captions) == 16
@@ -169,6 +165,6 @@ def test_anomaly_gallery_shows_the_highest_errors_first():
 
 
 def test_denoise_with_a_gan_in_the_sidebar_uses_the_autoencoders():
-    at = open_page("pages/denoise.py", app_model="gan_k32")
+    at = open_page("views/denoise.py", app_model="gan_k32")
     assert "gan_k32" not in at.selectbox(key="denoise_anomaly_model").options
     assert at.multiselect(key="denoise_models").value == ["dae_k16", "ae_k16", "vae_k16"]

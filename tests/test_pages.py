@@ -17,7 +17,7 @@ def open_page(path: str, **state) -> AppTest:
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    if path != "pages/home.py":
+    if path != "views/home.py":
         at.switch_page(path)
         at.run()
     assert not at.exception, at.exception
@@ -31,13 +31,13 @@ def test_every_page_runs(spec):
 
 
 def test_home_lists_the_model_families_and_links():
-    at = open_page("pages/home.py")
+    at = open_page("views/home.py")
     assert [s.value for s in at.subheader][:3] == ["Autoencoder", "Variational AE", "GAN"]
     assert any("reconstructions" in s.value for s in at.subheader)
 
 
 def test_sidebar_offers_the_shipped_models():
-    at = open_page("pages/home.py")
+    at = open_page("views/home.py")
     options = at.sidebar.selectbox(key="app_model").options
     assert {"ae_k2", "ae_k16", "vae_k2", "vae_k16", "gan_k32"} <= {
         o.split(" ·")[0] for o in options
@@ -46,7 +46,7 @@ def test_sidebar_offers_the_shipped_models():
 
 
 def test_map_shows_a_selected_digit_and_its_neighbours():
-    at = open_page("pages/latent_map.py", map_selected={"index": 7})
+    at = open_page("views/latent_map.py", map_selected={"index": 7})
     assert at.radio(key="map_method").value == "raw"
     assert any(s.value.startswith("Digit #7") for s in at.subheader)
     assert any("nearest neighbours" in m.value for m in at.markdown)
@@ -55,7 +55,7 @@ def test_map_shows_a_selected_digit_and_its_neighbours():
 @pytest.mark.parametrize("method", ["pca", "tsne"])
 def test_map_decodes_empty_space_in_every_projection(method):
     at = open_page(
-        "pages/latent_map.py",
+        "views/latent_map.py",
         app_model="ae_k16",
         map_method=method,
         map_selected={"point": [0.5, -0.5]},
@@ -65,10 +65,10 @@ def test_map_decodes_empty_space_in_every_projection(method):
 
 
 def test_map_explains_why_a_gan_has_no_map():
-    at = open_page("pages/latent_map.py", app_model="gan_k32")
+    at = open_page("views/latent_map.py", app_model="gan_k32")
     assert any("no encoder" in i.value for i in at.info)
 
 
 def test_map_background_manifold_for_a_2d_model():
-    at = open_page("pages/latent_map.py", map_background=True)
+    at = open_page("views/latent_map.py", map_background=True)
     assert at.toggle(key="map_background").value

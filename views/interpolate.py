@@ -90,7 +90,7 @@ else:
                 "Click two digits on the Latent map: the last two you clicked arrive here. "
                 "Or choose the endpoints by class or by index."
             )
-            st.page_link("pages/latent_map.py", label="Open the latent map", icon="🗺️")
+            st.page_link("views/latent_map.py", label="Open the latent map", icon="🗺️")
             st.stop()
         if not all(0 <= i < n for i in clicked):
             st.warning(
