@@ -32,6 +32,7 @@ from core.metrics import knn_accuracy  # noqa: E402
 from core.projection import (  # noqa: E402
     DEFAULT_CACHE_DIR,
     TSNE_DEFAULTS,
+    TSNE_THREADS,
     Projection,
     cache_path,
     cached_projection,
@@ -61,7 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", type=Path, default=ROOT / "checkpoints" / "ae_k16.pt")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / DEFAULT_CACHE_DIR)
-    parser.add_argument("--n-jobs", type=int, default=2, help="threads for both t-SNEs")
+    parser.add_argument("--n-jobs", type=int, default=TSNE_THREADS, help="threads, both t-SNEs")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "projection.json")
     args = parser.parse_args()
 
@@ -153,7 +154,7 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {args.out.relative_to(ROOT)}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,9 @@ TSNE_DEFAULTS: dict[str, Any] = {
 }
 # Placing new points (openTSNE's defaults for ``TSNEEmbedding.transform``).
 TSNE_PLACEMENT: dict[str, Any] = {"perplexity": 5.0, "n_iter": 250, "learning_rate": 0.1}
+# openTSNE threads. One: on the shared 2-core machine two threads took 14-18 s instead of 7.7 s
+# (they wait on each other whenever one is descheduled); pass -1 on an idle many-core machine.
+TSNE_THREADS = 1
 INVERSE_NEIGHBOURS = 10  # t-SNE click -> code: weighted mean of this many nearest points' codes
 
 
@@ -321,7 +324,7 @@ def resolve_params(method: str, seed: int = 0, **params: Any) -> dict[str, Any]:
 
 
 def project(
-    latents: np.ndarray, method: str, seed: int = 0, n_jobs: int = -1, **params: Any
+    latents: np.ndarray, method: str, seed: int = 0, n_jobs: int = TSNE_THREADS, **params: Any
 ) -> Projection:
     """Map codes [N, k] to 2-D. 'raw' needs k = 2; 'pca' is 2-component PCA; 'tsne' is openTSNE
     with ``TSNE_DEFAULTS`` overridden by ``params``. ``n_jobs`` (threads; -1 = all cores)
@@ -396,7 +399,7 @@ def cached_projection(
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
     seed: int = 0,
     device: str | torch.device = "cpu",
-    n_jobs: int = -1,
+    n_jobs: int = TSNE_THREADS,
     **params: Any,
 ) -> tuple[np.ndarray, Projection]:
     """(codes [N, k] of ``dataset.images``, their projection), computed once per content hash.
@@ -424,7 +427,7 @@ def precompute(
     folder: str | Path,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
     prune: bool = False,
-    n_jobs: int = -1,
+    n_jobs: int = TSNE_THREADS,
 ) -> list[Path]:
     """Write the default caches of every AE/VAE checkpoint in ``folder`` (raw for k = 2, PCA and
     t-SNE for all), on the dataset each was trained on. ``prune`` deletes every other .npz in
@@ -456,7 +459,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder of checkpoints whose AE/VAE maps to cache")  # fmt: skip
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
     parser.add_argument("--prune", action="store_true", help="delete caches not written now")
-    parser.add_argument("--n-jobs", type=int, default=-1, help="t-SNE threads (-1: all cores)")
+    parser.add_argument("--n-jobs", type=int, default=TSNE_THREADS,
+                        help="t-SNE threads (-1: all cores)")  # fmt: skip
     args = parser.parse_args(argv)
     precompute(args.precompute, args.cache_dir, prune=args.prune, n_jobs=args.n_jobs)
 
