@@ -35,7 +35,7 @@ class TrainConfig:
     lr: float = 2e-3
     beta: float = 1.0  # VAE: weight of the KL term (1 = the true ELBO)
     noise_std: float = 0.0  # AE: train as a denoiser on x + N(0, noise_std^2), clipped
-    augment_shift: int = 0  # random translations of up to this many pixels (not the GAN)
+    augment_shift: int = 0  # random translations of up to this many pixels (GAN: D's view)
     seed: int = 0
     max_batches: int | None = None  # per epoch; 1 for --dry-run
 
@@ -146,13 +146,19 @@ def _step_gan(model: GAN, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]
     opt_g, opt_d = opts
     z = torch.randn(len(x), model.latent_dim, generator=gen).to(x.device)
     fake = model.generator(z)
+
+    # DiffAugment (Zhao et al. 2020): D sees real and fake digits through the same kind of
+    # random shift, in both players' steps, so it cannot memorise 4,500 digits; G stays unshifted.
+    def seen(images: torch.Tensor) -> torch.Tensor:
+        return _shift(images, cfg.augment_shift, gen)
+
     # Discriminator: real -> 1, fake -> 0 (fake detached so G is not updated here).
     d_loss = losses.gan_discriminator_loss(
-        model.discriminator(x).float(), model.discriminator(fake.detach()).float()
+        model.discriminator(seen(x)).float(), model.discriminator(seen(fake.detach())).float()
     )
     _backward(d_loss, opt_d)
     # Generator: non-saturating, make D call the fakes real.
-    g_loss = losses.gan_generator_loss(model.discriminator(fake).float())
+    g_loss = losses.gan_generator_loss(model.discriminator(seen(fake)).float())
     _backward(g_loss, opt_g)
     return {"loss": g_loss.item(), "d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
