@@ -79,17 +79,17 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60.0):
 
 
 def wait_idle(page, timeout: float = 60.0) -> None:
-    """Wait until the script run has finished (Streamlit's status widget is gone) and no
-    element is stale."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.getAttribute('data-test-script-state') !== 'running';
-        }""",
-        timeout=timeout * 1000,
-    )
-    page.wait_for_timeout(150)
+    """Wait until the app has drawn something and its script run has finished, twice in a row
+    (a rerun that a click triggers may start a moment after the click)."""
+    idle = """() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const main = document.querySelector('[data-testid="stMain"]');
+        return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+            && !!main && main.innerText.trim().length > 0;
+    }"""
+    for _ in range(2):
+        page.wait_for_function(idle, timeout=timeout * 1000)
+        page.wait_for_timeout(200)
 
 
 def goto(page, app_url: str, url_path: str = "", timeout: float = 90.0) -> None:
