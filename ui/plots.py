@@ -26,6 +26,7 @@ CLASS_COLORS = (
     "#bab0ac",
 )
 GRID_POINT = -1  # customdata of the clickable background grid ("empty space")
+SELECTED = dict(marker=dict(size=14, color="black", opacity=1))  # plotly's own click marker
 # How each 2-D map of a latent space is named, and its axes.
 PROJECTIONS = {"raw": "raw 2-D latent", "pca": "PCA of the latent", "tsne": "t-SNE of the latent"}
 AXIS_TITLES = {"raw": ("z1", "z2"), "pca": ("PC 1", "PC 2"), "tsne": ("t-SNE 1", "t-SNE 2")}
@@ -74,6 +75,8 @@ def latent_map(
             mode="markers",
             name="empty space",
             marker=dict(size=7, color="rgba(120,120,120,0.06)"),
+            selected=SELECTED,
+            unselected=dict(marker=dict(opacity=1)),
             customdata=np.full(len(grid), GRID_POINT),
             hovertemplate="decode here (%{x:.2f}, %{y:.2f})<extra></extra>",
             showlegend=False,
@@ -91,6 +94,8 @@ def latent_map(
                 mode="markers",
                 name=name,
                 marker=dict(size=5, color=CLASS_COLORS[c % 10], opacity=0.75),
+                selected=SELECTED,
+                unselected=dict(marker=dict(opacity=0.75)),  # a click must not fade the map
                 customdata=index[mask],
                 hovertemplate=f"label {name}<br>index %{{customdata}}<extra></extra>",
             )

@@ -68,17 +68,19 @@ if show_background and method == "raw":
 
 
 def _select_from_event(event) -> None:
-    """A new click becomes the selection; the same event seen again on a rerun is ignored."""
-    points = event.selection.points if event else []
+    """A new click becomes the selection; the same event seen again on a rerun is ignored.
+
+    Read from session state before the map is drawn, so a click costs one run, not two."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
     if not points:
         return
     point = points[0]
-    signature = (point.get("x"), point.get("y"), point.get("customdata"))
+    custom = point.get("customdata")
+    custom = custom[0] if isinstance(custom, list) else custom
+    signature = (point.get("x"), point.get("y"), custom)
     if signature == st.session_state["map_last_event"]:
         return
     st.session_state["map_last_event"] = signature
-    custom = point.get("customdata")
-    custom = custom[0] if isinstance(custom, list) else custom
     if custom is None or int(custom) == plots.GRID_POINT:
         st.session_state["map_selected"] = {"point": [float(point["x"]), float(point["y"])]}
     else:
@@ -104,10 +106,18 @@ def _selection_from_url() -> None:
         st.toast("The link's selected point could not be read; pick one on the map.")
 
 
+chart_state = st.session_state.get("map_chart")
+_select_from_event(chart_state)
 _selection_from_url()
 chosen = st.session_state["map_selected"]
+# Plotly marks a point clicked on this chart itself (its 'selected' style), and leaving the
+# figure unchanged spares the browser a redraw of 7,000 WebGL points. A selection that comes
+# from elsewhere (the URL, another page, a rerun with a new projection) gets a drawn marker.
+clicked_here = bool(((chart_state or {}).get("selection") or {}).get("points"))
 highlight = {}
-if chosen and "index" in chosen:
+if clicked_here or not chosen:
+    pass
+elif "index" in chosen:
     highlight["selected"] = coords[chosen["index"]]
 elif chosen:
     highlight["selected"] = np.array(chosen["point"])
@@ -122,7 +132,7 @@ with left:
         background=background,
         highlight=highlight,
     )
-    event = st.plotly_chart(
+    st.plotly_chart(
         fig, key="map_chart", on_select="rerun", selection_mode="points", width="stretch"
     )
     if method == "pca":
@@ -140,11 +150,6 @@ with left:
         mime="text/csv",
         key="map_csv",
     )
-
-before = st.session_state["map_selected"]
-_select_from_event(event)
-if st.session_state["map_selected"] != before:
-    st.rerun()  # redraw the map with the new selection marked
 
 with right:
     chosen = st.session_state["map_selected"]
