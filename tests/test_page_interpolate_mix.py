@@ -8,23 +8,15 @@ from streamlit.testing.v1 import AppTest
 from ui.loaders import map_dataset
 from ui.navigation import PAGES
 
-from .conftest import ROOT
+from . import apptest
 
-APP = str(ROOT / "app.py")
 PATHS = {spec.title: spec.path for spec in PAGES}
 
 
 def open_page(title: str, **state) -> AppTest:
     """The app, then one page. The model is set in the session, not only through the sidebar's
     widget, so that it stays chosen over the test's reruns."""
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in {"app_model": "ae_k2", **state}.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PATHS[title])
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.open_page(PATHS[title], **{"app_model": "ae_k2", **state})
 
 
 def interpolate(**state) -> AppTest:

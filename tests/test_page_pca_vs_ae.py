@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.checkpoints import list_checkpoints
 
+from . import apptest
 from .conftest import ROOT
 
 PAGE = "views/pca_vs_ae.py"
@@ -16,14 +17,7 @@ SHIPPED = {i.name: i for i in list_checkpoints(ROOT / "checkpoints") if i.kind i
 
 
 def open_page(**state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.open_page(PAGE, **state)
 
 
 @pytest.fixture(scope="module")

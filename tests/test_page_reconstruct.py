@@ -14,9 +14,8 @@ from core.data import Dataset
 from core.preprocess import preprocess_array
 from ui.state import models_for
 
-from .conftest import ROOT
+from . import apptest
 
-APP = str(ROOT / "app.py")
 PAGE = "views/reconstruct.py"
 
 
@@ -42,14 +41,7 @@ def png(image: Image.Image) -> bytes:
 
 
 def open_page(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.open_page(PAGE, **state)
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:

@@ -9,20 +9,7 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from .conftest import ROOT
-
-APP = str(ROOT / "app.py")
-
-
-def open_page(path: str, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from .apptest import open_page
 
 
 def figure(at: AppTest, key: str) -> dict:

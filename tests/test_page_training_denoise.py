@@ -19,20 +19,8 @@ from core.latent import reconstruct
 from core.metrics import per_image_mse
 from ui import loaders
 
+from .apptest import APP, open_page
 from .conftest import ROOT
-
-APP = str(ROOT / "app.py")
-
-
-def open_page(path: str, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def run_until(at: AppTest, done, timeout: float = 120.0) -> None:

@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui.navigation import existing_pages
 
-from .conftest import ROOT
-
-APP = str(ROOT / "app.py")
-
-
-def open_page(path: str, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if path != "views/home.py":
-        at.switch_page(path)
-        at.run()
-    assert not at.exception, at.exception
-    return at
+from .apptest import open_page
 
 
 @pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
