@@ -4,6 +4,7 @@
 - VAE(16) negative ELBO vs the pytorch/examples MLP VAE (784-400-20), trained here on the same
   data for the same number of epochs.
 - GAN: 10,000 samples labelled by the shipped classifier: class balance and confidence.
+- Then the per-method table of the "PCA vs AE" page (MSE, PSNR, SSIM, 10-NN, size, time).
 
 Prints a table and writes bench/results/quality.json. ``python bench/quality.py``.
 """
@@ -25,7 +26,8 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.checkpoints import load_model, read_info  # noqa: E402
+from core import compare  # noqa: E402
+from core.checkpoints import list_checkpoints, load_model, read_info  # noqa: E402
 from core.data import load_dataset, to_float  # noqa: E402
 from core.losses import negative_elbo  # noqa: E402
 
@@ -179,6 +181,13 @@ def main() -> None:
     for name, value, target, ok in rows:
         print(f"{name:{width}}  {value:34}  {target:22}  {'yes' if ok else 'NO'}")
     results["all_pass"] = all(r[3] for r in rows)
+
+    # The PCA vs AE page's table, from the same implementation (bench/compare.py writes its JSON).
+    shipped = [i for i in list_checkpoints(CKPT) if i.kind in ("ae", "vae")]
+    print(
+        "\n"
+        + compare.format_table(compare.compare(data, [(i, load_model(i.path)) for i in shipped]))
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(f"wrote {args.out.relative_to(ROOT)}")
