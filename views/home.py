@@ -9,8 +9,6 @@ from core.latent import decode_points, reconstruct
 from ui import images, loaders, state
 from ui.navigation import existing_pages
 
-SAMPLE_INDICES = 12  # one validation digit of each class (and two more)
-
 selection = state.current()
 st.title("Latent Lab")
 st.markdown(
@@ -65,35 +63,20 @@ else:
     rng = np.random.default_rng(0)
     picks = np.concatenate(
         [[rng.choice(np.flatnonzero(val_y.numpy() == c))] for c in range(len(dataset.class_names))]
-    )[:SAMPLE_INDICES]
+    )  # one validation digit of each class
     real = val_x[picks].numpy()
     if selection.has_encoder:
         st.subheader(f"Real validation digits and their reconstructions by {info.name}")
-        recon = reconstruct(model, real)
-        st.image(
-            images.to_pil(
-                images.tile(np.stack([real / 255.0, recon]).reshape(-1, 28, 28), columns=len(real)),
-                scale=3,
-            ),
-            caption="top: x · bottom: g(f(x))",
-        )
-        metrics = ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in info.metrics.items())
-        st.caption(f"Validation metrics recorded at training: {metrics}")
+        bottom, caption = reconstruct(model, real), "top: x · bottom: g(f(x))"
     else:
         st.subheader(f"Real validation digits and samples from {info.name}")
-        z = (
-            np.random.default_rng(0)
-            .standard_normal((len(real), info.latent_dim))
-            .astype(np.float32)
-        )
-        fake = decode_points(model, z)
-        st.image(
-            images.to_pil(
-                images.tile(np.stack([real / 255.0, fake]).reshape(-1, 28, 28), columns=len(real)),
-                scale=3,
-            ),
-            caption="top: real digits · bottom: G(z), z ~ N(0, I)",
-        )
+        z = np.random.default_rng(0).standard_normal((len(real), info.latent_dim))
+        bottom = decode_points(model, z.astype(np.float32))
+        caption = "top: real digits · bottom: G(z), z ~ N(0, I)"
+    rows = np.stack([real / 255.0, bottom]).reshape(-1, 28, 28)
+    st.image(images.to_pil(images.tile(rows, columns=len(real)), scale=3), caption=caption)
+    metrics = ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in info.metrics.items())
+    st.caption(f"Validation metrics recorded at training: {metrics}")
 
 st.divider()
 st.subheader("Where to go")
