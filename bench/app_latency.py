@@ -148,7 +148,7 @@ def main() -> None:
         print(f"{name:30}  {value:26}  {target:12}  {'yes' if ok else 'NO'}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out.relative_to(ROOT)}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
