@@ -149,7 +149,16 @@ def click_plot_xy(page, x: float, y: float, chart: int = 0) -> None:
 
 
 def screenshot(page, name: str) -> Path:
+    """The whole page as a person scrolls it: Streamlit scrolls inside its main block (so
+    ``full_page`` sees one screen), hence the window grows to fit it, then shrinks back."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size(
+        {"width": size["width"], "height": max(size["height"], min(height + 40, 6000))}
+    )
+    page.wait_for_timeout(800)  # plotly redraws at the new size
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
     return path

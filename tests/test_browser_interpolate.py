@@ -43,15 +43,6 @@ def _open(page, title: str) -> None:
     wait_idle(page)
 
 
-def _screenshot_whole(page, name: str) -> None:
-    """The main area scrolls inside the page, so grow the window to capture all of it."""
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(1000, height + 40)})
-    page.wait_for_timeout(500)  # plotly redraws at the new size
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1400, "height": 1000})
-
-
 def test_two_clicks_on_the_map_then_the_interpolation_strip(page, app_url):
     goto(page, app_url)
     _open(page, "Latent map")
@@ -69,7 +60,7 @@ def test_two_clicks_on_the_map_then_the_interpolation_strip(page, app_url):
     assert page.locator(".st-key-interp_strip img").count() == 10  # the default 10 steps
     assert page.locator(".js-plotly-plot").count() == 2  # the path on the map, probabilities
     assert "Traceback" not in _main_text(page)
-    _screenshot_whole(page, "interpolate")
+    screenshot(page, "interpolate")
 
 
 def test_mix_shows_new_digits_and_their_codes(page, app_url):
@@ -79,4 +70,4 @@ def test_mix_shows_new_digits_and_their_codes(page, app_url):
     page.locator(".js-plotly-plot").first.wait_for()
     assert page.locator(".st-key-mix_grid img").count() == 16
     assert "Traceback" not in _main_text(page)
-    _screenshot_whole(page, "mix")
+    screenshot(page, "mix")

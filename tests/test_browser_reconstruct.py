@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import goto, wait_idle
-from .browser import screenshot as viewport_screenshot
+from .browser import goto, screenshot, wait_idle
 from .test_page_reconstruct import digit_png
 
 pytestmark = pytest.mark.browser
@@ -14,15 +13,6 @@ pytestmark = pytest.mark.browser
 
 def _main_text(page) -> str:
     return page.inner_text('[data-testid="stMain"]')
-
-
-def screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 6000))})
-    page.wait_for_timeout(300)
-    viewport_screenshot(page, name)
-    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def _upload(page, path) -> None:

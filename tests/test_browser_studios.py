@@ -20,15 +20,6 @@ def _open(page, title: str, ready: str) -> None:
     wait_idle(page, 180)
 
 
-def _screenshot_whole(page, name: str) -> None:
-    """The main area scrolls inside the page, so grow the window to capture all of it."""
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(1000, height + 40)})
-    page.wait_for_timeout(800)  # plotly redraws at the new size
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1400, "height": 1000})
-
-
 def _plot_traces(page, chart: int) -> list[str]:
     return page.evaluate(
         "(n) => document.querySelectorAll('.js-plotly-plot')[n]._fullData.map((t) => t.name)",
@@ -45,13 +36,13 @@ def test_vae_gan_and_concepts_pages(page, app_url):
     assert "Traceback" not in text and "from the sidebar" in text
     assert {"1 sigma", "2 sigma", "mu"} <= set(_plot_traces(page, 0))  # the posterior on the map
     assert page.locator('[data-testid="stImage"] img').count() >= 2 + 2 + 6
-    _screenshot_whole(page, "vae_studio")
+    screenshot(page, "vae_studio")
 
     _open(page, "GAN studio", "Which digits does G draw?")
     text = _main_text(page)
     assert "Traceback" not in text and "Real-data floor" in text
     assert page.locator(".js-plotly-plot").count() == 2  # D's scores, the class histogram
-    _screenshot_whole(page, "gan_studio")
+    screenshot(page, "gan_studio")
 
     _open(page, "Concepts", "A decoder, layer by layer")
     assert "PyTorch agrees" in _main_text(page)
@@ -65,4 +56,4 @@ def test_vae_gan_and_concepts_pages(page, app_url):
     padding.press("Enter")
     page.get_by_text("PyTorch agrees").wait_for(timeout=60_000)
     wait_idle(page)
-    _screenshot_whole(page, "concepts")
+    screenshot(page, "concepts")
