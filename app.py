@@ -9,10 +9,13 @@ file-based navigation for a session whose first request is a deep link, skipping
 
 import streamlit as st
 
+from ui import preload
 from ui.navigation import existing_pages
-from ui.state import render_sidebar
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/scatter_plot:", layout="wide")
+preload_slot = preload.start()  # the browser fetches plotly.js while torch is imported below
+
+from ui.state import render_sidebar  # noqa: E402  (imports torch: after the preload on purpose)
 
 sections: dict[str, list] = {}
 for spec in existing_pages():
@@ -23,4 +26,5 @@ for spec in existing_pages():
 
 navigation = st.navigation(sections)
 render_sidebar()
+preload.finish(preload_slot)  # before the page, which may st.stop(); the fetch goes on
 navigation.run()

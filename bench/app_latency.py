@@ -34,8 +34,8 @@ CLICK_P95_TARGET_MS = 300.0
 
 def _map_drawn(page) -> None:
     page.wait_for_function(
-        "() => { const p = document.querySelector('.js-plotly-plot');"
-        " return p && p._fullData && p._fullData.length > 5; }",
+        "() => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".some(p => p._fullData && p._fullData.length > 5)",  # the map, not ui/preload's chart
         timeout=120_000,
     )
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from ui.navigation import existing_pages
 
-from .apptest import open_page
+from .apptest import APP, open_page
 
 
 @pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
@@ -57,3 +58,16 @@ def test_map_explains_why_a_gan_has_no_map():
 def test_map_background_manifold_for_a_2d_model():
     at = open_page("views/latent_map.py", map_background=True)
     assert at.toggle(key="map_background").value
+
+
+def test_the_plotly_preload_chart_is_gone_when_the_first_run_ends():
+    # The first run sends a tiny chart so the browser fetches plotly.js early (ui/preload.py);
+    # it must be removed also when the page stops early (a GAN has no map: st.stop).
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["app_model"] = "gan_k32"
+    at.switch_page("views/latent_map.py")
+    at.run()
+    assert not at.exception
+    assert any("GAN" in i.value for i in at.info)
+    assert at.session_state["app_plotly_preloaded"]
+    assert not at.sidebar.get("plotly_chart")
