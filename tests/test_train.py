@@ -6,7 +6,17 @@ import pytest
 import torch
 
 from core.models import ModelConfig
-from core.train import Progress, TrainConfig, fit, main, select_device
+from core.train import (
+    Progress,
+    TrainConfig,
+    _job_cost,
+    _workers,
+    fit,
+    main,
+    resolve_precision,
+    select_device,
+    shipped_configs,
+)
 
 from .conftest import ROOT
 
@@ -35,6 +45,23 @@ def test_same_seed_same_model_on_cpu(small_digits):
     a = fit(cfg, small_digits, device="cpu").model.state_dict()
     b = fit(cfg, small_digits, device="cpu").model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_both_precisions_train_and_are_recorded(small_digits, precision):
+    cfg = TrainConfig(ModelConfig("ae", 4, **TINY), epochs=2, max_batches=4, precision=precision)
+    result = fit(cfg, small_digits, device="cpu")
+    assert result.precision == precision and result.trained["precision"] == precision
+    assert result.history[-1]["loss"] < result.history[0]["loss"]
+    assert all(p.dtype == torch.float32 for p in result.model.parameters())  # master weights
+
+
+def test_precision_auto_and_bad_values():
+    assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
+    assert resolve_precision("auto", torch.device("mps")) == "fp32"
+    assert resolve_precision("auto", torch.device("cpu")) in ("fp32", "bf16")
+    with pytest.raises(ValueError, match="precision"):
+        TrainConfig(precision="fp16")
 
 
 def test_callback_can_stop_training(small_digits):
@@ -70,6 +97,27 @@ def test_cli_writes_a_loadable_checkpoint(tmp_path, capsys):
     )
     assert load_model(out).latent_dim == 3
     assert "img/s" in capsys.readouterr().out
+
+
+def test_all_trains_in_parallel_processes_longest_first(tmp_path, capsys):
+    from core.checkpoints import load_model
+
+    main(
+        ["--all", "--only", "vae_k2,gan_k32", "--jobs", "2", "--max-batches", "1"]
+        + ["--out-dir", str(tmp_path)]
+    )
+    out = capsys.readouterr().out
+    assert "2 processes" in out and "with 2 worker(s)" in out
+    for name in ("vae_k2", "gan_k32"):
+        model = load_model(tmp_path / f"{name}.pt")
+        assert model.kind == name[:3] and not model.training
+
+
+def test_workers_and_job_order():
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert _workers(0, 10, gpu) == 1 and _workers(3, 2, cpu) == 2 and _workers(0, 1, cpu) == 1
+    shipped = shipped_configs()
+    assert max(shipped, key=lambda n: _job_cost(shipped[n])) == "gan_k32"
 
 
 def test_importing_core_does_not_import_streamlit():
