@@ -21,6 +21,12 @@ def _open(page, title: str, ready: str) -> None:
 
 
 def _plot_traces(page, chart: int) -> list[str]:
+    page.wait_for_function(  # a busy machine may still be drawing it
+        "(n) => { const p = document.querySelectorAll('.js-plotly-plot')[n];"
+        " return p && p._fullData; }",
+        arg=chart,
+        timeout=60_000,
+    )
     return page.evaluate(
         "(n) => document.querySelectorAll('.js-plotly-plot')[n]._fullData.map((t) => t.name)",
         chart,
