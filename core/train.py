@@ -518,7 +518,7 @@ def _summary(out: Path, result: TrainResult) -> str:
 
 
 def _workers(requested: int, n_jobs: int, device: torch.device) -> int:
-    """0 = auto: one process per 2 CPU cores' worth of jobs on the CPU (at most 2), one on a GPU.
+    """0 = auto: two processes on a CPU with 2 or more cores (fewer if fewer jobs), one on a GPU.
 
     On 2 cores two single-threaded trainings finish sooner than one after the other with two
     threads each: one epoch of the GAN takes 5.3 s on one thread and 4.0 s on two."""

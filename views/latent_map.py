@@ -9,8 +9,6 @@ import streamlit as st
 from core.latent import decode_points, invert_click, nearest_neighbours, reconstruct
 from ui import images, loaders, plots, state
 
-METHODS = {"raw": "raw 2-D latent", "pca": "PCA of the latent", "tsne": "t-SNE of the latent"}
-AXES = {"raw": ("z1", "z2"), "pca": ("PC 1", "PC 2"), "tsne": ("t-SNE 1", "t-SNE 2")}
 BACKGROUND_TILES = 20  # decoded digits per side of the 2-D manifold background
 
 st.session_state.setdefault("map_selected", None)  # {"index": i} or {"point": [x, y]}
@@ -37,7 +35,7 @@ st.caption(
 
 controls = st.columns([2, 2, 3])
 method = controls[0].radio(
-    "Projection", methods, key="map_method", format_func=METHODS.get, horizontal=True
+    "Projection", methods, key="map_method", format_func=plots.PROJECTIONS.get, horizontal=True
 )
 show_background = controls[1].toggle(
     "Decoded digits in the background",
@@ -67,11 +65,16 @@ if show_background and method == "raw":
     background = _manifold(str(info.path), info.path.stat().st_mtime, ranges, BACKGROUND_TILES)
 
 
+def _clicked_points(event) -> list:
+    """The points of the chart's selection event in session state (none before any click)."""
+    return ((event or {}).get("selection") or {}).get("points") or []
+
+
 def _select_from_event(event) -> None:
     """A new click becomes the selection; the same event seen again on a rerun is ignored.
 
     Read from session state before the map is drawn, so a click costs one run, not two."""
-    points = ((event or {}).get("selection") or {}).get("points") or []
+    points = _clicked_points(event)
     if not points:
         return
     point = points[0]
@@ -113,7 +116,7 @@ chosen = st.session_state["map_selected"]
 # Plotly marks a point clicked on this chart itself (its 'selected' style), and leaving the
 # figure unchanged spares the browser a redraw of 7,000 WebGL points. A selection that comes
 # from elsewhere (the URL, another page, a rerun with a new projection) gets a drawn marker.
-clicked_here = bool(((chart_state or {}).get("selection") or {}).get("points"))
+clicked_here = bool(_clicked_points(chart_state))
 highlight = {}
 if clicked_here or not chosen:
     pass
@@ -128,7 +131,7 @@ with left:
         coords,
         labels,
         dataset.class_names,
-        axis_titles=AXES[method],
+        axis_titles=plots.AXIS_TITLES[method],
         background=background,
         highlight=highlight,
     )
