@@ -11,6 +11,7 @@ from core.train import (
     TrainConfig,
     _job_cost,
     _workers,
+    evaluate,
     fit,
     main,
     resolve_precision,
@@ -54,6 +55,20 @@ def test_both_precisions_train_and_are_recorded(small_digits, precision):
     assert result.precision == precision and result.trained["precision"] == precision
     assert result.history[-1]["loss"] < result.history[0]["loss"]
     assert all(p.dtype == torch.float32 for p in result.model.parameters())  # master weights
+
+
+@pytest.mark.parametrize("kind", ["ae", "vae", "gan", "classifier"])
+def test_bf16_progress_readings_are_close_to_float32_ones(small_digits, kind):
+    cfg = TrainConfig(ModelConfig(kind, 4, **TINY), epochs=1, max_batches=3)
+    model = fit(cfg, small_digits, device="cpu").model
+    images, labels = small_digits.split("val")
+    torch.manual_seed(0)  # the VAE's eps and the GAN's samples
+    full = evaluate(model, images, labels)
+    torch.manual_seed(0)
+    fast = evaluate(model, images, labels, precision="bf16")
+    assert fast.keys() == full.keys() and not model.training
+    for key, value in full.items():
+        assert fast[key] == pytest.approx(value, rel=0.05, abs=0.04), key
 
 
 def test_precision_auto_and_bad_values():
