@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 from torch import nn
@@ -49,7 +49,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("epochs, batch_size and lr must be positive")
-        if self.precision not in ("auto", "fp32", "bf16"):
+        if self.precision not in get_args(Precision):
             raise ValueError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
 
 
@@ -361,16 +361,15 @@ def shipped_configs() -> dict[str, TrainConfig]:
     - ae_k2 needs many epochs (250) for 0.72x PCA's error, and runs land on either side of it:
       0.716x and 0.7175x (float32, 32 and 16 channels), 0.725x (bfloat16, 32 channels), 0.715x
       (bfloat16, 16 channels: the shipped one). 16 channels take half the time of 32.
-    - ae_k4 and ae_k8 only draw the PCA-vs-AE curve, so they get fewer epochs.
+    - ae_k16 and ae_k32 need their 60 epochs: at 40, 0.319x and 0.314x PCA's error (targets
+      0.33x and 0.30x).
     - vae_k16 underfits (train -ELBO = validation's), so it gets hidden=256, batches of 64 and
       120 epochs: 0.897x the MLP VAE's -ELBO; a 100-epoch run without the shift overfits (105).
     - The GAN: see models.Generator. Batches of 32 (twice the updates per epoch) at twice DCGAN's
       rate: every class 8-12% of samples; batches of 16, or 75 epochs, did no better.
-    - ae_k16 and ae_k32 need their 60 epochs: at 40, 0.319x and 0.314x PCA's error (targets
-      0.33x and 0.30x).
-    - ae_k4, ae_k8, dae_k16 and vae_k2 have no target and get fewer epochs (20/20/30/30), so
-      that ``--all`` fits in 15 minutes on 2 CPU cores; vae_k2's -ELBO at 30 epochs is 158.2
-      nats, at 50 it was 159.5.
+    - ae_k4 and ae_k8 (only the PCA-vs-AE curve), dae_k16 and vae_k2 have no target and get
+      fewer epochs (20/20/30/30), so that ``--all`` fits in 15 minutes on 2 CPU cores;
+      vae_k2's -ELBO at 30 epochs is 158.2 nats, at 50 it was 159.5.
     hidden=192 elsewhere keeps the whole float16 set under 25 MB.
     """
 
@@ -461,7 +460,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--precision",
-        choices=["auto", "fp32", "bf16"],
+        choices=get_args(Precision),
         default=None,
         help="auto (the default; --all: each model's own): bfloat16 autocast where the GPU or "
         "CPU has bf16 hardware, else fp32",
