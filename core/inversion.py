@@ -12,8 +12,8 @@ parameters (a shared, cached model in the app) are never touched, not even their
 Works for any model with ``decode`` (GAN generator, AE/VAE decoder); it must be in eval mode.
 
 The search runs with one OpenMP thread: its tensors are tiny ([8, 1, 28, 28]), and torch's
-spin-waiting threads made 300 steps of gan_k32 take 55 s instead of 1.2 s on a busy 2-core
-machine. The limit is per calling thread (``omp_set_num_threads``) and restored afterwards.
+spin-waiting threads made it many times slower on a busy 2-core machine (docs/recipes.md).
+The limit is per calling thread (``omp_set_num_threads``) and restored afterwards.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ import torch
 from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from core.metrics import ArrayLike, as_unit_images
-from core.models import Model
-from core.projection import model_device, require_eval
+from core.models import Model, model_device, require_eval
 
 
 @dataclass(frozen=True)

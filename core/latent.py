@@ -1,4 +1,5 @@
-"""Operations on latent codes: decode, interpolate, find neighbours, mix a class, invert a click.
+"""Operations on latent codes: encode, decode, reconstruct, sample the prior, interpolate, find
+neighbours, mix a class, invert a click.
 
 Codes are float32 numpy arrays ``[M, k]`` (or ``[k]`` for one code); images come back as float32
 ``[M, 28, 28]`` in [0, 1]. Models must be in eval mode, as ``load_model`` and ``fit`` return them.
@@ -12,11 +13,34 @@ import numpy as np
 import torch
 
 from core.data import Dataset, to_float
-from core.models import Model
-from core.projection import Projection, encode_images, model_device, nearest, require_eval
+from core.maps import Projection
+from core.models import Model, model_device, require_eval
+from core.neighbours import nearest
 
 INTERPOLATIONS = ("linear", "slerp")
 MIXINGS = ("dirichlet", "mean", "noise")
+DECODE_BATCH = 1024  # codes decoded at once: bounds the decoder's activations on 6,000 digits
+
+
+@torch.no_grad()
+def encode_images(
+    model: Model, images: torch.Tensor | np.ndarray, batch_size: int = 1024
+) -> np.ndarray:
+    """Images [N, 28, 28] (uint8, or float in [0, 1]) -> codes float32 [N, k], without grad.
+
+    VAEs give the posterior mean. GANs and classifiers have no encoder: ValueError.
+    """
+    if not model.has_encoder:
+        raise ValueError(f"a {model.kind.upper()} has no encoder; only AE and VAE codes exist")
+    require_eval(model)
+    device = model_device(model)
+    codes = [
+        model.encode(to_float(images[start : start + batch_size]).float().to(device)).float().cpu()
+        for start in range(0, len(images), batch_size)
+    ]  # each [B, k]
+    if not codes:
+        return np.zeros((0, model.latent_dim), dtype=np.float32)
+    return torch.cat(codes).numpy()
 
 
 @torch.no_grad()
@@ -61,17 +85,46 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linea
     return path
 
 
-@torch.no_grad()
-def reconstruct(model: Model, images: np.ndarray | torch.Tensor) -> np.ndarray:
-    """g(f(x)) for uint8 [N, 28, 28] or float [N, 28, 28] in [0, 1] -> float32 [N, 28, 28].
+def encode_and_decode(model: Model, images: np.ndarray | torch.Tensor) -> tuple[np.ndarray, ...]:
+    """(codes float32 [N, k], g(f(x)) float32 [N, 28, 28]) of images [N, 28, 28], uint8 or
+    float in [0, 1], in batches. A VAE's code is its posterior mean, decoded without sampling."""
+    codes = encode_images(model, images)
+    parts = [
+        decode_points(model, codes[i : i + DECODE_BATCH])
+        for i in range(0, len(codes), DECODE_BATCH)
+    ]
+    recon = np.concatenate(parts) if parts else np.zeros((0, 28, 28), dtype=np.float32)
+    return codes, recon
 
-    A VAE reconstructs from its posterior mean, without sampling.
-    """
-    require_eval(model)
-    x = torch.as_tensor(np.asarray(images))
-    x = x.float().div(255.0) if x.dtype == torch.uint8 else x.float()
-    out = model.decode(model.encode(x.reshape(-1, 1, 28, 28).to(model_device(model))))
-    return out.float().squeeze(1).cpu().numpy()
+
+def reconstruct(model: Model, images: np.ndarray | torch.Tensor) -> np.ndarray:
+    """g(f(x)) of images [N, 28, 28] (uint8, or float in [0, 1]) -> float32 [N, 28, 28]."""
+    return encode_and_decode(model, images)[1]
+
+
+# --- samples from the prior -------------------------------------------------------------------
+
+
+def prior_codes(n: int, latent_dim: int, seed: int) -> np.ndarray:
+    """n codes z ~ N(0, I) [n, k], the same for the same seed on every device."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, latent_dim, generator=generator).numpy()
+
+
+def sample_prior(model: Model, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(codes [n, k] drawn from N(0, I), their decodings [n, 28, 28]): VAE or GAN samples."""
+    z = prior_codes(n, model.latent_dim, seed)
+    return z, decode_points(model, z)
+
+
+def latent_lattice(extent: float, tiles: int) -> np.ndarray:
+    """A tiles x tiles lattice over [-extent, extent]^2, [tiles^2, 2], read like an image:
+    row 0 is the top (largest z2), columns go left to right (increasing z1)."""
+    if extent <= 0 or tiles < 2:
+        raise ValueError(f"need extent > 0 and at least 2 tiles, got {extent} and {tiles}")
+    axis = np.linspace(-extent, extent, tiles, dtype=np.float32)
+    z1, z2 = np.meshgrid(axis, axis[::-1])
+    return np.stack([z1.ravel(), z2.ravel()], 1)
 
 
 def nearest_neighbours(
@@ -160,7 +213,7 @@ def mix_class(model: Model, dataset: Dataset, config: MixConfig) -> MixResult:
     per-pixel RMSE, sqrt(mean over the 784 pixels of (a - b)^2), with pixels in [0, 1].
     The same config (seed included) gives identical output.
     """
-    if model.kind not in ("ae", "vae"):
+    if not model.has_encoder:
         raise ValueError(
             f"mixing needs an encoder to find the codes of real digits; a {model.kind.upper()} "
             f"has none (choose an AE or a VAE)"

@@ -22,6 +22,7 @@ from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
+from core.data import to_float
 from core.models import DigitClassifier
 
 ArrayLike = np.ndarray | torch.Tensor
@@ -40,11 +41,9 @@ def to_numpy(x: ArrayLike) -> np.ndarray:
 def as_unit_images(images: ArrayLike) -> np.ndarray:
     """[N, H, W] or [N, 1, H, W], uint8 or float -> float64 [N, H, W] in [0, 1]."""
     x = to_numpy(images)
-    if x.ndim == 4 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.ndim != 3:
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[1] != 1):
         raise ValueError(f"expected images [N, H, W] or [N, 1, H, W], got shape {x.shape}")
-    return x / 255.0 if x.dtype == np.uint8 else x.astype(np.float64)
+    return to_float(x, torch.float64)[:, 0].double().numpy()
 
 
 def _image_pair(a: ArrayLike, b: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +182,7 @@ def frechet_distance(feats_a: ArrayLike, feats_b: ArrayLike) -> float:
     return float(max(distance, 0.0))  # rounding can leave -1e-12 for identical sets
 
 
-def _classifier_outputs(
+def classifier_outputs(
     classifier: DigitClassifier,
     output: Callable[[torch.Tensor], torch.Tensor],
     images: ArrayLike,
@@ -208,9 +207,16 @@ def classifier_fid(
 
     Only comparable between runs that use the same classifier checkpoint.
     """
-    feats_a = _classifier_outputs(classifier, classifier.embed, images_a, batch_size)
-    feats_b = _classifier_outputs(classifier, classifier.embed, images_b, batch_size)
+    feats_a = classifier_outputs(classifier, classifier.embed, images_a, batch_size)
+    feats_b = classifier_outputs(classifier, classifier.embed, images_b, batch_size)
     return frechet_distance(feats_a, feats_b)
+
+
+def class_probabilities(
+    classifier: DigitClassifier, images: ArrayLike, batch_size: int = 500
+) -> np.ndarray:
+    """The classifier's softmax over the classes for each image: float64 [N, 10]."""
+    return softmax(classifier_outputs(classifier, classifier, images, batch_size), axis=1)
 
 
 def class_histogram(
@@ -221,7 +227,6 @@ def class_histogram(
     For GAN samples: a flat histogram means no mode collapse; a high mean top probability
     means the samples look like confident digits.
     """
-    logits = _classifier_outputs(classifier, classifier, images, batch_size)  # [N, 10]
-    probabilities = softmax(logits, axis=1)
-    counts = np.bincount(probabilities.argmax(axis=1), minlength=logits.shape[1])
+    probabilities = class_probabilities(classifier, images, batch_size)  # [N, 10]
+    counts = np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1])
     return counts, float(probabilities.max(axis=1).mean())

@@ -1,19 +1,22 @@
 """Networks for 28x28 digits: convolutional AE, VAE, DCGAN-style GAN, and a small classifier.
 
-Every generative model shares one API on float tensors ``[N, 1, 28, 28]`` in [0, 1]:
-``kind``, ``latent_dim``, ``decode(z)``; AE/VAE add ``encode(x)``; the GAN adds ``discriminate(x)``.
+Every model shares one protocol on float tensors ``[N, 1, 28, 28]`` in [0, 1]: ``kind``,
+``latent_dim``, ``has_encoder``; generative ones add ``decode(z)``, AE/VAE ``encode(x)`` and the
+GAN ``discriminate(x)``. Callers ask ``model.has_encoder`` rather than test kind strings.
 Each model is built from a dataclass config, so a checkpoint can rebuild it from plain types.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal, get_args
 
 import torch
 from torch import nn
 
 ModelKind = Literal["ae", "vae", "gan", "classifier"]
+KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 IMAGE_SIZE = 28
 
 
@@ -33,7 +36,7 @@ class ModelConfig:
     dataset: str = "embedded"
 
     def __post_init__(self) -> None:
-        if self.kind not in ("ae", "vae", "gan", "classifier"):
+        if self.kind not in KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}")
         if self.kind != "classifier" and not 2 <= self.latent_dim <= 128:
             raise ValueError(f"latent_dim must be in 2..128, got {self.latent_dim}")
@@ -58,6 +61,56 @@ def check_upsampling(layers: nn.Module, size_in: int = 7, size_out: int = IMAGE_
         raise ValueError(f"decoder produces {size}x{size} images, expected {size_out}x{size_out}")
 
 
+def model_device(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+
+def require_eval(module: nn.Module) -> None:
+    """Batch norm in training mode would use batch statistics and update its running stats."""
+    if module.training:
+        raise ValueError(
+            "the model is in training mode; call model.eval() first "
+            "(load_model and fit already return eval-mode models)"
+        )
+
+
+class _LatentModel(nn.Module):
+    """What every model here shares: its config, the size of its code, and what it can do."""
+
+    kind: ClassVar[ModelKind]
+    has_encoder: ClassVar[bool] = False  # True: ``encode(x)`` gives codes of real digits
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+
+
+class _EncoderDecoder(_LatentModel):
+    """The convolutional encoder and decoder that the AE and the VAE share."""
+
+    has_encoder = True
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__(config)
+        self.encoder = ConvEncoder(config.channels, config.hidden)
+        self.decoder = ConvDecoder(config.latent_dim, config.channels, config.hidden)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+
+def _downsample(c: int) -> list[nn.Module]:
+    """28x28 -> 7x7 in two strided convolutions: the encoder's and the discriminator's start."""
+    return [
+        nn.Conv2d(1, c, 4, 2, 1),  # state size. c x 14 x 14
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(c, 2 * c, 4, 2, 1),  # state size. 2c x 7 x 7
+        nn.BatchNorm2d(2 * c),
+        nn.LeakyReLU(0.2),
+    ]
+
+
 class ConvEncoder(nn.Module):
     """x [N, 1, 28, 28] -> features [N, hidden]."""
 
@@ -65,11 +118,7 @@ class ConvEncoder(nn.Module):
         super().__init__()
         c = channels
         self.net = nn.Sequential(
-            nn.Conv2d(1, c, 4, 2, 1),  # state size. c x 14 x 14
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(c, 2 * c, 4, 2, 1),  # state size. 2c x 7 x 7
-            nn.BatchNorm2d(2 * c),
-            nn.LeakyReLU(0.2),
+            *_downsample(c),  # state size. 2c x 7 x 7
             nn.Flatten(),  # state size. 2c*49
             nn.Linear(2 * c * 49, hidden),  # state size. hidden
             nn.LeakyReLU(0.2),
@@ -106,42 +155,31 @@ class ConvDecoder(nn.Module):
         return out if logits else torch.sigmoid(out)
 
 
-class Autoencoder(nn.Module):
+class Autoencoder(_EncoderDecoder):
     """Deterministic AE: f maps R^784 to R^k, g maps back; trained on E||x - g(f(x))||^2."""
 
     kind = "ae"
 
     def __init__(self, config: ModelConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
-        self.encoder = ConvEncoder(config.channels, config.hidden)
+        super().__init__(config)
         self.to_code = nn.Linear(config.hidden, config.latent_dim)  # state size. k
-        self.decoder = ConvDecoder(config.latent_dim, config.channels, config.hidden)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.to_code(self.encoder(x))
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
 
-class VAE(nn.Module):
+class VAE(_EncoderDecoder):
     """Gaussian encoder q(z|x) = N(mu, sigma^2), Bernoulli decoder p(x|z), prior N(0, I)."""
 
     kind = "vae"
 
     def __init__(self, config: ModelConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
-        self.encoder = ConvEncoder(config.channels, config.hidden)
+        super().__init__(config)
         self.to_mu = nn.Linear(config.hidden, config.latent_dim)  # state size. k
         self.to_logvar = nn.Linear(config.hidden, config.latent_dim)  # state size. k
-        self.decoder = ConvDecoder(config.latent_dim, config.channels, config.hidden)
 
     def encode_dist(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x)
@@ -152,17 +190,20 @@ class VAE(nn.Module):
         return self.encode_dist(x)[0]
 
     @staticmethod
-    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        """z = mu + sigma * eps with eps ~ N(0, I), so gradients flow through mu and sigma."""
-        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    def reparameterize(
+        mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """z = mu + sigma * eps with eps ~ N(0, I), so gradients flow through mu and sigma.
+        eps is drawn on the CPU from ``generator``: the same seed gives the same eps anywhere."""
+        eps = torch.randn(mu.shape, generator=generator).to(mu)
+        return mu + torch.exp(0.5 * logvar) * eps
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns (reconstruction logits, mu, logvar); the loss wants logits for stable BCE."""
         mu, logvar = self.encode_dist(x)
-        z = self.reparameterize(mu, logvar)
+        z = self.reparameterize(mu, logvar, generator)
         return self.decoder(z, logits=True), mu, logvar
 
 
@@ -178,9 +219,8 @@ class Generator(nn.Module):
             nn.Unflatten(1, (4 * c, 7, 7)),  # state size. 4c x 7 x 7
             nn.BatchNorm2d(4 * c),
             nn.ReLU(),
-            # Two 3x3 convs at 7x7, where a digit's overall shape is decided. Without them (and
-            # with batches of 64) 4s and 1s were 2-4% of samples and 9s 19%; with them and
-            # batches of 32, every class is 7-14% (bench/quality.py).
+            # Two 3x3 convs at 7x7, where a digit's overall shape is decided: they spread the
+            # samples over every class (docs/recipes.md).
             nn.Conv2d(4 * c, 4 * c, 3, 1, 1, bias=False),  # state size. 4c x 7 x 7
             nn.BatchNorm2d(4 * c),
             nn.ReLU(),
@@ -193,8 +233,7 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(2 * c, c, k, s, p),  # state size. c x 28 x 28
             nn.BatchNorm2d(c),
             nn.ReLU(),
-            # A 3x3 conv at full size draws the strokes: the classifier's mean top-class
-            # probability on samples went from 0.897 to 0.903 at 60 epochs.
+            # A 3x3 conv at full size draws the strokes (docs/recipes.md).
             nn.Conv2d(c, 1, 3, 1, 1),  # state size. 1 x 28 x 28
             nn.Sigmoid(),
         )
@@ -211,11 +250,7 @@ class Discriminator(nn.Module):
         super().__init__()
         c = channels
         self.net = nn.Sequential(
-            nn.Conv2d(1, c, 4, 2, 1),  # state size. c x 14 x 14
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(c, 2 * c, 4, 2, 1),  # state size. 2c x 7 x 7
-            nn.BatchNorm2d(2 * c),
-            nn.LeakyReLU(0.2),
+            *_downsample(c),  # state size. 2c x 7 x 7
             nn.Flatten(),
             nn.Linear(2 * c * 49, 1),  # state size. 1
         )
@@ -224,15 +259,13 @@ class Discriminator(nn.Module):
         return self.net(x).squeeze(1)
 
 
-class GAN(nn.Module):
+class GAN(_LatentModel):
     """Generator G and discriminator D of the min-max game min_G max_D V(D, G)."""
 
     kind = "gan"
 
     def __init__(self, config: ModelConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
+        super().__init__(config)
         self.generator = Generator(config.latent_dim, config.channels)
         self.discriminator = Discriminator(config.channels)
 
@@ -244,19 +277,18 @@ class GAN(nn.Module):
         return self.discriminator(x)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        device = next(self.parameters()).device
-        z = torch.randn(n, self.latent_dim, generator=generator).to(device)
+        """G(z) for n codes z ~ N(0, I) drawn on the CPU from ``generator``."""
+        z = torch.randn(n, self.latent_dim, generator=generator).to(model_device(self))
         return self.decode(z)
 
 
-class DigitClassifier(nn.Module):
+class DigitClassifier(_LatentModel):
     """Small CNN that labels digits; used to judge generated images. x -> logits [N, 10]."""
 
     kind = "classifier"
 
     def __init__(self, config: ModelConfig) -> None:
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         self.latent_dim = 0
         c = config.channels
         self.features = nn.Sequential(
@@ -285,7 +317,7 @@ class DigitClassifier(nn.Module):
 
 Model = Autoencoder | VAE | GAN | DigitClassifier
 
-_BUILDERS: dict[str, type[nn.Module]] = {
+_BUILDERS: dict[str, type[_LatentModel]] = {
     "ae": Autoencoder,
     "vae": VAE,
     "gan": GAN,
@@ -293,8 +325,41 @@ _BUILDERS: dict[str, type[nn.Module]] = {
 }
 
 
-def build_model(config: ModelConfig) -> Model:
-    return _BUILDERS[config.kind](config)  # type: ignore[return-value]
+ENCODER_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if cls.has_encoder)
+GENERATIVE_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if hasattr(cls, "decode"))
+
+
+def build_model(config: ModelConfig, generator: torch.Generator | None = None) -> Model:
+    """A fresh network. With ``generator`` its initial weights are drawn from it alone: the
+    layers are made on the meta device (no draws at all) and then initialised on the CPU."""
+    cls = _BUILDERS[config.kind]
+    if generator is None:
+        return cls(config)  # type: ignore[return-value]
+    with torch.device("meta"):
+        model = cls(config)
+    model = model.to_empty(device="cpu")
+    _initialise(model, generator)
+    return model  # type: ignore[return-value]
+
+
+@torch.no_grad()
+def _initialise(model: nn.Module, generator: torch.Generator) -> None:
+    """PyTorch's default initialisation of each layer (kaiming-uniform weights, biases uniform in
+    +-1/sqrt(fan_in), batch norm at identity), drawn from ``generator`` instead of the
+    process-wide RNG: trainings in threads of one process start from the weights their seeds
+    say, and leave each other's random numbers alone."""
+    for layer in model.modules():
+        if isinstance(layer, nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+            if layer.bias is not None:
+                bound = 1 / math.sqrt(layer.weight[0].numel())  # fan_in, as torch computes it
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+        elif isinstance(layer, nn.BatchNorm2d):
+            layer.reset_parameters()  # weight 1, bias 0, fresh running statistics
+        elif next(layer.parameters(recurse=False), None) is not None or next(
+            layer.buffers(recurse=False), None
+        ) is not None:
+            raise TypeError(f"no initialisation for {type(layer).__name__}: add it here")
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -25,6 +25,8 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
+from core.data import to_float
+
 MAX_BYTES = 20 * 2**20  # an upload larger than this is refused before decoding
 MAX_PIXELS = 40_000_000  # width * height from the header; more is treated as a decompression bomb
 MIN_SIDE = 8  # pixels; smaller images cannot hold a legible digit
@@ -51,7 +53,7 @@ class PreprocessResult:
 
     def as_float(self) -> torch.Tensor:
         """The digit as the models' input: a torch float32 tensor [1, 1, 28, 28] in [0, 1]."""
-        return torch.from_numpy(self.digit).float().div_(255.0)[None, None]
+        return to_float(self.digit[None])
 
 
 # --- loading ----------------------------------------------------------------------------------

@@ -1,36 +1,33 @@
-"""Training loops for every kind, device selection, progress callbacks, and the CLI.
+"""The training loop for every kind, and its progress callbacks.
 
 ``fit(config, dataset, device="auto", callback=None)`` owns the loop: the whole training split
 lives on the device as one uint8 tensor and batches are sliced from it (no DataLoader). The
 callback receives a ``Progress`` after every epoch and may return True to stop early.
 
-CLI: ``python -m core.train --model vae --latent-dim 16 --epochs 30 --out checkpoints/my.pt``,
-``--all`` retrains the shipped set, ``--dry-run`` runs one batch of every kind.
+Every random draw of a training (initial weights, shuffling, shifts, noise, eps, z) comes from
+generators seeded by ``config.seed``, never from the process-wide RNG: trainings that run at
+once in threads of one process (the Train page) give the weights their seeds say.
+
+The shipped recipes are in ``core.recipes``; the CLI (``python -m core.train``) in
+``core.train_cli``.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import math
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, get_args
 
 import torch
 from torch import nn
 
 from core import losses
 from core.checkpoints import round_to_half, save_checkpoint
-from core.data import DATASETS, Dataset, add_gaussian_noise, load_dataset, to_float
-from core.models import GAN, VAE, Model, ModelConfig, ModelKind, build_model, count_parameters
-
-Precision = Literal["auto", "fp32", "bf16"]
+from core.data import Dataset, add_gaussian_noise, to_float
+from core.devices import PRECISIONS, Precision, autocast, resolve_precision, select_device
+from core.models import GAN, VAE, Model, ModelConfig, build_model, count_parameters, model_device
 
 
 @dataclass
@@ -49,7 +46,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("epochs, batch_size and lr must be positive")
-        if self.precision not in get_args(Precision):
+        if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
 
 
@@ -94,39 +91,6 @@ class TrainResult:
         }
 
 
-def select_device(device: str | torch.device = "auto") -> torch.device:
-    """'auto' picks CUDA, then Apple's MPS, then the CPU."""
-    if str(device) != "auto":
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def _cpu_has_bf16() -> bool:
-    """True on CPUs with bfloat16 arithmetic in hardware (AVX512-BF16 or AMX)."""
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu, 2.3+
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
-
-
-def resolve_precision(precision: Precision, device: torch.device) -> Literal["fp32", "bf16"]:
-    """'auto' trains in bfloat16 mixed precision where the hardware has it: CUDA with bf16, or
-    a CPU with AVX512-BF16/AMX (1.4x faster per AE epoch on this project's 2-core machines,
-    same validation error). Weights, optimiser state and the losses stay float32."""
-    if precision != "auto":
-        return precision
-    if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    return "bf16" if device.type == "cpu" and _cpu_has_bf16() else "fp32"
-
-
-def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
-    if precision == "bf16" and device.type in ("cuda", "cpu"):
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
 
 def _batches(
     images: torch.Tensor, labels: torch.Tensor, batch_size: int, gen: torch.Generator
@@ -163,7 +127,7 @@ def _step_ae(model, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
 
 def _step_vae(model: VAE, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
     x = _shift(x, cfg.augment_shift, gen)
-    logits, mu, logvar = model(x)
+    logits, mu, logvar = model(x, gen)
     terms = losses.negative_elbo(logits.float(), x, mu.float(), logvar.float(), beta=cfg.beta)
     _backward(terms.loss, opts[0])
     return {"loss": terms.loss.item(), "recon": terms.recon.item(), "kl": terms.kl.item()}
@@ -202,7 +166,7 @@ _STEPS = {"ae": _step_ae, "vae": _step_vae, "gan": _step_gan, "classifier": _ste
 
 def _adam(kind: type[torch.optim.Optimizer], params, **kw) -> torch.optim.Optimizer:
     """The fused (one kernel per step) implementation where this torch has it for the device,
-    else the default one: same update, ~10% faster AE epochs on CPU."""
+    else the default one: the same update, faster on a CPU (docs/recipes.md)."""
     params = list(params)
     try:
         return kind(params, fused=True, **kw)
@@ -225,7 +189,7 @@ def _schedule(
     opt: torch.optim.Optimizer, steps: int, gan: bool
 ) -> torch.optim.lr_scheduler.LRScheduler:
     """Cosine decay to 0 for AE/VAE/classifier. The GAN keeps DCGAN's constant rate for the
-    first half, then decays linearly to 0, which settles the two players' late oscillation."""
+    first half, then decays linearly to 0: that settles the two players' late oscillation."""
     if not gan:
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min(1.0, 2.0 * (1.0 - i / steps)))
@@ -241,35 +205,40 @@ def evaluate(
     labels: torch.Tensor,
     batch_size: int = 1000,
     precision: Precision = "fp32",
+    seed: int = 0,
 ) -> dict[str, float]:
     """Validation metrics on uint8 images, per kind. Model is left in the mode it was in.
 
     ``precision="bf16"`` runs the forward passes under bfloat16 autocast: fit uses it for the
-    per-epoch progress readings (a third of the cost on CPU); the metrics a checkpoint records
-    are float32."""
+    per-epoch progress readings (cheaper on CPU); the metrics a checkpoint records are float32.
+    The draws of the metrics (a VAE's eps, a GAN's z) come from a generator seeded by ``seed``,
+    so the same model always scores the same."""
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
+    device = model_device(model)
+    gen = torch.Generator().manual_seed(seed)
     sums: dict[str, float] = {}
     n = len(images)
     for start in range(0, n, batch_size):
         x = to_float(images[start : start + batch_size].to(device))
         y = labels[start : start + batch_size].to(device)
-        with _autocast(device, precision):
-            metrics = _batch_metrics(model, x, y)
+        with autocast(device, precision):
+            metrics = _batch_metrics(model, x, y, gen)
         for key, value in metrics.items():
             sums[key] = sums.get(key, 0.0) + value * len(x)
     model.train(was_training)
     return {f"val_{k}": v / n for k, v in sums.items()}
 
 
-def _batch_metrics(model: Model, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+def _batch_metrics(
+    model: Model, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator
+) -> dict[str, float]:
     if model.kind == "ae":
         return {"mse": losses.reconstruction_mse(model(x).float(), x).item()}
     if model.kind == "vae":
         mu, logvar = model.encode_dist(x)
         mu, logvar = mu.float(), logvar.float()
-        logits = model.decoder(model.reparameterize(mu, logvar), logits=True).float()
+        logits = model.decoder(model.reparameterize(mu, logvar, gen), logits=True).float()
         terms = losses.negative_elbo(logits, x, mu, logvar)
         mse = losses.reconstruction_mse(model.decode(mu).float(), x)
         return {
@@ -280,7 +249,8 @@ def _batch_metrics(model: Model, x: torch.Tensor, y: torch.Tensor) -> dict[str, 
         }
     if model.kind == "gan":
         real = torch.sigmoid(model.discriminate(x).float()).mean().item()
-        fake = torch.sigmoid(model.discriminate(model.sample(len(x))).float()).mean().item()
+        fake = model.discriminate(model.sample(len(x), gen))
+        fake = torch.sigmoid(fake.float()).mean().item()
         return {"d_real": real, "d_fake": fake}
     return {"accuracy": (model(x).argmax(1) == y).float().mean().item()}
 
@@ -297,11 +267,11 @@ def fit(
     """Train a fresh model from ``config`` on the dataset's training split."""
     dev = select_device(device)
     precision = resolve_precision(config.precision, dev)
-    torch.manual_seed(config.seed)
-    gen = torch.Generator().manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)  # batches, shifts, noise, eps, z
+    init = torch.Generator().manual_seed(config.seed)  # the initial weights
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    model = build_model(replace(config.model, dataset=dataset.name)).to(dev).train()
+    model = build_model(replace(config.model, dataset=dataset.name), init).to(dev).train()
     opts = _optimizers(model, config)
     steps_per_epoch = math.ceil(len(dataset.train_idx) / config.batch_size)
     if config.max_batches is not None:
@@ -320,7 +290,7 @@ def fit(
         for i, (x, y) in enumerate(_batches(train_x, train_y, config.batch_size, gen)):
             if i == steps_per_epoch:
                 break
-            with _autocast(dev, precision):
+            with autocast(dev, precision):
                 out = step(model, opts, x, y, config, gen)
             for s in scheds:
                 s.step()
@@ -349,51 +319,6 @@ def fit(
     )
 
 
-# --- the shipped set --------------------------------------------------------------------------
-
-
-def shipped_configs() -> dict[str, TrainConfig]:
-    """The pretrained models in ``checkpoints/``, all trained on the embedded digits.
-
-    Recipe notes (measured on the embedded validation split with ``bench/quality.py``):
-    - With 4,500 digits the AEs overfit (k=16: train MSE 0.006, val 0.010), and a random
-      one-pixel shift of each training digit closes most of the gap.
-    - ae_k2 needs many epochs (250) for 0.72x PCA's error, and runs land on either side of it:
-      0.716x and 0.7175x (float32, 32 and 16 channels), 0.725x (bfloat16, 32 channels), 0.715x
-      (bfloat16, 16 channels: the shipped one). 16 channels take half the time of 32.
-    - ae_k16 and ae_k32 need their 60 epochs: at 40, 0.319x and 0.314x PCA's error (targets
-      0.33x and 0.30x).
-    - vae_k16 underfits (train -ELBO = validation's), so it gets hidden=256, batches of 64 and
-      120 epochs: 0.897x the MLP VAE's -ELBO; a 100-epoch run without the shift overfits (105).
-    - The GAN: see models.Generator. Batches of 32 (twice the updates per epoch) at twice DCGAN's
-      rate: every class 8-12% of samples; batches of 16, or 75 epochs, did no better.
-    - ae_k4 and ae_k8 (only the PCA-vs-AE curve), dae_k16 and vae_k2 have no target and get
-      fewer epochs (20/20/30/30), so that ``--all`` fits in 15 minutes on 2 CPU cores;
-      vae_k2's -ELBO at 30 epochs is 158.2 nats, at 50 it was 159.5.
-    hidden=192 elsewhere keeps the whole float16 set under 25 MB.
-    """
-
-    def model(kind: ModelKind, k: int, **kw) -> ModelConfig:
-        return ModelConfig(kind, k, **{"hidden": 192, **kw})
-
-    return {
-        "ae_k2": TrainConfig(model("ae", 2, channels=16), epochs=250, augment_shift=1),
-        "ae_k4": TrainConfig(model("ae", 4), epochs=20, augment_shift=1),
-        "ae_k8": TrainConfig(model("ae", 8), epochs=20, augment_shift=1),
-        "ae_k16": TrainConfig(model("ae", 16), epochs=60, augment_shift=1),
-        "ae_k32": TrainConfig(model("ae", 32), epochs=60, augment_shift=1),
-        "dae_k16": TrainConfig(model("ae", 16), epochs=30, augment_shift=1, noise_std=0.4),
-        "vae_k2": TrainConfig(model("vae", 2), epochs=30, batch_size=64),
-        "vae_k16": TrainConfig(
-            model("vae", 16, hidden=256), epochs=120, batch_size=64, augment_shift=1
-        ),
-        "gan_k32": TrainConfig(ModelConfig("gan", 32), epochs=60, batch_size=32, lr=4e-4),
-        "classifier": TrainConfig(
-            ModelConfig("classifier", 0, channels=32, hidden=128), epochs=20, augment_shift=2
-        ),
-    }
-
-
 def train_and_save(
     config: TrainConfig,
     dataset: Dataset,
@@ -418,158 +343,7 @@ def train_and_save(
     return result
 
 
-def _tqdm_callback(bar) -> Callback:
-    def on_epoch(p: Progress) -> None:
-        bar.update(1)
-        bar.set_postfix(
-            {k: f"{v:.4g}" for k, v in p.metrics.items() if k != "epoch"}, refresh=False
-        )
+if __name__ == "__main__":  # ``python -m core.train``: the CLI lives in core.train_cli
+    from core.train_cli import main
 
-    return on_epoch
-
-
-def main(argv: list[str] | None = None) -> None:
-    from tqdm import tqdm
-
-    parser = argparse.ArgumentParser(
-        prog="python -m core.train", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--model", choices=["ae", "vae", "gan", "classifier"], default="ae")
-    parser.add_argument("--latent-dim", type=int, default=16)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=None, help="default: 2e-3 (2e-4 for the GAN)")
-    parser.add_argument("--beta", type=float, default=1.0, help="VAE: weight of the KL term")
-    parser.add_argument("--noise-std", type=float, default=0.0, help="AE: train as a denoiser")
-    parser.add_argument("--dataset", choices=DATASETS, default="embedded")
-    parser.add_argument("--data-root", default=None, help="folder with IDX files (mnist, fashion)")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="checkpoint path to write")
-    parser.add_argument("--all", action="store_true", help="retrain the shipped set into --out-dir")
-    parser.add_argument("--out-dir", type=Path, default=Path("checkpoints"))
-    parser.add_argument("--only", default=None, help="with --all: comma-separated names to train")
-    parser.add_argument("--half", action="store_true", help="store float16 weights (--all does)")
-    parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch")
-    parser.add_argument("--dry-run", action="store_true", help="one batch of every kind, no files")
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        help="models trained at once, each in its own process (0: 2 on a CPU, 1 on a GPU)",
-    )
-    parser.add_argument(
-        "--precision",
-        choices=get_args(Precision),
-        default=None,
-        help="auto (the default; --all: each model's own): bfloat16 autocast where the GPU or "
-        "CPU has bf16 hardware, else fp32",
-    )
-    args = parser.parse_args(argv)
-
-    torch.set_float32_matmul_precision("high")
-    dataset = load_dataset(args.dataset, root=args.data_root)
-    if args.dry_run:
-        for name, cfg in shipped_configs().items():
-            result = fit(replace(cfg, epochs=1, max_batches=1), dataset, device=args.device)
-            print(f"{name:12s} ok  {result.metrics}")
-        return
-    if args.all:
-        shipped = shipped_configs()
-        names = args.only.split(",") if args.only else list(shipped)
-        unknown = set(names) - set(shipped)
-        if unknown:
-            parser.error(f"not in the shipped set: {', '.join(sorted(unknown))}")
-        jobs = {
-            args.out_dir / f"{name}.pt": replace(
-                shipped[name],
-                precision=args.precision or shipped[name].precision,
-                max_batches=args.max_batches or shipped[name].max_batches,
-            )
-            for name in names
-        }
-    else:
-        lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 2e-3)
-        cfg = TrainConfig(
-            ModelConfig(args.model, args.latent_dim),
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=lr,
-            beta=args.beta,
-            noise_std=args.noise_std,
-            seed=args.seed,
-            max_batches=args.max_batches,
-            precision=args.precision or "auto",
-        )
-        out = args.out or args.out_dir / f"{args.model}_k{args.latent_dim}_custom.pt"
-        jobs = {out: cfg}
-    total = time.perf_counter()
-    workers = _workers(args.jobs, len(jobs), select_device(args.device))
-    if workers > 1:
-        _run_parallel(jobs, args, workers)
-    else:
-        for out, cfg in jobs.items():
-            with tqdm(total=cfg.epochs, desc=out.stem, unit="epoch") as bar:
-                result = train_and_save(
-                    cfg,
-                    dataset,
-                    out,
-                    device=args.device,
-                    callback=_tqdm_callback(bar),
-                    half=args.all or args.half,
-                )
-            print(_summary(out, result))
-    print(f"total {time.perf_counter() - total:.1f}s with {workers} worker(s)")
-
-
-def _summary(out: Path, result: TrainResult) -> str:
-    shown = ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items())
-    return (
-        f"{out}: {result.seconds:.1f}s on {result.device} ({result.precision}), "
-        f"{result.images_per_second:.0f} img/s, {shown}"
-    )
-
-
-def _workers(requested: int, n_jobs: int, device: torch.device) -> int:
-    """0 = auto: two processes on a CPU with 2 or more cores (fewer if fewer jobs), one on a GPU.
-
-    On 2 cores two single-threaded trainings finish sooner than one after the other with two
-    threads each: one epoch of the GAN takes 8.1 s on one thread and 6.0 s on two."""
-    if requested > 0:
-        return min(requested, n_jobs)
-    if device.type != "cpu":
-        return 1
-    return max(1, min(2, n_jobs, os.cpu_count() or 1))
-
-
-# Rough seconds per epoch on one CPU thread, per kind (32 channels); only orders the jobs.
-_EPOCH_COST = {"ae": 1.4, "vae": 1.9, "gan": 8.1, "classifier": 2.6}
-
-
-def _job_cost(cfg: TrainConfig) -> float:
-    return cfg.epochs * _EPOCH_COST[cfg.model.kind] * cfg.model.channels / 32
-
-
-def _train_job(out: Path, cfg: TrainConfig, args: argparse.Namespace, threads: int) -> str:
-    """One job of a parallel run, in its own process with its share of the cores."""
-    torch.set_num_threads(threads)
-    torch.set_float32_matmul_precision("high")
-    dataset = load_dataset(args.dataset, root=args.data_root)
-    result = train_and_save(cfg, dataset, out, device=args.device, half=args.all or args.half)
-    return _summary(out, result)
-
-
-def _run_parallel(jobs: dict[Path, TrainConfig], args: argparse.Namespace, workers: int) -> None:
-    """Longest jobs first, each in a spawned process; a line per model as it finishes."""
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    order = sorted(jobs, key=lambda out: -_job_cost(jobs[out]))
-    print(f"training {len(jobs)} models in {workers} processes x {threads} thread(s)", flush=True)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(_train_job, out, jobs[out], args, threads) for out in order]
-        for future in as_completed(futures):
-            print(future.result(), flush=True)
-
-
-if __name__ == "__main__":
     main()

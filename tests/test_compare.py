@@ -12,7 +12,7 @@ from sklearn.decomposition import PCA
 
 from core import compare
 from core.checkpoints import read_info
-from core.latent import decode_points
+from core.latent import decode_points, encode_and_decode
 from core.metrics import mse
 
 from .conftest import ROOT
@@ -91,7 +91,7 @@ def test_identical_reconstructions_score_perfectly(digits):
 def test_table_has_a_row_per_method_with_finite_numbers(table, shipped):
     assert [(r.family, r.latent_dim) for r in table] == [
         ("PCA", 2), ("PCA", 4), ("PCA", 8), ("PCA", 16), ("PCA", 32), ("AE", 2), ("VAE", 2),
-    ]  # fmt: skip
+    ]
     for row in table:
         values = [row.mse, row.psnr, row.ssim, row.knn_accuracy, row.train_seconds]
         assert all(math.isfinite(v) for v in values), row
@@ -164,7 +164,7 @@ def test_axis_traversal_walks_one_axis_at_a_time_from_the_mean_code(digits):
     from core.checkpoints import load_model
 
     model = load_model(CKPT / "ae_k4.pt")
-    codes, _ = compare.model_reconstruct(model, digits.split("val")[0])
+    codes, _ = encode_and_decode(model, digits.split("val")[0])
     walk = compare.axis_traversal(model, codes, steps=5, span=2.0)
     assert walk.frames.shape == (4, 5, 28, 28)
     np.testing.assert_allclose(walk.offsets, [-2, -1, 0, 1, 2])

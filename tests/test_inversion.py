@@ -22,7 +22,11 @@ FAST = InversionConfig(steps=60, restarts=4, lr=0.1)
 def gan(small_digits: Dataset):
     """A real tiny GAN, trained for a few batches."""
     cfg = TrainConfig(
-        ModelConfig("gan", 8, channels=8, hidden=32), epochs=1, batch_size=64, max_batches=8
+        ModelConfig("gan", 8, channels=8, hidden=32),
+        epochs=1,
+        batch_size=64,
+        max_batches=8,
+        precision="fp32",
     )
     return fit(cfg, small_digits, device="cpu").model
 

@@ -14,7 +14,8 @@ TINY = dict(channels=8, hidden=32)
 
 
 def tiny_config(kind: str = "ae", epochs: int = 2, **kw) -> TrainConfig:
-    return TrainConfig(ModelConfig(kind, 3, **TINY), epochs=epochs, max_batches=2, **kw)
+    model = ModelConfig(kind, 3, **TINY)
+    return TrainConfig(model, epochs=epochs, max_batches=2, precision="fp32", **kw)
 
 
 def wait_for(predicate, timeout: float = 60.0) -> None:

@@ -10,6 +10,7 @@ from core.data import Dataset, to_float
 from core.latent import (
     MixConfig,
     decode_points,
+    encode_images,
     interpolate,
     invert_click,
     mix_class,
@@ -17,9 +18,10 @@ from core.latent import (
     nearest_training_images,
     random_pair,
 )
+from core.maps import project
 from core.models import ModelConfig, build_model
-from core.projection import encode_images, project
-from core.train import TrainConfig, fit
+
+from .conftest import train_tiny
 
 TINY = dict(channels=8, hidden=32)
 SMALL_MIX = dict(n_source=40, n_combine=5, n_new=6)
@@ -28,8 +30,7 @@ SMALL_MIX = dict(n_source=40, n_combine=5, n_new=6)
 @pytest.fixture(scope="module")
 def ae2(small_digits: Dataset):
     """A real AE with a 2-D latent space, trained for a few batches."""
-    cfg = TrainConfig(ModelConfig("ae", 2, **TINY), epochs=2, batch_size=64, max_batches=9)
-    return fit(cfg, small_digits, device="cpu").model
+    return train_tiny(small_digits, "ae", 2, epochs=2, batch_size=64, max_batches=9)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The Train and the Denoise & anomalies pages under real Streamlit (AppTest), real models.
 
-Training tests write into a temporary checkpoint folder (``ui.loaders.CHECKPOINT_DIR`` is
+Training tests write into a temporary checkpoint folder (``ui.compute.CHECKPOINT_DIR`` is
 pointed there), so they never leave files in ``checkpoints/``.
 """
 
@@ -17,7 +17,7 @@ from core.checkpoints import load_model, read_info
 from core.data import load_dataset
 from core.latent import reconstruct
 from core.metrics import per_image_mse
-from ui import loaders
+from ui import compute
 
 from .apptest import APP, open_page
 from .conftest import ROOT
@@ -37,7 +37,7 @@ def run_until(at: AppTest, done, timeout: float = 120.0) -> None:
 def checkpoint_dir(tmp_path, monkeypatch):
     """A checkpoint folder holding only ae_k2, used by the sidebar and by new trainings."""
     shutil.copy(ROOT / "checkpoints" / "ae_k2.pt", tmp_path / "ae_k2.pt")
-    monkeypatch.setattr(loaders, "CHECKPOINT_DIR", tmp_path)
+    monkeypatch.setattr(compute, "CHECKPOINT_DIR", tmp_path)
     return tmp_path
 
 
@@ -55,12 +55,12 @@ def test_train_form_defaults_and_kind_specific_settings():
     assert at.radio(key="train_kind").value == "ae"
     assert at.select_slider(key="train_lr").value == 2e-3
     assert at.slider(key="train_beta").disabled  # beta only means something for a VAE
-    assert at.selectbox(key="train_dataset").options == loaders.available_datasets()
+    assert at.selectbox(key="train_dataset").options == compute.available_datasets()
     assert at.selectbox(key="train_device").options[:2] == ["auto", "cpu"]
     assert not at.button(key="train_start").disabled
 
     at.radio(key="train_kind").set_value("gan").run()
-    assert at.select_slider(key="train_lr").value == 2e-4  # DCGAN's rate
+    assert at.select_slider(key="train_lr").value == 4e-4  # the shipped gan_k32 recipe
     at.radio(key="train_kind").set_value("vae").run()
     assert not at.slider(key="train_beta").disabled
     assert at.select_slider(key="train_lr").value == 2e-3
@@ -107,7 +107,7 @@ def test_denoise_compares_the_models_with_the_noisy_input():
     table = metrics_table(at)
     assert list(table.index) == [
         "noisy input", "ae_k2", "dae_k16 (trained on noisy input, σ=0.4)", "ae_k16"
-    ]  # fmt: skip
+    ]
     labels = [m.value for m in at.markdown[:5]]
     assert labels[:2] == ["**Clean**", "**Noisy** (σ = 0.4)"] and labels[3] == "**dae_k16**"
     # At the noise it was trained on, the denoiser's output is closer to the clean digits than

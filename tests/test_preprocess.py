@@ -410,7 +410,7 @@ def test_damaged_real_files_never_raise_anything_else(data, edits, keep):
 
 
 MODES = ["1", "L", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "HSV", "I", "F", "LA", "PA",
-         "La", "RGBa", "RGBX", "I;16", "I;16B", "I;16L", "I;16N"]  # fmt: skip
+         "La", "RGBa", "RGBX", "I;16", "I;16B", "I;16L", "I;16N"]
 
 
 @FUZZ

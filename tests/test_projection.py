@@ -10,17 +10,14 @@ import torch
 
 from core.checkpoints import save_checkpoint
 from core.data import Dataset, to_float
+from core.latent import encode_images
+from core.maps import Projection, project
 from core.models import ModelConfig, build_model
-from core.projection import (
-    Projection,
-    cache_path,
-    cached_projection,
-    encode_images,
-    fit_pca,
-    nearest,
-    project,
-)
-from core.train import TrainConfig, fit
+from core.neighbours import nearest
+from core.pca import fit_pca
+from core.projection import cache_path, cached_projection
+
+from .conftest import train_tiny
 
 TINY = dict(channels=8, hidden=32)
 FAST_TSNE = dict(n_iter=250, early_exaggeration_iter=125, negative_gradient_method="bh")
@@ -30,8 +27,7 @@ FAST_TSNE = dict(n_iter=250, early_exaggeration_iter=125, negative_gradient_meth
 @pytest.fixture(scope="module")
 def ae4(small_digits: Dataset):
     """A real AE with 4-D codes, trained for a few batches: codes already group by digit."""
-    cfg = TrainConfig(ModelConfig("ae", 4, **TINY), epochs=3, batch_size=64, max_batches=9)
-    return fit(cfg, small_digits, device="cpu").model
+    return train_tiny(small_digits, "ae", 4, epochs=3, batch_size=64, max_batches=9)
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +196,7 @@ def test_cache_hit_skips_the_computation_and_a_changed_checkpoint_misses(
 
     # Plant a marker map under the key: a hit must return it untouched, not recompute.
     marker = Projection("pca", np.full((600, 2), 7.0, np.float32), first.params,
-                        first.mean, first.components, first.explained_variance_ratio)  # fmt: skip
+                        first.mean, first.components, first.explained_variance_ratio)
     marker.save(path)
     _, hit = cached_projection(checkpoint, small_digits, "pca", cache)
     assert np.all(hit.coords == 7.0) and hit.reference is not None
@@ -218,7 +214,7 @@ def test_cache_key_covers_dataset_method_and_parameters(ae4, small_digits, tmp_p
     other = Dataset(
         small_digits.name, 255 - small_digits.images, small_digits.labels,
         small_digits.class_names, small_digits.train_idx, small_digits.val_idx,
-    )  # fmt: skip
+    )
     paths = {
         cache_path(checkpoint, small_digits, "tsne", tmp_path),
         cache_path(checkpoint, small_digits, "tsne", tmp_path, perplexity=10),

@@ -1,23 +1,16 @@
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
 import torch
 
+from core.devices import resolve_precision, select_device
 from core.models import ModelConfig
-from core.train import (
-    Progress,
-    TrainConfig,
-    _job_cost,
-    _workers,
-    evaluate,
-    fit,
-    main,
-    resolve_precision,
-    select_device,
-    shipped_configs,
-)
+from core.recipes import defaults_for, shipped_configs
+from core.train import Progress, TrainConfig, evaluate, fit
+from core.train_cli import _job_cost, _workers, main
 
 from .conftest import ROOT
 
@@ -32,7 +25,7 @@ def test_cpu_is_selected_without_an_accelerator():
 
 def test_training_lowers_the_loss_and_reports_progress(small_digits):
     seen: list[Progress] = []
-    cfg = TrainConfig(ModelConfig("ae", 8, **TINY), epochs=4, batch_size=64)
+    cfg = TrainConfig(ModelConfig("ae", 8, **TINY), epochs=4, batch_size=64, precision="fp32")
     result = fit(cfg, small_digits, device="cpu", callback=seen.append)
     assert [p.epoch for p in seen] == [1, 2, 3, 4] and seen[-1].fraction == 1
     first, last = result.history[0], result.history[-1]
@@ -42,10 +35,40 @@ def test_training_lowers_the_loss_and_reports_progress(small_digits):
 
 
 def test_same_seed_same_model_on_cpu(small_digits):
-    cfg = TrainConfig(ModelConfig("vae", 2, **TINY), epochs=1, max_batches=3)
+    cfg = TrainConfig(ModelConfig("vae", 2, **TINY), epochs=1, max_batches=3, precision="fp32")
     a = fit(cfg, small_digits, device="cpu").model.state_dict()
     b = fit(cfg, small_digits, device="cpu").model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.mark.parametrize("kind", ["vae", "gan"])  # VAE: eps; GAN: z; both: init and shuffling
+def test_concurrent_fits_in_threads_give_the_weights_of_one_fit_alone(small_digits, kind):
+    """The Train page runs fits in threads of one process: they must not share random state."""
+    cfg = TrainConfig(
+        ModelConfig(kind, 3, **TINY), epochs=2, max_batches=3, augment_shift=1, precision="fp32"
+    )
+    alone = fit(cfg, small_digits, device="cpu")
+    other = replace(cfg, seed=1)  # a second person training something else meanwhile
+    with ThreadPoolExecutor(3) as pool:
+        runs = [pool.submit(fit, c, small_digits, "cpu") for c in (cfg, other, cfg)]
+        first, second, third = (run.result() for run in runs)
+    assert _same_weights(alone.model, first.model) and _same_weights(alone.model, third.model)
+    assert first.history == alone.history  # the recorded metrics too
+    assert not _same_weights(alone.model, second.model)
+
+
+def test_fit_leaves_the_global_rng_alone(small_digits):
+    cfg = TrainConfig(ModelConfig("ae", 3, **TINY), epochs=1, max_batches=2, noise_std=0.3)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fit(replace(cfg, precision="fp32"), small_digits, device="cpu")
+    assert torch.equal(torch.rand(3), expected)
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
@@ -62,9 +85,7 @@ def test_bf16_progress_readings_are_close_to_float32_ones(small_digits, kind):
     cfg = TrainConfig(ModelConfig(kind, 4, **TINY), epochs=1, max_batches=3)
     model = fit(cfg, small_digits, device="cpu").model
     images, labels = small_digits.split("val")
-    torch.manual_seed(0)  # the VAE's eps and the GAN's samples
-    full = evaluate(model, images, labels)
-    torch.manual_seed(0)
+    full = evaluate(model, images, labels)  # both draw the same eps and z (seed 0)
     fast = evaluate(model, images, labels, precision="bf16")
     assert fast.keys() == full.keys() and not model.training
     for key, value in full.items():
@@ -80,7 +101,9 @@ def test_precision_auto_and_bad_values():
 
 
 def test_callback_can_stop_training(small_digits):
-    cfg = TrainConfig(ModelConfig("gan", 4, **TINY), epochs=10, max_batches=1, lr=2e-4)
+    cfg = TrainConfig(
+        ModelConfig("gan", 4, **TINY), epochs=10, max_batches=1, lr=2e-4, precision="fp32"
+    )
     result = fit(cfg, small_digits, device="cpu", callback=lambda p: p.epoch == 2)
     assert len(result.history) == 2 and result.stopped_early
     assert {"d_loss", "g_loss", "val_d_real", "val_d_fake"} <= set(result.history[-1])
@@ -88,7 +111,7 @@ def test_callback_can_stop_training(small_digits):
 
 def test_classifier_and_vae_metrics(small_digits):
     for kind, key in [("classifier", "val_accuracy"), ("vae", "val_neg_elbo")]:
-        cfg = replace(TrainConfig(ModelConfig(kind, 2, **TINY)), epochs=1, max_batches=2)
+        cfg = TrainConfig(ModelConfig(kind, 2, **TINY), epochs=1, max_batches=2, precision="fp32")
         assert key in fit(cfg, small_digits, device="cpu").metrics
 
 
@@ -126,6 +149,16 @@ def test_all_trains_in_parallel_processes_longest_first(tmp_path, capsys):
     for name in ("vae_k2", "gan_k32"):
         model = load_model(tmp_path / f"{name}.pt")
         assert model.kind == name[:3] and not model.training
+
+
+def test_defaults_of_a_new_model_come_from_the_shipped_recipes():
+    shipped = shipped_configs()
+    gan = defaults_for("gan")
+    assert (gan.lr, gan.batch_size) == (shipped["gan_k32"].lr, shipped["gan_k32"].batch_size)
+    assert defaults_for("ae", 4).model == ModelConfig("ae", 4)
+    assert defaults_for("ae").epochs == TrainConfig().epochs
+    with pytest.raises(ValueError, match="kind"):
+        defaults_for("pca")
 
 
 def test_workers_and_job_order():

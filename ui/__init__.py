@@ -1,1 +1,1 @@
-"""Streamlit-only helpers: cached loaders, sidebar state, plot builders, image widgets."""
+"""Streamlit-only helpers: the compute layer (caches), sidebar state and pickers, plots, images."""

@@ -9,13 +9,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    """float [.., 28, 28] in [0, 1] or uint8 -> uint8 of the same shape."""
-    image = np.asarray(image)
-    if image.dtype == np.uint8:
-        return image
-    return (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+from core.data import to_uint8
 
 
 def to_pil(image: np.ndarray, scale: int = 4) -> Image.Image:

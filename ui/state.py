@@ -1,19 +1,22 @@
-"""The shared sidebar (dataset, model, device) and the selection every page reads.
+"""The shared sidebar (dataset, model, device), the selection every page reads, and pickers.
 
 Session-state keys are prefixed by page (``app_`` here); the URL's query parameters mirror the
-model so that a link reopens the same view.
+model so that a link reopens the same view. Every picker keeps its value valid with ``pick``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
 from core.checkpoints import CheckpointInfo
-from ui import loaders
+from core.models import ENCODER_KINDS, GENERATIVE_KINDS
+from ui import compute
+from ui.plots import PROJECTIONS
 
-GENERATIVE_KINDS = ("ae", "vae", "gan")
 DEFAULT_MODEL = "ae_k2"
 
 
@@ -24,33 +27,39 @@ class Selection:
 
     @property
     def has_encoder(self) -> bool:
-        return self.model is not None and self.model.kind in ("ae", "vae")
+        return self.model is not None and self.model.kind in ENCODER_KINDS
 
 
-def models_for(dataset: str, kinds: tuple[str, ...] = GENERATIVE_KINDS) -> list[CheckpointInfo]:
-    return [i for i in loaders.checkpoints() if i.kind in kinds and i.dataset == dataset]
+def init(**values: Any) -> None:
+    """A page's widget values on a session's first visit; later runs keep the user's."""
+    for key, value in values.items():
+        st.session_state.setdefault(key, value)
 
 
-def _init_from_url(key: str, param: str, choices: list[str], default: str) -> None:
-    """First visit: take the value from the URL when it is valid; later: keep it valid."""
-    if key not in st.session_state:
-        wanted = st.query_params.get(param, default)
-        st.session_state[key] = wanted if wanted in choices else default
-    elif st.session_state[key] not in choices:
-        st.session_state[key] = default
+def pick(key: str, options: Sequence, preferred: Sequence = (), url: str | None = None) -> None:
+    """Keep a picker's value valid before it is drawn. While it is missing or not among
+    ``options`` it becomes the first valid one of: the URL's query parameter ``url``, the
+    ``preferred`` values in order, the first option."""
+    if st.session_state.get(key) in options:
+        return
+    wanted = [st.query_params.get(url)] if url else []
+    st.session_state[key] = next((v for v in [*wanted, *preferred] if v in options), options[0])
+
+
+def models_for(dataset: str, kinds: Sequence[str] = GENERATIVE_KINDS) -> list[CheckpointInfo]:
+    return [i for i in compute.checkpoints() if i.kind in kinds and i.dataset == dataset]
 
 
 def render_sidebar() -> Selection:
     """Dataset and model pickers plus the device in use. Called once per run by app.py."""
     with st.sidebar:
-        datasets = loaders.available_datasets()
-        _init_from_url("app_dataset", "dataset", datasets, "embedded")
+        datasets = compute.available_datasets()
+        pick("app_dataset", datasets, ["embedded"], url="dataset")
         dataset = st.selectbox("Dataset", datasets, key="app_dataset")
         infos = {i.name: i for i in models_for(dataset)}
         names = list(infos)
         if names:
-            default = DEFAULT_MODEL if DEFAULT_MODEL in infos else names[0]
-            _init_from_url("app_model", "model", names, default)
+            pick("app_model", names, [DEFAULT_MODEL], url="model")
             name = st.selectbox(
                 "Model", names, key="app_model", format_func=lambda n: infos[n].label
             )
@@ -59,7 +68,7 @@ def render_sidebar() -> Selection:
             st.info("No model trained on this dataset yet. Train one on the Train page.")
         if dataset != "embedded":
             st.query_params["dataset"] = dataset
-        st.caption(f"Device: **{loaders.device_name()}**")
+        st.caption(f"Device: **{compute.device_name()}**")
     return current()
 
 
@@ -82,3 +91,35 @@ def require_encoder(selection: Selection) -> CheckpointInfo:
         )
         st.stop()
     return selection.model
+
+
+def model_of_kind(selection: Selection, kind: str, key: str, default: str) -> CheckpointInfo:
+    """The sidebar's model when it is of this kind, else a picker of this kind's checkpoints
+    (``default`` first when it exists). Stops the page with a message when there is none."""
+    title = kind.upper()
+    if selection.model is not None and selection.model.kind == kind:
+        st.caption(f"Model: **{selection.model.label}** (from the sidebar).")
+        return selection.model
+    infos = {i.name: i for i in models_for(selection.dataset, (kind,))}
+    if not infos:
+        st.info(f"No {title} is trained on this dataset yet: train one on the Train page.")
+        st.stop()
+    pick(key, list(infos), [default])
+    sidebar = selection.model.name if selection.model else "none"
+    name = st.selectbox(
+        f"{title} to explore",
+        list(infos),
+        key=key,
+        format_func=lambda n: infos[n].label,
+        help=f"The sidebar's model ({sidebar}) is not a {title}; this page picks its own.",
+    )
+    return infos[name]
+
+
+def map_picker(
+    where, label: str, info: CheckpointInfo, key: str, preferred: Sequence = (), url=None
+) -> str:
+    """A horizontal radio of the maps this model offers (raw for a 2-D latent, PCA, t-SNE)."""
+    methods = compute.map_methods(info)
+    pick(key, methods, preferred, url=url)
+    return where.radio(label, methods, key=key, format_func=PROJECTIONS.get, horizontal=True)

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-import torch
 
-from core import studio
-from core.checkpoints import load_model
+from core.convolution import torch_transposed_conv_size, transposed_conv_picture
 from core.models import transposed_conv_output_size
-from ui import state
-from ui.studio import conv_picture, mtime
+from ui import compute, plots, state
 
-st.session_state.setdefault("concepts_i", 7)  # the first layer of every decoder here
-st.session_state.setdefault("concepts_k", 4)
-st.session_state.setdefault("concepts_s", 2)
-st.session_state.setdefault("concepts_p", 1)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def decoder_shapes(path: str, stamp: float) -> list[studio.LayerShape]:
-    """Forward hooks on a private copy of the checkpoint's decoder, run on one zero code (the
-    cached model is shared by every session, so it is never hooked)."""
-    model = load_model(path)
-    return studio.layer_shapes(studio.decoder_of(model), torch.zeros(1, model.latent_dim))
+# The first layer of every decoder here: 7 -> 14 with k=4, s=2, p=1.
+state.init(concepts_i=7, concepts_k=4, concepts_s=2, concepts_p=1)
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -59,10 +46,12 @@ else:
     with left:
         st.latex(rf"o = ({i} - 1)\cdot {s} + {k} - 2\cdot {p} = {o}")
         st.metric("Output size", f"{o} × {o}", help="For an i x i input, per channel.")
-        real = studio.torch_transposed_conv_size(i, k, s, p)
+        real = torch_transposed_conv_size(i, k, s, p)
         if real == o:
-            st.success(f"PyTorch agrees: `nn.ConvTranspose2d(1, 1, {k}, {s}, {p})` makes "
-                       f"{real} × {real} of {i} × {i}.")  # fmt: skip
+            st.success(
+                f"PyTorch agrees: `nn.ConvTranspose2d(1, 1, {k}, {s}, {p})` makes "
+                f"{real} × {real} of {i} × {i}."
+            )
         else:
             st.error(f"PyTorch makes {real} × {real}, the formula says {o}.")
         st.markdown(
@@ -71,11 +60,13 @@ else:
             "with stride 1: it fits exactly o times along each side."
         )
         if p > k - 1:
-            st.info(f"p = {p} > k - 1 = {k - 1}: instead of padding, {p - k + 1} rows and "
-                    "columns are cut from each side of the zero-inserted grid.")  # fmt: skip
+            st.info(
+                f"p = {p} > k - 1 = {k - 1}: instead of padding, {p - k + 1} rows and "
+                "columns are cut from each side of the zero-inserted grid."
+            )
     with right:
-        cells = studio.transposed_conv_picture(i, k, s, p)
-        st.plotly_chart(conv_picture(cells, k), key="concepts_picture")
+        cells = transposed_conv_picture(i, k, s, p)
+        st.plotly_chart(plots.conv_picture(cells, k), key="concepts_picture")
         n = len(cells)
         st.caption(f"{i} × {i} input → {n} × {n} grid; {n} - {k} + 1 = {o} kernel positions.")
 
@@ -85,15 +76,16 @@ infos = {m.name: m for m in state.models_for(selection.dataset)}
 if not infos:
     st.info("No model is trained on this dataset yet: train one on the Train page.")
     st.stop()
-if st.session_state.get("concepts_model") not in infos:
-    chosen = selection.model.name if selection.model else "ae_k2"
-    st.session_state["concepts_model"] = chosen if chosen in infos else next(iter(infos))
+state.pick("concepts_model", list(infos), [selection.model.name if selection.model else "ae_k2"])
 name = st.selectbox(
-    "Model", list(infos), key="concepts_model", format_func=lambda n: infos[n].label,
+    "Model",
+    list(infos),
+    key="concepts_model",
+    format_func=lambda n: infos[n].label,
     help="An AE's or VAE's decoder, or a GAN's generator.",
-)  # fmt: skip
+)
 info = infos[name]
-rows = decoder_shapes(str(info.path), mtime(info))
+rows = compute.decoder_shapes(info)
 table = pd.DataFrame(
     {
         "layer": [r.name for r in rows],

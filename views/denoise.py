@@ -6,44 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
 from core.checkpoints import CheckpointInfo
-from core.data import add_gaussian_noise, add_salt_and_pepper, to_float
-from core.latent import reconstruct
-from core.metrics import per_image_mse, per_image_ssim, psnr
-from ui import images, loaders, state
+from core.models import ENCODER_KINDS
+from ui import compute, images, state
 
 NOISES = {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper"}
 SHOWN = 10  # digits per row in the denoising strip
 DEFAULT_MODELS = ("dae_k16", "ae_k16", "vae_k16")
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def noisy_validation(dataset: str, noise: str, amount: float, seed: int) -> tuple[np.ndarray, ...]:
-    """(clean, noisy) float [N_val, 28, 28] in [0, 1]: the whole validation split, corrupted."""
-    clean = to_float(loaders.dataset(dataset).split("val")[0])  # [N, 1, 28, 28]
-    gen = torch.Generator().manual_seed(seed)
-    corrupt = add_gaussian_noise if noise == "gaussian" else add_salt_and_pepper
-    noisy = corrupt(clean, amount, gen)
-    return clean.squeeze(1).numpy(), noisy.squeeze(1).numpy()
-
-
-@st.cache_data(show_spinner="Reconstructing…", max_entries=64)
-def reconstruct_noisy(
-    path: str, mtime: float, dataset: str, noise: str, amount: float, seed: int
-) -> np.ndarray:
-    """g(f(noisy)) of the validation split for one checkpoint, float [N_val, 28, 28]."""
-    noisy = noisy_validation(dataset, noise, amount, seed)[1]
-    return reconstruct(loaders.model(path), noisy)
-
-
-@st.cache_data(show_spinner="Scoring every validation digit…", max_entries=16)
-def validation_errors(path: str, mtime: float, dataset: str) -> tuple[np.ndarray, np.ndarray]:
-    """(per-image MSE [N_val], reconstructions [N_val, 28, 28]) of the clean validation split."""
-    clean = loaders.dataset(dataset).split("val")[0]
-    recon = reconstruct(loaders.model(path), clean)
-    return per_image_mse(recon, clean), recon
 
 
 def describe(info: CheckpointInfo) -> str:
@@ -62,7 +32,7 @@ def image_row(label: str, row: np.ndarray) -> None:
 
 
 selection = state.current()
-candidates = {i.name: i for i in state.models_for(selection.dataset, ("ae", "vae"))}
+candidates = {i.name: i for i in state.models_for(selection.dataset, ENCODER_KINDS)}
 if not candidates:
     st.info(
         f"No autoencoder or VAE is trained on **{selection.dataset}** yet: train one on the "
@@ -73,15 +43,11 @@ if not candidates:
 preferred = [selection.model.name] if selection.has_encoder else []
 preferred += [n for n in DEFAULT_MODELS if n in candidates]
 preferred = list(dict.fromkeys(preferred)) or list(candidates)[:2]
-st.session_state.setdefault("denoise_noise", "gaussian")
-st.session_state.setdefault("denoise_std", 0.4)
-st.session_state.setdefault("denoise_sp", 0.2)
-st.session_state.setdefault("denoise_seed", 0)
-st.session_state.setdefault("denoise_top", 24)
+state.init(denoise_noise="gaussian", denoise_std=0.4, denoise_sp=0.2, denoise_seed=0)
+state.init(denoise_top=24)
 kept = [n for n in st.session_state.get("denoise_models", []) if n in candidates]
-st.session_state["denoise_models"] = kept or preferred[:3]
-if st.session_state.get("denoise_anomaly_model") not in candidates:
-    st.session_state["denoise_anomaly_model"] = preferred[0]
+st.session_state["denoise_models"] = kept or preferred[:3]  # a multiselect: keep what is valid
+state.pick("denoise_anomaly_model", list(candidates), preferred)
 
 st.title("Denoise & anomalies")
 st.caption(
@@ -104,15 +70,12 @@ chosen = controls[2].multiselect("Models", list(candidates), key="denoise_models
 controls[3].button("New digits", key="denoise_new", on_click=new_digits, icon=":material/casino:")
 
 seed = st.session_state["denoise_seed"]
-clean, noisy = noisy_validation(selection.dataset, noise, float(amount), seed)
+clean, noisy = compute.noisy_validation(selection.dataset, noise, float(amount), seed)
 pick = np.random.default_rng(seed).choice(len(clean), size=min(SHOWN, len(clean)), replace=False)
 recons = {
-    name: reconstruct_noisy(
-        str(candidates[name].path), candidates[name].path.stat().st_mtime,
-        selection.dataset, noise, float(amount), seed,
-    )
+    name: compute.denoised(candidates[name], selection.dataset, noise, float(amount), seed)
     for name in chosen
-}  # fmt: skip
+}
 
 image_row("**Clean**", clean[pick])
 image_row(f"**Noisy** ({amount_label})", noisy[pick])
@@ -121,21 +84,17 @@ for name, recon in recons.items():
 if not chosen:
     st.info("Pick one or more models to see them clean the noisy digits.")
 
-rows = [("noisy input", noisy)] + [(describe(candidates[n]), r) for n, r in recons.items()]
-table = pd.DataFrame(
-    {
-        "digits": label,
-        "MSE vs clean": float(per_image_mse(out, clean).mean()),
-        "PSNR (dB)": psnr(out, clean),
-        "SSIM": float(per_image_ssim(out, clean).mean()),
-    }
-    for label, out in rows
+outputs = {"noisy input": noisy} | {describe(candidates[n]): r for n, r in recons.items()}
+st.dataframe(
+    pd.DataFrame(compute.cleanup_scores(clean, outputs)),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "MSE vs clean": st.column_config.NumberColumn(format="%.4f"),
+        "PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
+        "SSIM": st.column_config.NumberColumn(format="%.3f"),
+    },
 )
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "MSE vs clean": st.column_config.NumberColumn(format="%.4f"),
-    "PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
-    "SSIM": st.column_config.NumberColumn(format="%.3f"),
-})  # fmt: skip
 st.caption(
     f"Means over all {len(clean):,} validation digits with this noise (seed {seed}), each "
     "compared with its clean original. Lower MSE, higher PSNR and SSIM are better."
@@ -156,8 +115,8 @@ anomaly_name = left.selectbox(
 )
 top = right.slider("How many", 8, 48, step=8, key="denoise_top")
 info = candidates[anomaly_name]
-errors, recon = validation_errors(str(info.path), info.path.stat().st_mtime, selection.dataset)
-data = loaders.dataset(selection.dataset)
+errors, recon = compute.validation_errors(info, selection.dataset)
+data = compute.dataset(selection.dataset)
 val_images, val_labels = data.split("val")
 worst = np.argsort(-errors)[:top]  # highest error first
 median = max(float(np.median(errors)), 1e-12)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.latent import decode_points, reconstruct
-from ui import images, loaders, state
+from ui import compute, images, state
 from ui.navigation import existing_pages
 
 selection = state.current()
@@ -53,28 +52,19 @@ for title, text, equations in FAMILIES:
             st.latex(equation)
 
 st.divider()
-dataset = loaders.dataset(selection.dataset)
 info = selection.model
 if info is None:
     st.info("No model is trained on this dataset yet: open the Train page.")
 else:
-    model = loaders.model(info.path)
-    val_x, val_y = dataset.split("val")
-    rng = np.random.default_rng(0)
-    picks = np.concatenate(
-        [[rng.choice(np.flatnonzero(val_y.numpy() == c))] for c in range(len(dataset.class_names))]
-    )  # one validation digit of each class
-    real = val_x[picks].numpy()
+    real, bottom = compute.home_row(info, selection.dataset)
     if selection.has_encoder:
         st.subheader(f"Real validation digits and their reconstructions by {info.name}")
-        bottom, caption = reconstruct(model, real), "top: x · bottom: g(f(x))"
+        caption = "top: x · bottom: g(f(x))"
     else:
         st.subheader(f"Real validation digits and samples from {info.name}")
-        z = np.random.default_rng(0).standard_normal((len(real), info.latent_dim))
-        bottom = decode_points(model, z.astype(np.float32))
         caption = "top: real digits · bottom: G(z), z ~ N(0, I)"
-    rows = np.stack([real / 255.0, bottom]).reshape(-1, 28, 28)
-    st.image(images.to_pil(images.tile(rows, columns=len(real)), scale=3), caption=caption)
+    mosaic = images.tile(np.concatenate([real, images.to_uint8(bottom)]), columns=len(real))
+    st.image(images.to_pil(mosaic, scale=3), caption=caption)
     metrics = ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in info.metrics.items())
     st.caption(f"Validation metrics recorded at training: {metrics}")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 
-from core.classify import class_names, fits, predict
-from core.latent import decode_points, interpolate, random_pair
-from ui import images, loaders, plots, state
+from core.classify import class_names
+from core.latent import random_pair
+from ui import compute, images, plots, state
 
 SOURCES = {
     "map": "Pair clicked on the map",
@@ -18,28 +17,14 @@ SOURCES = {
 INTERPOLATIONS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
 STRIP_COLUMNS = 16  # a longer strip wraps onto a second row
 
-st.session_state.setdefault("map_pair", [])  # written by the latent map page
-st.session_state.setdefault(
-    "interp_source", "map" if len(st.session_state["map_pair"]) == 2 else "class"
-)
-st.session_state.setdefault("interp_method", "linear")
-st.session_state.setdefault("interp_steps", 10)
-st.session_state.setdefault("interp_class_a", 3)
-st.session_state.setdefault("interp_class_b", 8)
-st.session_state.setdefault("interp_seed", 0)
-st.session_state.setdefault("interp_index_a", 0)
-st.session_state.setdefault("interp_index_b", 1)
+state.init(map_pair=[])  # written by the latent map page
+state.init(interp_source="map" if len(st.session_state["map_pair"]) == 2 else "class")
+state.init(interp_method="linear", interp_steps=10, interp_class_a=3, interp_class_b=8)
+state.init(interp_seed=0, interp_index_a=0, interp_index_b=1)
 
 
 def _next_seed() -> None:
     st.session_state["interp_seed"] += 1
-
-
-@st.cache_data(show_spinner="Placing the path on the map…", max_entries=32)
-def _place(path: str, mtime: float, dataset_name: str, method: str, codes: np.ndarray):
-    """Codes [M, k] -> map positions [M, 2] (t-SNE placement takes seconds: computed once)."""
-    _, projection = loaders.projection(path, dataset_name, method, mtime)
-    return projection.transform(codes)
 
 
 selection = state.current()
@@ -47,12 +32,8 @@ if selection.model is None:
     st.info("Pick a model in the sidebar (none is trained on this dataset yet).")
     st.stop()
 info = selection.model
-model = loaders.model(info.path)
-is_gan = info.kind == "gan"
+is_gan = not selection.has_encoder
 names = class_names(selection.dataset)
-classifier = loaders.classifier()
-if classifier is not None and not fits(classifier, selection.dataset):
-    classifier = None  # a digit classifier says nothing about clothes
 
 st.title("Interpolate")
 st.caption(
@@ -77,10 +58,9 @@ if is_gan:
     seed = row[0].number_input("Seed", min_value=0, step=1, key="interp_seed")
     row[1].button("New random pair", key="interp_reroll", on_click=_next_seed)
     top[0].caption("A GAN has no encoder: the ends are two random codes z ~ N(0, I).")
-    generator = torch.Generator().manual_seed(int(seed))
-    z0, z1 = torch.randn(2, info.latent_dim, generator=generator).numpy()
+    z0, z1 = compute.random_codes(info, int(seed))
 else:
-    dataset = loaders.map_dataset(selection.dataset)
+    dataset = compute.map_dataset(selection.dataset)
     labels = dataset.labels.numpy()
     n = len(labels)
     if source == "map":
@@ -129,19 +109,16 @@ else:
             st.stop()
         pair = (int(chosen[0]), int(chosen[1]))
 
-    methods = (["raw"] if info.latent_dim == 2 else []) + ["pca", "tsne"]
-    if st.session_state.get("interp_map") not in methods:
-        wanted = st.session_state.get("map_method")  # the latent map's choice, when it is alive
-        st.session_state["interp_map"] = wanted if wanted in methods else methods[0]
-    latents, projection = loaders.latents_and_projection(
+    # The latent map's choice of map, when it is alive; the radio is drawn further down.
+    state.pick("interp_map", compute.map_methods(info), [st.session_state.get("map_method")])
+    latents, projection = compute.latents_and_projection(
         info, selection.dataset, st.session_state["interp_map"]
     )
     z0, z1 = latents[pair[0]], latents[pair[1]]
 
-path = interpolate(z0, z1, steps, method)  # [steps, k]
-frames = decode_points(model, path)  # [steps, 28, 28]
+path, frames = compute.walk(info, z0, z1, steps, method)  # [steps, k], [steps, 28, 28]
 t = np.linspace(0.0, 1.0, steps)
-prediction = predict(classifier, frames) if classifier is not None else None
+prediction = compute.labels_of(frames, selection.dataset)
 
 # --- the strip, its downloads, and the path on the map ---------------------------------------
 
@@ -170,39 +147,35 @@ row[0].caption(
 )
 stem = f"{info.name}_{method}_{steps}"
 strip = images.tile(frames, columns=min(steps, STRIP_COLUMNS))
-row[1].download_button(
-    "Strip (PNG)",
-    images.png_bytes(strip),
-    file_name=f"{stem}.png",
-    mime="image/png",
-    key="interp_png",
-    on_click="ignore",  # a download needs no rerun
-    icon=":material/download:",
-    width="stretch",
-)
-row[2].download_button(
-    "Animation (GIF)",
-    images.gif_bytes(frames),
-    file_name=f"{stem}.gif",
-    mime="image/gif",
-    key="interp_gif",
-    on_click="ignore",
-    icon=":material/download:",
-    width="stretch",
-)
+downloads = [
+    ("Strip (PNG)", images.png_bytes(strip), "png", "image/png"),
+    ("Animation (GIF)", images.gif_bytes(frames), "gif", "image/gif"),
+]
+for column, (label, data, suffix, mime) in zip(row[1:], downloads, strict=True):
+    column.download_button(
+        label,
+        data,
+        file_name=f"{stem}.{suffix}",
+        mime=mime,
+        key=f"interp_{suffix}",
+        on_click="ignore",  # a download needs no rerun
+        icon=":material/download:",
+        width="stretch",
+    )
 
 map_col, side_col = st.columns([3, 2], gap="large")
 if pair is not None:
     with map_col:
-        map_method = st.radio(
-            "Map", methods, key="interp_map", format_func=plots.PROJECTIONS.get, horizontal=True
-        )
-        mtime = info.path.stat().st_mtime
-        path_xy = _place(str(info.path), mtime, selection.dataset, map_method, path)  # [steps, 2]
+        map_method = state.map_picker(st, "Map", info, key="interp_map")
+        path_xy = compute.place(info, selection.dataset, map_method, path)  # [steps, 2]
         fig = plots.latent_map(
-            projection.coords, labels, names, axis_titles=plots.AXIS_TITLES[map_method],
-            highlight={"path": path_xy}, height=460,
-        )  # fmt: skip
+            projection.coords,
+            labels,
+            names,
+            axis_titles=plots.AXIS_TITLES[map_method],
+            highlight={"path": path_xy},
+            height=460,
+        )
         st.plotly_chart(fig, key="interp_chart", width="stretch")
         if map_method == "tsne":
             st.caption("t-SNE has no formula for new codes: the path's points are placed on it.")

@@ -6,25 +6,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.latent import decode_points, invert_click, nearest_neighbours, reconstruct
-from ui import images, loaders, plots, state
+from ui import compute, images, plots, state
 
 BACKGROUND_TILES = 20  # decoded digits per side of the 2-D manifold background
 
-st.session_state.setdefault("map_selected", None)  # {"index": i} or {"point": [x, y]}
-st.session_state.setdefault("map_pair", [])  # the last two clicked dataset indices
-st.session_state.setdefault("map_last_event", None)
+state.init(
+    map_selected=None,  # {"index": i} or {"point": [x, y]}
+    map_pair=[],  # the last two clicked dataset indices
+    map_last_event=None,
+)
 
 selection = state.current()
 info = state.require_encoder(selection)
-model = loaders.model(info.path)
-dataset = loaders.map_dataset(selection.dataset)
+dataset = compute.map_dataset(selection.dataset)
 labels = dataset.labels.numpy()
-
-methods = (["raw"] if info.latent_dim == 2 else []) + ["pca", "tsne"]
-if st.session_state.get("map_method") not in methods:
-    wanted = st.query_params.get("proj")
-    st.session_state["map_method"] = wanted if wanted in methods else methods[0]
 
 st.title("Latent map")
 st.caption(
@@ -34,9 +29,7 @@ st.caption(
 )
 
 controls = st.columns([2, 2, 3])
-method = controls[0].radio(
-    "Projection", methods, key="map_method", format_func=plots.PROJECTIONS.get, horizontal=True
-)
+method = state.map_picker(controls[0], "Projection", info, key="map_method", url="proj")
 show_background = controls[1].toggle(
     "Decoded digits in the background",
     key="map_background",
@@ -45,24 +38,13 @@ show_background = controls[1].toggle(
 )
 st.query_params["proj"] = method
 
-latents, projection = loaders.latents_and_projection(info, selection.dataset, method)
+latents, projection = compute.latents_and_projection(info, selection.dataset, method)
 coords = projection.coords
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _manifold(path: str, mtime: float, ranges: tuple, tiles: int) -> np.ndarray:
-    """Decode a tiles x tiles lattice over the axes; row 0 is the top (largest z2)."""
-    xs = np.linspace(*ranges[0], tiles)
-    ys = np.linspace(*ranges[1], tiles)[::-1]
-    z = np.array([[x, y] for y in ys for x in xs], dtype=np.float32)
-    digits = decode_points(loaders.model(path), z)
-    return images.tile(digits, columns=tiles, gap=0)
-
 
 background = None
 if show_background and method == "raw":
     ranges = plots.axis_range(coords)
-    background = _manifold(str(info.path), info.path.stat().st_mtime, ranges, BACKGROUND_TILES)
+    background = compute.manifold_background(info, ranges, BACKGROUND_TILES)
 
 
 def _clicked_points(event) -> list:
@@ -163,13 +145,14 @@ with right:
         st.query_params["sel"] = f"i{index}"
         st.subheader(f"Digit #{index} · label {dataset.class_names[labels[index]]}")
         original = dataset.images[index].numpy()
-        recon = reconstruct(model, original[None])[0]
-        mse = float(((original / 255.0 - recon) ** 2).mean())
+        recon, mse = compute.reconstruction(info, original)
         images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
         z = latents[index]
         st.markdown("**Latent code** z = f(x)")
         st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
-        neighbours, distances = nearest_neighbours(latents, z, n=5, exclude=index)
+        neighbours, distances = compute.neighbours(
+            info, selection.dataset, method, z, exclude=index
+        )
         st.markdown("**5 nearest neighbours in latent space**")
         images.digit_row(
             dataset.images[neighbours].numpy(),
@@ -182,8 +165,7 @@ with right:
     else:
         x, y = chosen["point"]
         st.query_params["sel"] = f"{x:.4g},{y:.4g}"
-        z, exact = invert_click(projection, np.array([x, y]), latents)
-        decoded = decode_points(model, z[None])[0]
+        z, _, decoded = compute.decode_place(info, selection.dataset, method, np.array([x, y]))
         st.subheader(f"Empty space at ({x:.2f}, {y:.2f})")
         images.digit_row([decoded], ["g(z)"], scale=6)
         if method == "raw":

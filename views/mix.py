@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.classify import fits, predict
-from core.data import to_float
-from core.latent import MixConfig, MixResult, mix_class, nearest_training_images
-from ui import images, loaders, plots, state
+from core.latent import MixConfig
+from ui import compute, images, plots, state
 
 MIXINGS = {
     "dirichlet": "Random convex weights (Dirichlet)",
@@ -18,53 +16,18 @@ MIXINGS = {
 CONCENTRATIONS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 GRID_COLUMNS = 6
 
-st.session_state.setdefault("mix_class", 8)
-st.session_state.setdefault("mix_n_source", 200)
-st.session_state.setdefault("mix_n_combine", 10)
-st.session_state.setdefault("mix_n_new", 16)
-st.session_state.setdefault("mix_mixing", "dirichlet")
-st.session_state.setdefault("mix_concentration", 1.0)
-st.session_state.setdefault("mix_noise", 0.5)
-st.session_state.setdefault("mix_seed", 0)
+state.init(mix_class=8, mix_n_source=200, mix_n_combine=10, mix_n_new=16, mix_seed=0)
+state.init(mix_mixing="dirichlet", mix_concentration=1.0, mix_noise=0.5)
 
 
 def _next_seed() -> None:
     st.session_state["mix_seed"] += 1
 
 
-@st.cache_data(show_spinner="Encoding the class and mixing its codes…", max_entries=16)
-def _mix(path: str, mtime: float, dataset_name: str, config: MixConfig) -> MixResult:
-    return mix_class(loaders.model(path), loaders.dataset(dataset_name), config)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _held_out_distances(dataset_name: str, label: int, n: int) -> np.ndarray:
-    """Per-pixel RMSE from real validation digits of the class to their nearest training digit:
-    how far a digit that is genuinely not in the training set usually is."""
-    data = loaders.dataset(dataset_name)
-    val = data.val_idx[data.labels[data.val_idx] == label][:n]
-    return nearest_training_images(data, to_float(data.images[val]).squeeze(1).numpy())[1]
-
-
-@st.cache_data(show_spinner="Placing the codes on the map…", max_entries=16)
-def _on_map(path: str, mtime: float, dataset_name: str, method: str, config: MixConfig):
-    """(source codes, new codes) as map positions, each float32 [M, 2]. Source digits drawn on
-    the map (all of them when the map shows the whole dataset) keep their exact place."""
-    _, projection = loaders.projection(path, dataset_name, method, mtime)
-    result = _mix(path, mtime, dataset_name, config)
-    if len(loaders.map_dataset(dataset_name)) == len(loaders.dataset(dataset_name)):
-        return projection.coords[result.source_indices], projection.transform(result.latents)
-    both = projection.transform(np.concatenate([result.source_latents, result.latents]))
-    return both[: len(result.source_latents)], both[len(result.source_latents) :]
-
-
 selection = state.current()
 info = state.require_encoder(selection)
-data = loaders.dataset(selection.dataset)
+data = compute.dataset(selection.dataset)
 names = data.class_names
-classifier = loaders.classifier()
-if classifier is not None and not fits(classifier, selection.dataset):
-    classifier = None  # a digit classifier says nothing about clothes
 
 st.title("Mix a class")
 st.caption(
@@ -82,30 +45,43 @@ if available < 2:
 lo, hi = min(50, available - 1), min(500, available)
 st.session_state["mix_n_source"] = int(np.clip(st.session_state["mix_n_source"], lo, hi))
 n_source = top[1].slider(
-    "Digits to encode", lo, hi, key="mix_n_source",
+    "Digits to encode",
+    lo,
+    hi,
+    key="mix_n_source",
     help=f"Random training digits of the class (it has {available:,}).",
-)  # fmt: skip
+)
 most = min(50, n_source)
 st.session_state["mix_n_combine"] = int(np.clip(st.session_state["mix_n_combine"], 1, most))
 n_combine = top[2].slider(
-    "Codes per new digit", 1, most, key="mix_n_combine",
+    "Codes per new digit",
+    1,
+    most,
+    key="mix_n_combine",
     help="How many of the encoded codes each new digit is a combination of.",
-)  # fmt: skip
+)
 n_new = top[3].slider("New digits", 4, 32, step=4, key="mix_n_new")
 
 row = st.columns([3, 2, 2, 1, 1.4], vertical_alignment="bottom")
 mixing = row[0].radio("Mixing", list(MIXINGS), key="mix_mixing", format_func=MIXINGS.get)
 concentration = row[1].select_slider(
-    "Dirichlet concentration α", CONCENTRATIONS, key="mix_concentration",
+    "Dirichlet concentration α",
+    CONCENTRATIONS,
+    key="mix_concentration",
     disabled=mixing != "dirichlet",
     help="α < 1: most weight on one or two codes (close to a real digit). α = 1: every convex "
     "combination equally likely. Large α: close to the plain mean.",
-)  # fmt: skip
+)
 noise = row[2].slider(
-    "Noise scale", 0.0, 2.0, step=0.05, key="mix_noise", disabled=mixing != "noise",
+    "Noise scale",
+    0.0,
+    2.0,
+    step=0.05,
+    key="mix_noise",
+    disabled=mixing != "noise",
     help="Standard deviation of the added noise, in units of each dimension's spread (std) "
     "over the encoded codes.",
-)  # fmt: skip
+)
 seed = row[3].number_input("Seed", min_value=0, step=1, key="mix_seed")
 row[4].button(
     "Regenerate",
@@ -116,12 +92,17 @@ row[4].button(
 )
 
 config = MixConfig(
-    label=label, n_source=n_source, n_combine=n_combine, n_new=n_new, mixing=mixing,
-    concentration=float(concentration), noise_scale=float(noise), seed=int(seed),
-)  # fmt: skip
-mtime = info.path.stat().st_mtime
-result = _mix(str(info.path), mtime, selection.dataset, config)
-prediction = predict(classifier, result.images) if classifier is not None else None
+    label=label,
+    n_source=n_source,
+    n_combine=n_combine,
+    n_new=n_new,
+    mixing=mixing,
+    concentration=float(concentration),
+    noise_scale=float(noise),
+    seed=int(seed),
+)
+result = compute.mix(info, selection.dataset, config)
+prediction = compute.labels_of(result.images, selection.dataset)
 
 # --- the new digits, each beside the closest real one ----------------------------------------
 
@@ -146,33 +127,32 @@ with st.container(key="mix_grid"):
                 images.to_pil(pair, 3), caption=caption, width="stretch", output_format="PNG"
             )
 
-held_out = _held_out_distances(selection.dataset, label, 200)
+held_out = compute.held_out_distances(selection.dataset, label, 200)
 numbers = st.columns(3)
 numbers[0].metric(
-    "New → nearest training digit", f"{np.median(result.nearest_distance):.3f}",
+    "New → nearest training digit",
+    f"{np.median(result.nearest_distance):.3f}",
     help="Median per-pixel RMSE (pixels in [0, 1]). 0 would be an exact copy.",
-)  # fmt: skip
+)
 if len(held_out):
     numbers[1].metric(
-        f"Real unseen {names[label]}s → nearest training digit", f"{np.median(held_out):.3f}",
+        f"Real unseen {names[label]}s → nearest training digit",
+        f"{np.median(held_out):.3f}",
         help=f"The same median for {len(held_out)} validation digits of the class: real "
         "digits that are not in the training set either. Similar numbers: the new digits are "
         "as new as a fresh handwritten one.",
-    )  # fmt: skip
+    )
 if prediction is not None:
     share = float((prediction.labels == label).mean())
     numbers[2].metric(
-        f"Classified as {names[label]}", f"{share:.0%}",
+        f"Classified as {names[label]}",
+        f"{share:.0%}",
         help=f"Mean confidence {prediction.confidence.mean():.0%}.",
-    )  # fmt: skip
+    )
 
 # --- where the codes sit ---------------------------------------------------------------------
 
 left, right = st.columns([3, 2], gap="medium")
-methods = (["raw"] if info.latent_dim == 2 else []) + ["pca", "tsne"]
-if st.session_state.get("mix_map") not in methods:
-    wanted = st.session_state.get("map_method")  # the latent map's choice, when it is alive
-    st.session_state["mix_map"] = wanted if wanted in methods else methods[0]
 how = {
     "dirichlet": f"a random convex combination of {n_combine} source codes, so it lies inside "
     "their cloud",
@@ -191,16 +171,19 @@ with right:
         "between them." + ("" if info.kind == "vae" else " Pick a VAE in the sidebar to compare.")
     )
 with left:
-    map_method = st.radio(
-        "Map", methods, key="mix_map", format_func=plots.PROJECTIONS.get, horizontal=True
-    )
-    map_data = loaders.map_dataset(selection.dataset)
-    _, projection = loaders.latents_and_projection(info, selection.dataset, map_method)
-    source_xy, new_xy = _on_map(str(info.path), mtime, selection.dataset, map_method, config)
+    # The latent map's choice of map, when it is alive.
+    preferred = [st.session_state.get("map_method")]
+    map_method = state.map_picker(st, "Map", info, key="mix_map", preferred=preferred)
+    map_labels = compute.map_dataset(selection.dataset).labels.numpy()
+    _, projection = compute.latents_and_projection(info, selection.dataset, map_method)
+    source_xy, new_xy = compute.mix_on_map(info, selection.dataset, map_method, config)
     fig = plots.latent_map(
-        projection.coords, map_data.labels.numpy(), names,
-        axis_titles=plots.AXIS_TITLES[map_method], height=480,
-    )  # fmt: skip
+        projection.coords,
+        map_labels,
+        names,
+        axis_titles=plots.AXIS_TITLES[map_method],
+        height=480,
+    )
     plots.add_points(fig, source_xy, f"encoded {names[label]}s", "circle-open", "black", 7)
     plots.add_points(fig, new_xy, "new digits", "star", "#d62728", 13)
     st.plotly_chart(fig, key="mix_chart", width="stretch")

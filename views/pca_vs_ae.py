@@ -7,70 +7,23 @@ import pandas as pd
 import streamlit as st
 
 from core import compare
-from core.checkpoints import CheckpointInfo
-from core.metrics import mse
-from ui import images, loaders, plots, state
+from core.models import ENCODER_KINDS
+from ui import compute, images, plots, state
 
 EIGEN_DIGITS = 16  # components drawn as images
 TRAVERSAL_STEPS = 9  # decoded digits per latent axis, the middle one is the mean code
 TRAVERSAL_SPAN = 2.0  # standard deviations either side of the mean code
 MAP_HEIGHT = 440
 
-st.session_state.setdefault("pva_k", None)  # latent size of the reconstruction grid
-st.session_state.setdefault("pva_map_model", None)  # the 2-D encoder drawn next to PCA
-st.session_state.setdefault("pva_axes_model", None)  # the model whose axes are walked
-
-
-def _mtime(info: CheckpointInfo) -> float:
-    return info.path.stat().st_mtime
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _pca(
-    dataset_name: str, ks: tuple[int, ...]
-) -> tuple[list[compare.MethodScores], compare.PixelPCA]:
-    return compare.score_pca(loaders.dataset(dataset_name), ks)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _model_row(
-    path: str, mtime: float, dataset_name: str, _info: CheckpointInfo
-) -> compare.MethodScores:
-    return compare.score_checkpoint(_info, loaders.model(path), loaders.dataset(dataset_name))
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _pca_map(dataset_name: str, ks: tuple[int, ...]) -> compare.MapScores:
-    digits = loaders.map_dataset(dataset_name)
-    codes, _ = compare.pca_reconstruct(_pca(dataset_name, ks)[1].first(2), digits.images)
-    return compare.score_map(digits.images, codes, digits.labels)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _model_map(
-    path: str, mtime: float, dataset_name: str, _info: CheckpointInfo
-) -> compare.MapScores:
-    digits = loaders.map_dataset(dataset_name)
-    _, projection = loaders.latents_and_projection(_info, dataset_name, "raw")
-    return compare.score_map(digits.images, projection.coords, digits.labels)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _traversal(path: str, mtime: float, dataset_name: str) -> compare.AxisTraversal:
-    model = loaders.model(path)
-    codes, _ = compare.model_reconstruct(model, loaders.dataset(dataset_name).split("val")[0])
-    return compare.axis_traversal(model, codes, TRAVERSAL_STEPS, TRAVERSAL_SPAN)
-
-
-def _pick(key: str, options: list[str], preferred: list[str]) -> None:
-    """Keep a picker's value valid: the first preferred option that exists, else the first."""
-    if st.session_state[key] not in options:
-        st.session_state[key] = next((p for p in preferred if p in options), options[0])
-
+state.init(
+    pva_k=None,  # latent size of the reconstruction grid
+    pva_map_model=None,  # the 2-D encoder drawn next to PCA
+    pva_axes_model=None,  # the model whose axes are walked
+)
 
 selection = state.current()
-dataset = loaders.dataset(selection.dataset)
-infos = state.models_for(selection.dataset, ("ae", "vae"))
+dataset = compute.dataset(selection.dataset)
+infos = state.models_for(selection.dataset, ENCODER_KINDS)
 by_name = {i.name: i for i in infos}
 ks = tuple(compare.pca_sizes(infos))
 val_images, val_labels = dataset.split("val")
@@ -91,23 +44,22 @@ if not infos:
 # --- the table ------------------------------------------------------------------------------
 
 progress = st.empty()  # computed once per file version; afterwards this flashes by
-with st.spinner("Fitting PCA to the training pixels…"):
-    pca_rows, fitted = _pca(selection.dataset, ks)
+fitted = compute.pixel_pca(selection.dataset, max(ks))
+pca_rows = compute.pca_scores(selection.dataset, ks)
 model_rows = []
 for n, info in enumerate(infos):
     progress.progress(n / len(infos), text=f"Scoring {info.name} on the validation images…")
-    model_rows.append(_model_row(str(info.path), _mtime(info), selection.dataset, info))
+    model_rows.append(compute.model_scores(info, selection.dataset))
 progress.empty()
 rows = compare.sort_rows(pca_rows + model_rows)
 
 st.subheader("Reconstruction error against latent size")
 lines = compare.curves(rows)
-fig = plots.line_chart(
-    ks,
-    {name: [next((r.mse for r in line if r.latent_dim == k), None) for k in ks]
-     for name, line in lines.items()},
-    x_title="latent size k", y_title="validation MSE per pixel",
-)  # fmt: skip
+series = {
+    name: [next((r.mse for r in line if r.latent_dim == k), None) for k in ks]
+    for name, line in lines.items()
+}
+fig = plots.line_chart(ks, series, x_title="latent size k", y_title="validation MSE per pixel")
 fig.update_traces(connectgaps=True)
 fig.update_xaxes(type="log", tickvals=list(ks), ticktext=[str(k) for k in ks])
 st.plotly_chart(fig, key="pva_mse_chart", width="stretch")
@@ -141,33 +93,21 @@ st.caption(
 # --- the same digits, reconstructed ---------------------------------------------------------
 
 st.subheader("The same validation images, reconstructed")
-_pick("pva_k", list(ks), [selection.model.latent_dim] if selection.has_encoder else [16])
+state.pick("pva_k", list(ks), [selection.model.latent_dim] if selection.has_encoder else [16])
 k = st.columns([1, 2])[0].select_slider("Latent size k", options=list(ks), key="pva_k")
-shown = compare.one_per_class(val_labels)
-originals = val_images[shown]
-grid = [("original", originals.numpy() / 255.0)]
-grid.append((f"PCA k={k}", compare.pca_reconstruct(fitted.first(k), originals)[1]))
-for info in infos:
-    if info.latent_dim == k:
-        model = loaders.model(info.path)
-        grid.append(
-            (
-                f"{info.name} ({compare.family(info)})",
-                compare.model_reconstruct(model, originals)[1],
-            )
-        )
+grid = compute.reconstruction_grid(infos, selection.dataset, k, max(ks))
 if len(grid) == 2:
     st.info(f"No autoencoder with k={k} on this dataset: only PCA's reconstructions are shown.")
-for name, recon in grid:
+for name, recon, error in grid:
     label, picture = st.columns([3, 14], vertical_alignment="center")
-    error = "" if name == "original" else f"  \nMSE {mse(originals, recon):.4f}"
+    error = "" if error is None else f"  \nMSE {error:.4f}"
     label.markdown(f"**{name}**{error}")
     picture.image(images.to_pil(images.tile(recon, gap=2), scale=2))
 
 # --- the 2-D maps ---------------------------------------------------------------------------
 
 st.subheader("Two dimensions: PCA's plane and the 2-D autoencoder's")
-maps = loaders.map_dataset(selection.dataset)
+maps = compute.map_dataset(selection.dataset)
 map_labels = maps.labels.numpy()
 two_d = [i.name for i in infos if i.latent_dim == 2]
 st.caption(
@@ -181,36 +121,33 @@ st.caption(
 def _map(column, title: str, scores: compare.MapScores, axes: tuple[str, str], key: str) -> None:
     fig = plots.latent_map(scores.coords, map_labels, maps.class_names, axes, height=MAP_HEIGHT)
     fig.data = [t for t in fig.data if t.name != "empty space"]  # not clickable here
+    subtitle = (
+        f"10-NN accuracy {scores.knn_accuracy:.3f} · "
+        f"trustworthiness {scores.trustworthiness:.3f}"
+    )
     fig.update_layout(
-        title=dict(
-            text=f"{title}<br><sup>10-NN accuracy {scores.knn_accuracy:.3f} · "
-            f"trustworthiness {scores.trustworthiness:.3f}</sup>",
-            x=0.02,
-        ),
+        title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.02),
         margin=dict(l=10, r=10, t=70, b=10),
         clickmode="none",
-    )  # fmt: skip
+    )
     column.plotly_chart(fig, key=key, width="stretch")
 
 
 if two_d:
     current = [selection.model.name] if selection.has_encoder else []
-    _pick("pva_map_model", two_d, current + ["ae_k2"])
+    state.pick("pva_map_model", two_d, current + ["ae_k2"])
     map_name = st.columns([1, 2])[0].selectbox(
         "2-D autoencoder", two_d, key="pva_map_model", format_func=lambda n: by_name[n].label
     )
 left, right = st.columns(2, gap="medium")
 with st.spinner("Scoring the 2-D maps…"):
-    _map(
-        left, "PCA, 2 components", _pca_map(selection.dataset, ks), ("PC 1", "PC 2"), "pva_pca_map"
-    )
+    pca_map = compute.pca_map_scores(selection.dataset, max(ks))
+    _map(left, "PCA, 2 components", pca_map, ("PC 1", "PC 2"), "pva_pca_map")
     if two_d:
         map_info = by_name[map_name]
-        _map(
-            right, f"{map_info.name} ({compare.family(map_info)}), raw 2-D codes",
-            _model_map(str(map_info.path), _mtime(map_info), selection.dataset, map_info),
-            ("z1", "z2"), "pva_ae_map",
-        )  # fmt: skip
+        title = f"{map_info.name} ({compare.family(map_info)}), raw 2-D codes"
+        scores = compute.model_map_scores(map_info, selection.dataset)
+        _map(right, title, scores, ("z1", "z2"), "pva_ae_map")
     else:
         right.info("No autoencoder with a 2-D latent on this dataset: train one with k=2.")
 
@@ -236,15 +173,18 @@ images.digit_row(
 
 if infos:
     names = [i.name for i in infos]
-    _pick("pva_axes_model", names, [selection.model.name] if selection.has_encoder else [])
-    axes_info = by_name[
-        st.columns([1, 2])[0].selectbox(
-            "Autoencoder whose latent axes to walk", names, key="pva_axes_model",
-            format_func=lambda n: by_name[n].label,
-        )
-    ]  # fmt: skip
+    state.pick("pva_axes_model", names, [selection.model.name] if selection.has_encoder else [])
+    axes_name = st.columns([1, 2])[0].selectbox(
+        "Autoencoder whose latent axes to walk",
+        names,
+        key="pva_axes_model",
+        format_func=lambda n: by_name[n].label,
+    )
+    axes_info = by_name[axes_name]
     with st.spinner("Decoding along each latent axis…"):
-        walk = _traversal(str(axes_info.path), _mtime(axes_info), selection.dataset)
+        walk = compute.axis_traversal(
+            axes_info, selection.dataset, TRAVERSAL_STEPS, TRAVERSAL_SPAN
+        )
     st.markdown(
         f"**{axes_info.name}: one latent axis per row.** From the mean code of the validation "
         f"images (middle column), z_i moves from {walk.offsets[0]:+g}σ to {walk.offsets[-1]:+g}σ "

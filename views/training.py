@@ -7,63 +7,31 @@ name, which the sidebar's model picker lists on the next run.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
-import torch
 
 from core.data import DatasetUnavailable
+from core.devices import available_devices
 from core.jobs import JobSnapshot, TrainingJob
-from core.models import ModelConfig
-from core.train import TrainConfig
-from ui import loaders, plots
+from core.models import GENERATIVE_KINDS, ModelConfig
+from core.recipes import defaults_for
+from ui import compute, plots, state
 
-KINDS = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN"}
-DEFAULT_LR = {"ae": 2e-3, "vae": 2e-3, "gan": 2e-4}  # the GAN: DCGAN's rate
-BATCH_SIZE = {"ae": 128, "vae": 128, "gan": 64}
+TITLES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN"}  # the kinds a person trains here
+KINDS = {kind: TITLES[kind] for kind in GENERATIVE_KINDS}
 LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
-LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
-# The curves worth watching per kind: {legend: history key}; each group shares one scale.
-CURVES = {
-    "ae": {"train MSE": "loss", "validation MSE": "val_mse"},
-    "vae": {"train loss (β-weighted)": "loss", "validation −ELBO": "val_neg_elbo"},
-    "gan": {"discriminator loss": "d_loss", "generator loss": "g_loss"},
-}
-Y_TITLES = {"ae": "MSE per pixel", "vae": "nats per digit", "gan": "BCE loss"}
-
-
-@st.cache_resource(show_spinner=False)
-def jobs() -> dict[str, TrainingJob]:
-    """Every training job of this server process by id, shared by all browser sessions."""
-    return {}
-
-
-def devices() -> list[str]:
-    found = ["cpu"]
-    if torch.cuda.is_available():
-        found.append("cuda")
-    if torch.backends.mps.is_available():
-        found.append("mps")
-    return ["auto", *found]
+LEARNING_RATES = (1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
 
 
 def use_lr_of_kind() -> None:
-    st.session_state["train_lr"] = DEFAULT_LR[st.session_state["train_kind"]]
+    st.session_state["train_lr"] = defaults_for(st.session_state["train_kind"]).lr
 
 
 def open_in_sidebar(name: str, dataset: str) -> None:
     """A button callback: runs before the sidebar is drawn, so it may set its widgets."""
     st.session_state["app_dataset"] = dataset
     st.session_state["app_model"] = name
-
-
-def loss_figure(kind: str, history: list[dict[str, float]]):
-    epochs = [row["epoch"] for row in history]
-    series = {
-        label: [row[key] for row in history]
-        for label, key in CURVES[kind].items()
-        if all(key in row for row in history)
-    }
-    fig = plots.line_chart(epochs, series, "epoch", Y_TITLES[kind])
-    return fig.update_xaxes(dtick=1 if len(epochs) <= 12 else None)  # whole epochs only
 
 
 def show_progress(kind: str, snap: JobSnapshot) -> None:
@@ -78,14 +46,14 @@ def show_progress(kind: str, snap: JobSnapshot) -> None:
         text = f"Stopping after the current epoch (epoch {snap.epoch} of {snap.epochs} done)…"
     st.progress(snap.fraction, text=text)
     if snap.history:
-        st.plotly_chart(loss_figure(kind, snap.history), width="stretch")
+        st.plotly_chart(plots.training_curves(kind, snap.history), width="stretch")
 
 
 @st.fragment(run_every=1.0)
 def live(job_id: str) -> None:
     """Redrawn every second while the job trains; reruns the whole app once it has finished,
     so that the sidebar's picker re-reads the checkpoint folder."""
-    job = jobs()[job_id]
+    job = compute.training_jobs()[job_id]
     snap = job.snapshot()
     if snap.finished:
         st.rerun(scope="app")
@@ -133,22 +101,23 @@ def show_result(job: TrainingJob, snap: JobSnapshot) -> None:
             "Validation after the last epoch: "
             + ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in final.items())
         )
-        st.plotly_chart(loss_figure(kind, snap.history), width="stretch")
+        st.plotly_chart(plots.training_curves(kind, snap.history), width="stretch")
 
 
-st.session_state.setdefault("train_job", None)  # id of this session's latest job
-st.session_state.setdefault("train_kind", "ae")
-st.session_state.setdefault("train_latent", 16)
-st.session_state.setdefault("train_epochs", 10)
-st.session_state.setdefault("train_lr", DEFAULT_LR["ae"])
-st.session_state.setdefault("train_beta", 1.0)
-st.session_state.setdefault("train_device", "auto")
-datasets = loaders.available_datasets()
-if st.session_state.get("train_dataset") not in datasets:
-    wanted = st.session_state.get("app_dataset", "embedded")
-    st.session_state["train_dataset"] = wanted if wanted in datasets else datasets[0]
+first = defaults_for("ae")
+state.init(
+    train_job=None,  # id of this session's latest job
+    train_kind=first.model.kind,
+    train_latent=first.model.latent_dim,
+    train_epochs=10,  # fewer than a full recipe: a first model in a minute or two
+    train_lr=first.lr,
+    train_beta=first.beta,
+    train_device="auto",
+)
+datasets = compute.available_datasets()
+state.pick("train_dataset", datasets, [st.session_state.get("app_dataset", "embedded")])
 
-registry = jobs()
+registry = compute.training_jobs()
 job = registry.get(st.session_state["train_job"])
 snap = job.snapshot() if job is not None else None
 busy = snap is not None and not snap.finished
@@ -163,9 +132,14 @@ st.caption(
 with st.container(border=True):
     top = st.columns([3, 3, 2])
     kind = top[0].radio(
-        "Model", list(KINDS), key="train_kind", format_func=KINDS.get, horizontal=True,
-        on_change=use_lr_of_kind, disabled=busy,
-    )  # fmt: skip
+        "Model",
+        list(KINDS),
+        key="train_kind",
+        format_func=KINDS.get,
+        horizontal=True,
+        on_change=use_lr_of_kind,
+        disabled=busy,
+    )
     latent_dim = top[1].select_slider(
         "Latent size k", LATENT_SIZES, key="train_latent", disabled=busy
     )
@@ -177,37 +151,50 @@ with st.container(border=True):
         "Learning rate", LEARNING_RATES, key="train_lr", format_func="{:g}".format, disabled=busy
     )
     beta = middle[1].slider(
-        "β (VAE: weight of the KL term; 1 = the true ELBO)", 0.0, 4.0, step=0.1,
-        key="train_beta", disabled=busy or kind != "vae",
-    )  # fmt: skip
+        "β (VAE: weight of the KL term; 1 = the true ELBO)",
+        0.0,
+        4.0,
+        step=0.1,
+        key="train_beta",
+        disabled=busy or kind != "vae",
+    )
     dataset_name = middle[2].selectbox("Dataset", datasets, key="train_dataset", disabled=busy)
     bottom = st.columns([3, 3, 2])
     device = bottom[0].selectbox(
-        "Device", devices(), key="train_device", disabled=busy,
-        help=f"auto picks CUDA, then Apple's MPS, then the CPU (here: {loaders.device_name()}).",
-    )  # fmt: skip
+        "Device",
+        available_devices(),
+        key="train_device",
+        disabled=busy,
+        help=f"auto picks CUDA, then Apple's MPS, then the CPU (here: {compute.device_name()}).",
+    )
     start = bottom[2].button(
-        "Start training", key="train_start", type="primary", icon=":material/play_arrow:",
-        disabled=busy, width="stretch",
-    )  # fmt: skip
+        "Start training",
+        key="train_start",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=busy,
+        width="stretch",
+    )
 
-others = sum(1 for j in registry.values() if j.id != st.session_state["train_job"]
-             and not j.snapshot().finished)  # fmt: skip
+mine = st.session_state["train_job"]
+others = sum(1 for j in registry.values() if j.id != mine and not j.snapshot().finished)
 if others:
     st.info(f"{others} other training job(s) run on this server right now and share its CPU/GPU.")
 
 if start:
     try:
-        config = TrainConfig(
-            ModelConfig(kind, int(latent_dim), dataset=dataset_name),
-            epochs=int(epochs), batch_size=BATCH_SIZE[kind], lr=float(lr),
+        config = replace(
+            defaults_for(kind),
+            model=ModelConfig(kind, int(latent_dim), dataset=dataset_name),
+            epochs=int(epochs),
+            lr=float(lr),
             beta=float(beta) if kind == "vae" else 1.0,
-        )  # fmt: skip
-        data = loaders.dataset(dataset_name)
+        )
+        data = compute.dataset(dataset_name)
     except (ValueError, DatasetUnavailable) as exc:
         st.error(f"Cannot start: {exc}")
     else:
-        new_job = TrainingJob(config, data, out_dir=loaders.CHECKPOINT_DIR, device=device)
+        new_job = TrainingJob(config, data, out_dir=compute.CHECKPOINT_DIR, device=device)
         registry[new_job.id] = new_job.start()
         st.session_state["train_job"] = new_job.id
         st.rerun()

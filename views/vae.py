@@ -7,41 +7,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import studio
-from core.latent import decode_points
-from ui import images, loaders, plots, state
-from ui.studio import add_posterior, dimension_bars, model_of_kind, mtime
+from core.posterior import ACTIVE_UNIT_THRESHOLD
+from ui import compute, images, plots, state
 
-st.session_state.setdefault("vae_seed", 0)
-st.session_state.setdefault("vae_grid", 8)
-st.session_state.setdefault("vae_extent", 2.0)
-st.session_state.setdefault("vae_tiles", 15)
-st.session_state.setdefault("vae_class", 3)
-st.session_state.setdefault("vae_which", 0)
-st.session_state.setdefault("vae_samples", 6)
-st.session_state.setdefault("vae_eps_seed", 0)
-st.session_state.setdefault("vae_zoom", True)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def prior_grid(path: str, stamp: float, side: int, seed: int) -> np.ndarray:
-    """A side x side mosaic of decoded z ~ N(0, I)."""
-    _, digits = studio.sample_prior(loaders.model(path), side * side, seed)
-    return images.tile(digits, columns=side)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def manifold(path: str, stamp: float, extent: float, tiles: int) -> np.ndarray:
-    """The decoder's output over a tiles x tiles lattice of [-extent, extent]^2, top row z2 max."""
-    digits = decode_points(loaders.model(path), studio.latent_lattice(extent, tiles))
-    return images.tile(digits, columns=tiles, gap=0)
-
-
-@st.cache_data(show_spinner="Encoding the validation digits…", max_entries=8)
-def kl_report(path: str, stamp: float, dataset_name: str) -> studio.KLReport:
-    val_images, _ = loaders.dataset(dataset_name).split("val")
-    return studio.kl_per_dimension(loaders.model(path), val_images)
-
+state.init(vae_seed=0, vae_grid=8, vae_extent=2.0, vae_tiles=15, vae_class=3, vae_which=0)
+state.init(vae_samples=6, vae_eps_seed=0, vae_zoom=True)
 
 selection = state.current()
 st.title("VAE studio")
@@ -50,8 +20,7 @@ st.caption(
     "code, and its training pulls those distributions towards the prior N(0, I). So any z "
     "drawn from N(0, I) should decode to a digit."
 )
-info = model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
-model = loaders.model(info.path)
+info = state.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
 k = info.latent_dim
 
 # --- samples from the prior ------------------------------------------------------------------
@@ -65,7 +34,7 @@ with left:
         "draws the same codes."
     )
 with right:
-    st.image(images.to_pil(prior_grid(str(info.path), mtime(info), side, int(seed)), scale=2))
+    st.image(images.to_pil(compute.prior_grid(info, side, int(seed)), scale=2))
 
 # --- the decoded manifold (2-D latents only) ------------------------------------------------
 st.header("The decoded manifold")
@@ -78,9 +47,13 @@ else:
     left, right = st.columns([1, 2], gap="large")
     with left:
         extent = st.slider(
-            "Range (± sigma of the prior)", 0.5, 4.0, step=0.25, key="vae_extent",
+            "Range (± sigma of the prior)",
+            0.5,
+            4.0,
+            step=0.25,
+            key="vae_extent",
             help="The lattice covers [-r, r] x [-r, r]; 95% of N(0, I) lies within ±2.",
-        )  # fmt: skip
+        )
         tiles = st.slider("Digits per side", 5, 25, key="vae_tiles")
         st.caption(
             f"g(z) over a {tiles} x {tiles} lattice: z1 from {-extent:g} (left) to {extent:g} "
@@ -88,7 +61,7 @@ else:
             "prior has almost no mass and the decoder was never asked to draw anything."
         )
     with right:
-        mosaic = manifold(str(info.path), mtime(info), float(extent), int(tiles))
+        mosaic = compute.manifold(info, float(extent), int(tiles))
         st.image(images.to_pil(mosaic, scale=max(1, 600 // mosaic.shape[0])))
 
 # --- the reparameterization trick ------------------------------------------------------------
@@ -99,7 +72,7 @@ st.latex(
     r"\underbrace{\mathbb{E}_{q}[-\log p(x\mid z)]}_{\text{reconstruction}}"
     r" + \underbrace{\mathrm{KL}(q(z\mid x)\,\|\,\mathcal{N}(0,I))}_{\text{KL}}"
 )
-digits = loaders.map_dataset(selection.dataset)
+digits = compute.map_dataset(selection.dataset)
 labels = digits.labels.numpy()
 val_idx = digits.val_idx.numpy()
 names = digits.class_names
@@ -119,19 +92,20 @@ which = controls[1].number_input(
 n_samples = controls[2].slider("Samples of eps", 1, 12, key="vae_samples")
 eps_seed = controls[3].number_input("eps seed", 0, 2**31 - 1, step=1, key="vae_eps_seed")
 index = int(members[int(which)])
-trick = studio.reparameterize(model, digits.images[index], int(n_samples), int(eps_seed))
+trick = compute.reparameterization(
+    info, selection.dataset, index, int(n_samples), int(eps_seed)
+)
 
 map_col, digits_col = st.columns([3, 2], gap="medium")
 with map_col:
-    method = "raw" if k == 2 else "pca"
-    latents, projection = loaders.latents_and_projection(info, selection.dataset, method)
-    centre, cov = studio.projected_gaussian(projection, trick.mu, trick.sigma)
-    ellipses = {f"{r} sigma": studio.ellipse(centre, cov, r) for r in (1, 2)}
+    method = compute.map_methods(info)[0]  # raw for a 2-D latent, else PCA: both linear
+    _, projection = compute.latents_and_projection(info, selection.dataset, method)
+    centre, cov, ellipses, z_xy = compute.posterior_on_map(info, selection.dataset, method, trick)
     zoom = st.toggle("Zoom in on the digit", key="vae_zoom")
     half = max(3 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25) if zoom else None
     axes = ("z1", "z2") if k == 2 else ("PC 1", "PC 2")
     fig = plots.latent_map(projection.coords, labels, names, axis_titles=axes, height=520)
-    fig = add_posterior(fig, centre, ellipses, projection.transform(trick.z), zoom=half)
+    fig = plots.add_posterior(fig, centre, ellipses, z_xy, zoom=half)
     fig.update_layout(uirevision=f"vae-{info.name}-{index}-{zoom}")
     st.plotly_chart(fig, key="vae_map", width="stretch")
     if k == 2:
@@ -182,14 +156,14 @@ with st.expander(f"mu, sigma and KL of digit #{index}, per dimension"):
 
 # --- KL per latent dimension -----------------------------------------------------------------
 st.header("KL per latent dimension")
-report = kl_report(str(info.path), mtime(info), selection.dataset)
+report = compute.kl_report(info, selection.dataset)
 active = report.active
 chart, text = st.columns([3, 2], gap="large")
-chart.plotly_chart(dimension_bars(report.kl, active), key="vae_kl", width="stretch")
+chart.plotly_chart(plots.dimension_bars(report.kl, active), key="vae_kl", width="stretch")
 text.markdown(
     f"Mean KL(q(z_u|x) || N(0, 1)) of each dimension over the {report.n_images:,} validation "
     f"digits. Their sum, **{report.kl.sum():.2f} nats**, is the KL term of the ELBO.\n\n"
     f"**{int(active.sum())} of {k}** dimensions are active (blue): their mean mu varies "
-    f"across digits, Var_x(mu_u) > {studio.ACTIVE_UNIT_THRESHOLD} (Burda et al. 2016). "
+    f"across digits, Var_x(mu_u) > {ACTIVE_UNIT_THRESHOLD} (Burda et al. 2016). "
     "A grey dimension has collapsed to the prior: the decoder ignores it."
 )

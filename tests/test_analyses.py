@@ -1,4 +1,5 @@
-"""core.studio against closed forms, PyTorch itself and the shipped checkpoints."""
+"""core.latent (prior), core.posterior, core.sample_quality and core.convolution against closed
+forms, PyTorch itself and the shipped checkpoints."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import studio
+from core import convolution, latent, posterior, sample_quality
 from core.checkpoints import load_model
 from core.losses import kl_to_standard_normal, negative_elbo
+from core.maps import project
 from core.metrics import classifier_fid
 from core.models import ModelConfig, build_model, transposed_conv_output_size
-from core.projection import project
 
 from .conftest import ROOT
 
@@ -40,44 +41,44 @@ def gan():
 
 
 def test_prior_samples_are_seeded_images(vae):
-    z, images = studio.sample_prior(vae, 9, seed=3)
+    z, images = latent.sample_prior(vae, 9, seed=3)
     assert z.shape == (9, 2) and images.shape == (9, 28, 28)
     assert images.min() >= 0 and images.max() <= 1
-    z_again, images_again = studio.sample_prior(vae, 9, seed=3)
+    z_again, images_again = latent.sample_prior(vae, 9, seed=3)
     np.testing.assert_array_equal(z, z_again)
     np.testing.assert_array_equal(images, images_again)
-    assert not np.allclose(z, studio.sample_prior(vae, 9, seed=4)[0])
+    assert not np.allclose(z, latent.sample_prior(vae, 9, seed=4)[0])
 
 
 def test_prior_codes_look_standard_normal():
-    z = studio.prior_codes(20000, 4, seed=0)
+    z = latent.prior_codes(20000, 4, seed=0)
     assert abs(z.mean()) < 0.02 and abs(z.std() - 1) < 0.02
 
 
 def test_lattice_reads_like_an_image():
-    grid = studio.latent_lattice(2.0, 5).reshape(5, 5, 2)
+    grid = latent.latent_lattice(2.0, 5).reshape(5, 5, 2)
     np.testing.assert_allclose(grid[0, 0], [-2, 2])  # top left: smallest z1, largest z2
     np.testing.assert_allclose(grid[0, -1], [2, 2])
     np.testing.assert_allclose(grid[-1, 0], [-2, -2])
     np.testing.assert_allclose(grid[2, 2], [0, 0], atol=1e-7)
     with pytest.raises(ValueError):
-        studio.latent_lattice(0.0, 5)
+        latent.latent_lattice(0.0, 5)
 
 
 # --- the reparameterization trick -------------------------------------------------------------
 
 
 def test_reparameterization_is_mu_plus_sigma_eps(vae, digits):
-    trick = studio.reparameterize(vae, digits.images[10], n=5, seed=1)
+    trick = posterior.reparameterize(vae, digits.images[10], n=5, seed=1)
     np.testing.assert_allclose(trick.z, trick.mu + trick.sigma * trick.eps, rtol=1e-6)
-    np.testing.assert_array_equal(trick.eps, studio.prior_codes(5, 2, seed=1))
+    np.testing.assert_array_equal(trick.eps, latent.prior_codes(5, 2, seed=1))
     assert (trick.sigma > 0).all() and trick.decoded.shape == (5, 28, 28)
 
 
 def test_loss_split_matches_the_training_objective(vae, digits):
     """recon of each sample and the KL equal core.losses on the same z; -ELBO is their sum."""
     image = digits.images[42]
-    trick = studio.reparameterize(vae, image, n=4, seed=0)
+    trick = posterior.reparameterize(vae, image, n=4, seed=0)
     x = image.float().div(255).reshape(1, 1, 28, 28)
     with torch.no_grad():
         mu, logvar = vae.encode_dist(x)
@@ -96,7 +97,7 @@ def test_loss_split_matches_the_training_objective(vae, digits):
 def test_ellipse_is_the_mahalanobis_contour():
     cov = np.array([[2.0, 0.6], [0.6, 0.5]])
     centre = np.array([1.0, -1.0])
-    points = studio.ellipse(centre, cov, radius=2.0, n_points=50)
+    points = posterior.ellipse(centre, cov, radius=2.0, n_points=50)
     d = points - centre
     mahalanobis = np.sqrt(np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d))
     np.testing.assert_allclose(mahalanobis, 2.0, rtol=1e-9)
@@ -104,8 +105,9 @@ def test_ellipse_is_the_mahalanobis_contour():
 
 
 def test_projected_gaussian_on_a_raw_map_is_the_posterior():
-    projection = project(studio.prior_codes(50, 2, 0), "raw")
-    centre, cov = studio.projected_gaussian(projection, np.array([0.5, -1.0]), np.array([0.2, 0.3]))
+    projection = project(latent.prior_codes(50, 2, 0), "raw")
+    mu, sigma = np.array([0.5, -1.0]), np.array([0.2, 0.3])
+    centre, cov = posterior.projected_gaussian(projection, mu, sigma)
     np.testing.assert_allclose(centre, [0.5, -1.0], rtol=1e-6)
     np.testing.assert_allclose(cov, np.diag([0.04, 0.09]), atol=1e-7)
 
@@ -115,7 +117,7 @@ def test_projected_gaussian_on_a_pca_map_matches_projected_samples():
     latents = rng.normal(size=(400, 6)) * np.arange(1, 7)  # anisotropic, so PCA has a shape
     projection = project(latents.astype(np.float32), "pca")
     mu, sigma = rng.normal(size=6), rng.uniform(0.2, 1.5, size=6)
-    centre, cov = studio.projected_gaussian(projection, mu, sigma)
+    centre, cov = posterior.projected_gaussian(projection, mu, sigma)
     samples = mu + sigma * rng.normal(size=(40000, 6))
     mapped = projection.transform(samples.astype(np.float32)).astype(np.float64)
     np.testing.assert_allclose(mapped.mean(0), centre, atol=0.03)
@@ -123,10 +125,10 @@ def test_projected_gaussian_on_a_pca_map_matches_projected_samples():
 
 
 def test_projected_gaussian_refuses_tsne():
-    projection = project(studio.prior_codes(60, 3, 0), "pca")
+    projection = project(latent.prior_codes(60, 3, 0), "pca")
     projection.method = "tsne"
     with pytest.raises(ValueError, match="not linear"):
-        studio.projected_gaussian(projection, np.zeros(3), np.ones(3))
+        posterior.projected_gaussian(projection, np.zeros(3), np.ones(3))
 
 
 # --- KL per dimension -------------------------------------------------------------------------
@@ -134,13 +136,13 @@ def test_projected_gaussian_refuses_tsne():
 
 def test_kl_per_dimension_is_the_mean_analytic_kl(vae16, digits):
     images = digits.images[:300]
-    report = studio.kl_per_dimension(vae16, images, batch_size=128)  # batches must not matter
+    report = posterior.kl_per_dimension(vae16, images, batch_size=128)  # batches must not matter
     with torch.no_grad():
         mu, logvar = vae16.encode_dist(images.float().div(255).unsqueeze(1))
     np.testing.assert_allclose(report.kl, kl_to_standard_normal(mu, logvar).mean(0), rtol=1e-5)
     np.testing.assert_allclose(report.activity, mu.double().var(0), rtol=1e-5)
     assert report.kl.shape == (16,) and report.n_images == 300
-    np.testing.assert_array_equal(report.active, report.activity > studio.ACTIVE_UNIT_THRESHOLD)
+    np.testing.assert_array_equal(report.active, report.activity > posterior.ACTIVE_UNIT_THRESHOLD)
 
 
 def test_a_dimension_the_encoder_ignores_is_inactive_with_zero_kl(digits):
@@ -151,7 +153,7 @@ def test_a_dimension_the_encoder_ignores_is_inactive_with_zero_kl(digits):
         for layer in (model.to_mu, model.to_logvar):
             layer.weight[0] = 0
             layer.bias[0] = 0
-    report = studio.kl_per_dimension(model, digits.images[:200])
+    report = posterior.kl_per_dimension(model, digits.images[:200])
     assert report.kl[0] == pytest.approx(0, abs=1e-7)
     assert not report.active[0] and report.activity[0] == pytest.approx(0, abs=1e-12)
 
@@ -161,13 +163,13 @@ def test_a_dimension_the_encoder_ignores_is_inactive_with_zero_kl(digits):
 
 def test_discriminator_probabilities_are_sigmoid_logits(gan, digits):
     real = digits.images[:64]
-    probs = studio.discriminator_probabilities(gan, real, batch_size=20)
+    probs = sample_quality.discriminator_probabilities(gan, real, batch_size=20)
     with torch.no_grad():
         logits = gan.discriminate(real.float().div(255).unsqueeze(1))
     np.testing.assert_allclose(probs, torch.sigmoid(logits).double().numpy(), rtol=1e-5)
     # uint8 and float [0, 1] inputs are the same images
     np.testing.assert_allclose(
-        studio.discriminator_probabilities(gan, real.numpy() / 255.0), probs, rtol=1e-5
+        sample_quality.discriminator_probabilities(gan, real.numpy() / 255.0), probs, rtol=1e-5
     )
 
 
@@ -176,7 +178,7 @@ def test_sample_quality_of_real_digits_is_the_floor(digits):
     val = digits.split("val")[0]
     train = digits.split("train")[0]
     real = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(5))[:300]]
-    quality = studio.sample_quality(classifier, real, val, train, seed=1)
+    quality = sample_quality.sample_quality(classifier, real, val, train, seed=1)
     assert quality.counts.sum() == 300 and quality.counts.shape == (10,)
     assert 0.1 <= quality.mean_top_probability <= 1
     # Real digits are "as good as real": FID about the floor, far below the FID of noise.
@@ -186,7 +188,7 @@ def test_sample_quality_of_real_digits_is_the_floor(digits):
     # Identical sets have FID ~0.
     assert classifier_fid(classifier, val, val) == pytest.approx(0, abs=1e-6)
     with pytest.raises(ValueError, match="training digits"):
-        studio.sample_quality(classifier, train[:50], val, train[:20])
+        sample_quality.sample_quality(classifier, train[:50], val, train[:20])
 
 
 def test_the_floor_draws_from_every_class(digits):
@@ -194,7 +196,7 @@ def test_the_floor_draws_from_every_class(digits):
     classifier = load_model(CHECKPOINTS / "classifier.pt")
     val, train = digits.split("val")[0], digits.split("train")[0]
     prefix_fid = classifier_fid(classifier, train[:300], val)
-    quality = studio.sample_quality(classifier, train[:300], val, train)
+    quality = sample_quality.sample_quality(classifier, train[:300], val, train)
     assert quality.floor < prefix_fid / 5
 
 
@@ -204,7 +206,7 @@ def test_the_floor_draws_from_every_class(digits):
 @settings(max_examples=60, deadline=None)
 @given(
     i=st.integers(1, 9), k=st.integers(1, 6), s=st.integers(1, 4), p=st.integers(0, 6),
-)  # fmt: skip
+)
 def test_zero_insertion_is_a_transposed_convolution(i, k, s, p):
     """conv_transpose2d(x, w) == conv2d(zero_insert_and_pad(x), flipped w), value for value."""
     o = transposed_conv_output_size(i, k, s, p)
@@ -212,26 +214,27 @@ def test_zero_insertion_is_a_transposed_convolution(i, k, s, p):
     w = torch.randn(1, 1, k, k, dtype=torch.float64)
     if o <= 0:
         with pytest.raises(ValueError, match="removes every output"):
-            studio.zero_insert_and_pad(x[0, 0].numpy(), k, s, p)
+            convolution.zero_insert_and_pad(x[0, 0].numpy(), k, s, p)
         return
     expected = F.conv_transpose2d(x, w, stride=s, padding=p)
-    grid = torch.from_numpy(studio.zero_insert_and_pad(x[0, 0].numpy(), k, s, p))[None, None]
+    grid = torch.from_numpy(convolution.zero_insert_and_pad(x[0, 0].numpy(), k, s, p))[None, None]
     got = F.conv2d(grid, torch.flip(w, dims=(2, 3)))
     assert got.shape == expected.shape == (1, 1, o, o)
     torch.testing.assert_close(got, expected)
-    assert studio.torch_transposed_conv_size(i, k, s, p) == o
+    assert convolution.torch_transposed_conv_size(i, k, s, p) == o
 
 
 def test_picture_marks_input_inserted_and_padding():
-    cells = studio.transposed_conv_picture(3, 4, 2, 1)  # 3x3 -> 5x5 spread, pad 2 -> 9x9
+    cells = convolution.transposed_conv_picture(3, 4, 2, 1)  # 3x3 -> 5x5 spread, pad 2 -> 9x9
     assert cells.shape == (9, 9)
-    assert (cells == studio.INPUT).sum() == 9
-    assert (cells == studio.INSERTED).sum() == 25 - 9
-    assert (cells == studio.PAD).sum() == 81 - 25
-    assert cells[2, 2] == studio.INPUT and cells[2, 3] == studio.INSERTED and cells[0, 0] == 0
+    assert (cells == convolution.INPUT).sum() == 9
+    assert (cells == convolution.INSERTED).sum() == 25 - 9
+    assert (cells == convolution.PAD).sum() == 81 - 25
+    assert cells[2, 2] == convolution.INPUT and cells[2, 3] == convolution.INSERTED
+    assert cells[0, 0] == convolution.PAD
     # p > k - 1 crops instead of padding: no padding cells left
-    cropped = studio.transposed_conv_picture(4, 2, 2, 2)  # spread 7x7, crop 1 -> 5x5
-    assert cropped.shape == (5, 5) and (cropped == studio.PAD).sum() == 0
+    cropped = convolution.transposed_conv_picture(4, 2, 2, 2)  # spread 7x7, crop 1 -> 5x5
+    assert cropped.shape == (5, 5) and (cropped == convolution.PAD).sum() == 0
 
 
 # --- shapes inside a decoder ------------------------------------------------------------------
@@ -239,8 +242,8 @@ def test_picture_marks_input_inserted_and_padding():
 
 def test_layer_shapes_of_the_shipped_ae_decoder():
     model = load_model(CHECKPOINTS / "ae_k2.pt")
-    decoder = studio.decoder_of(model)
-    rows = studio.layer_shapes(decoder, torch.zeros(1, 2))
+    decoder = convolution.decoder_of(model)
+    rows = convolution.layer_shapes(decoder, torch.zeros(1, 2))
     assert rows[0].input_shape == (1, 2)
     assert rows[-1].output_shape == (1, 1, 28, 28)
     for before, after in zip(rows, rows[1:], strict=False):
@@ -253,8 +256,8 @@ def test_layer_shapes_of_the_shipped_ae_decoder():
 
 
 def test_decoder_of_each_kind(gan):
-    assert studio.decoder_of(gan) is gan.generator
-    rows = studio.layer_shapes(studio.decoder_of(gan), torch.zeros(2, 32))
+    assert convolution.decoder_of(gan) is gan.generator
+    rows = convolution.layer_shapes(convolution.decoder_of(gan), torch.zeros(2, 32))
     assert rows[-1].output_shape == (2, 1, 28, 28)
     with pytest.raises(ValueError):
-        studio.decoder_of(load_model(CHECKPOINTS / "classifier.pt"))
+        convolution.decoder_of(load_model(CHECKPOINTS / "classifier.pt"))

@@ -1,0 +1,259 @@
+"""2-D maps of latent codes (raw, PCA, t-SNE) and the way from codes to a map and back.
+
+``project`` draws codes [N, k] in 2-D; ``Projection.transform`` places new codes on a map and
+``Projection.inverse`` turns a place on the map back into a code. ``Projection.save`` / ``load``
+write a map as an ``.npz`` without pickle (``core.projection`` caches maps by content hash).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.neighbours import nearest
+from core.pca import fit_pca
+
+METHODS = ("raw", "pca", "tsne")
+CACHE_FORMAT = 1  # bump when the file layout or a computation changes: old caches then miss
+
+# openTSNE settings, chosen with bench/projection.py (figures in docs/recipes.md): fast on 2 CPU
+# cores with the 10-NN label accuracy of scikit-learn's TSNE. Part of the cache key.
+TSNE_DEFAULTS: dict[str, Any] = {
+    "perplexity": 30.0,
+    "early_exaggeration_iter": 250,
+    "n_iter": 500,  # after the early exaggeration
+    "negative_gradient_method": "fft",  # FIt-SNE's interpolation (Linderman et al. 2019)
+    # FFT grid cells 2 map units wide instead of 1: a 5,000-point map spans ~110 units, and the
+    # coarser grid is several times faster with the same kNN accuracy (docs/recipes.md).
+    "ints_in_interval": 2,
+    "neighbors": "exact",  # exact kNN: deterministic, and fast for 5,000 x k<=128
+}
+# Placing new points (openTSNE's defaults for ``TSNEEmbedding.transform``).
+TSNE_PLACEMENT: dict[str, Any] = {"perplexity": 5.0, "n_iter": 250, "learning_rate": 0.1}
+# openTSNE threads. One: on a shared 2-core machine two threads wait on each other whenever one
+# is descheduled (docs/recipes.md); pass -1 on an idle many-core machine.
+TSNE_THREADS = 1
+INVERSE_NEIGHBOURS = 10  # t-SNE click -> code: weighted mean of this many nearest points' codes
+
+
+def methods_for(latent_dim: int) -> list[str]:
+    """The maps a latent space of this size offers: its raw plane only when it is 2-D."""
+    return (["raw"] if latent_dim == 2 else []) + ["pca", "tsne"]
+
+
+@dataclass(eq=False)  # array fields: compare them with numpy, not ==
+class Projection:
+    """A 2-D map of N codes, and the way from codes to the map and back.
+
+    ``reference`` holds the codes the map was made from; only t-SNE's ``transform`` needs it,
+    and it is never written to disk (``cached_projection`` re-encodes them).
+    """
+
+    method: str  # 'raw' | 'pca' | 'tsne'
+    coords: np.ndarray  # float32 [N, 2]
+    params: dict[str, Any] = field(default_factory=dict)  # plain JSON values
+    mean: np.ndarray | None = None  # pca: float32 [k]
+    components: np.ndarray | None = None  # pca: float32 [2, k]
+    explained_variance_ratio: np.ndarray | None = None  # pca: float64 [2]
+    reference: np.ndarray | None = field(default=None, repr=False)
+    _embedding: Any = field(default=None, init=False, repr=False)
+
+    def transform(self, latents: np.ndarray) -> np.ndarray:
+        """New codes [M, k] -> map positions float32 [M, 2].
+
+        raw and PCA are exact. t-SNE places each new point against the fixed map with openTSNE
+        (``TSNEEmbedding.transform``). The first call rebuilds the reference affinities from
+        ``reference`` (exact kNN + perplexity calibration: ~1.5 CPU seconds for 5,000 codes);
+        later calls on the same object reuse them (~0.05 s for 16 points), so keep the
+        Projection in a resource cache rather than a copying one to place many uploads.
+        """
+        latents = np.atleast_2d(np.asarray(latents, dtype=np.float32))
+        if self.method == "raw":
+            return latents.copy()
+        if self.method == "pca":
+            return ((latents - self.mean) @ self.components.T).astype(np.float32)
+        embedding, center = self._tsne_reference()
+        placed = embedding.transform(
+            latents.astype(np.float64),
+            perplexity=TSNE_PLACEMENT["perplexity"],
+            n_iter=TSNE_PLACEMENT["n_iter"],
+            learning_rate=TSNE_PLACEMENT["learning_rate"],
+        )  # [M, 2], in the centred frame
+        return (np.asarray(placed) + center).astype(np.float32)
+
+    def inverse(self, points: np.ndarray, latents: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Map positions [M, 2] -> codes float32 [M, k], and whether they are exact.
+
+        exact means ``transform(z)`` gives back the point: raw (the point is the code) and PCA
+        (the code on the PCA plane through the mean). t-SNE has no inverse: the code is the
+        inverse-distance-weighted mean of the codes of the ``INVERSE_NEIGHBOURS`` nearest map
+        points (``latents`` [N, k], in the order of ``coords``), exact=False.
+        """
+        points = np.atleast_2d(np.asarray(points, dtype=np.float32))
+        if self.method == "raw":
+            return points.copy(), True
+        if self.method == "pca":
+            return (points @ self.components + self.mean).astype(np.float32), True
+        latents = np.asarray(latents, dtype=np.float32)
+        if len(latents) != len(self.coords):
+            raise ValueError(f"got {len(latents)} codes for a map of {len(self.coords)} points")
+        idx, dist = nearest(self.coords, points, INVERSE_NEIGHBOURS)  # [M, n]
+        weights = 1.0 / np.maximum(dist, 1e-9)  # a click on a point returns (almost) its code
+        weights /= weights.sum(1, keepdims=True)
+        return np.einsum("mn,mnk->mk", weights, latents[idx]).astype(np.float32), False
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles (st.cache_data) leave out the openTSNE reference: it holds a kNN
+        index and the affinity matrix, and is rebuilt from ``reference`` when needed."""
+        return {**self.__dict__, "_embedding": None}
+
+    def _tsne_reference(self) -> tuple[Any, np.ndarray]:
+        """The openTSNE embedding new points are placed into, and the offset openTSNE removes.
+
+        ``TSNEEmbedding.transform`` centres the embedding in place; we build it centred and
+        add the centre back to the placed points, so they share ``coords``' frame.
+        """
+        if self._embedding is None:
+            if self.reference is None:
+                raise ValueError(
+                    "placing points on a t-SNE map needs the codes it was made from "
+                    "(Projection.reference); cached_projection and project set it"
+                )
+            if len(self.reference) != len(self.coords):
+                raise ValueError("Projection.reference and coords disagree in length")
+            from openTSNE import TSNEEmbedding, affinity
+
+            center = (self.coords.max(0) + self.coords.min(0)).astype(np.float64) / 2
+            affinities = affinity.PerplexityBasedNN(
+                self.reference.astype(np.float64),
+                perplexity=self.params["perplexity"],
+                method=self.params["neighbors"],
+                random_state=self.params.get("seed", 0),
+            )
+            embedding = TSNEEmbedding(
+                self.coords.astype(np.float64) - center,
+                affinities,
+                negative_gradient_method=self.params["negative_gradient_method"],
+                ints_in_interval=self.params["ints_in_interval"],
+                random_state=self.params.get("seed", 0),
+            )
+            self._embedding = (embedding, center)
+        return self._embedding
+
+    # --- .npz files, never pickled -----------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write atomically (temp file in the same folder + ``os.replace``), without pickle."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {
+            "format": np.array(CACHE_FORMAT),
+            "method": np.array(self.method),
+            "params": np.array(json.dumps(self.params, sort_keys=True)),
+            "coords": np.asarray(self.coords, dtype=np.float32),
+        }
+        for name in ("mean", "components", "explained_variance_ratio"):
+            if getattr(self, name) is not None:
+                arrays[name] = np.asarray(getattr(self, name))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cache is for every reader
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, reference: np.ndarray | None = None) -> Projection:
+        with np.load(path, allow_pickle=False) as f:
+            if "format" not in f or int(f["format"]) != CACHE_FORMAT:
+                raise ValueError(f"{Path(path).name} is not a projection (format {CACHE_FORMAT})")
+            names = ("mean", "components", "explained_variance_ratio")
+            optional = {name: f[name] for name in names if name in f}
+            return cls(
+                method=str(f["method"]),
+                coords=f["coords"],
+                params=json.loads(str(f["params"])),
+                reference=reference,
+                **optional,
+            )
+
+
+def _tsne_params(params: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(params) - set(TSNE_DEFAULTS)
+    if unknown:
+        raise ValueError(
+            f"unknown t-SNE parameters {sorted(unknown)}; known: {sorted(TSNE_DEFAULTS)}"
+        )
+    # Cast to the defaults' types so perplexity=30 and perplexity=30.0 share one cache key.
+    return {
+        name: type(default)(params.get(name, default)) for name, default in TSNE_DEFAULTS.items()
+    }
+
+
+def resolve_params(method: str, seed: int = 0, **params: Any) -> dict[str, Any]:
+    """The full parameters of a projection (defaults filled in): what the cache key hashes."""
+    if method not in METHODS:
+        raise ValueError(f"unknown projection method {method!r}; choose one of {METHODS}")
+    if method == "tsne":
+        return {**_tsne_params(params), "seed": seed}
+    if params:
+        raise ValueError(f"the {method} projection takes no parameters, got {sorted(params)}")
+    return {"seed": seed} if method == "pca" else {}
+
+
+def project(
+    latents: np.ndarray, method: str, seed: int = 0, n_jobs: int = TSNE_THREADS, **params: Any
+) -> Projection:
+    """Map codes [N, k] to 2-D. 'raw' needs k = 2; 'pca' is 2-component PCA; 'tsne' is openTSNE
+    with ``TSNE_DEFAULTS`` overridden by ``params``. ``n_jobs`` (threads; -1 = all cores)
+    changes the speed, not the map, so it is not a parameter of the result."""
+    latents = np.asarray(latents, dtype=np.float32)
+    full = resolve_params(method, seed, **params)
+    if method == "raw":
+        if latents.shape[1] != 2:
+            raise ValueError(
+                f"a raw map needs 2-D codes, these are {latents.shape[1]}-D; "
+                f"use 'pca' or 'tsne' to draw them in 2-D"
+            )
+        return Projection("raw", latents.copy(), full, reference=latents)
+    if method == "pca":
+        pca = fit_pca(latents, 2, seed=seed)
+        return Projection(
+            "pca",
+            pca.transform(latents),
+            full,
+            mean=pca.mean,
+            components=pca.components,
+            explained_variance_ratio=pca.explained_variance_ratio,
+            reference=latents,
+        )
+    from openTSNE import TSNE
+
+    embedding = TSNE(
+        perplexity=full["perplexity"],
+        n_iter=full["n_iter"],
+        early_exaggeration_iter=full["early_exaggeration_iter"],
+        negative_gradient_method=full["negative_gradient_method"],
+        ints_in_interval=full["ints_in_interval"],
+        neighbors=full["neighbors"],
+        n_jobs=n_jobs,
+        random_state=seed,
+    ).fit(latents.astype(np.float64))  # TSNEEmbedding [N, 2], keeps its affinities
+    projection = Projection(
+        "tsne", np.asarray(embedding, dtype=np.float32), full, reference=latents
+    )
+    center = (embedding.max(0) + embedding.min(0)) / 2
+    embedding -= center  # the frame openTSNE's transform would move it to; see _tsne_reference
+    projection._embedding = (embedding, np.asarray(center, dtype=np.float64))
+    return projection
+

@@ -1,0 +1,54 @@
+"""The recipes of the shipped models, and the defaults a new model of each kind starts from.
+
+The CLI (``--all``, and the defaults of a single training) and the Train page read both from
+here, so a setting is written once. Why each recipe is what it is: docs/recipes.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from core.models import KINDS, ModelConfig, ModelKind
+from core.train import TrainConfig
+
+# The shipped model whose recipe a new model of each kind starts from (its lr and batch size).
+REFERENCE = {"ae": "ae_k16", "vae": "vae_k16", "gan": "gan_k32", "classifier": "classifier"}
+
+
+def shipped_configs() -> dict[str, TrainConfig]:
+    """The pretrained models in ``checkpoints/``, all trained on the embedded digits.
+
+    Why each recipe is what it is, with the measurements behind it: docs/recipes.md. In short:
+    a one-pixel shift against overfitting on 4,500 digits; many epochs where a quality target
+    needs them and few where there is none; hidden=192 keeps the float16 set small.
+    """
+
+    def model(kind: ModelKind, k: int, **kw) -> ModelConfig:
+        return ModelConfig(kind, k, **{"hidden": 192, **kw})
+
+    return {
+        "ae_k2": TrainConfig(model("ae", 2, channels=16), epochs=250, augment_shift=1),
+        "ae_k4": TrainConfig(model("ae", 4), epochs=20, augment_shift=1),
+        "ae_k8": TrainConfig(model("ae", 8), epochs=20, augment_shift=1),
+        "ae_k16": TrainConfig(model("ae", 16), epochs=60, augment_shift=1),
+        "ae_k32": TrainConfig(model("ae", 32), epochs=60, augment_shift=1),
+        "dae_k16": TrainConfig(model("ae", 16), epochs=30, augment_shift=1, noise_std=0.4),
+        "vae_k2": TrainConfig(model("vae", 2), epochs=30, batch_size=64),
+        "vae_k16": TrainConfig(
+            model("vae", 16, hidden=256), epochs=120, batch_size=64, augment_shift=1
+        ),
+        "gan_k32": TrainConfig(ModelConfig("gan", 32), epochs=60, batch_size=32, lr=4e-4),
+        "classifier": TrainConfig(
+            ModelConfig("classifier", 0, channels=32, hidden=128), epochs=20, augment_shift=2
+        ),
+    }
+
+
+def defaults_for(kind: ModelKind, latent_dim: int | None = None) -> TrainConfig:
+    """A new model of this kind: the model defaults of ``ModelConfig`` and ``TrainConfig``, with
+    the learning rate and batch size of the shipped model of that kind."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown model kind {kind!r}")
+    reference = shipped_configs()[REFERENCE[kind]]
+    model = ModelConfig(kind) if latent_dim is None else ModelConfig(kind, latent_dim)
+    return replace(TrainConfig(model), lr=reference.lr, batch_size=reference.batch_size)
