@@ -54,7 +54,7 @@ from core.latent import (
 )
 from core.maps import Projection, methods_for
 from core.metrics import mse, per_image_mse, per_image_ssim, psnr
-from core.models import Model
+from core.models import Model, transposed_conv_output_size
 from core.projection import cached_projection
 from ui.images import tile
 
@@ -470,6 +470,12 @@ def discriminator_scores(info: CheckpointInfo, dataset_name: str, seed: int):
     return real, real_scores, fake, sample_quality.discriminator_probabilities(gan, fake)
 
 
+def discriminator_accuracy(real_scores: np.ndarray, fake_scores: np.ndarray) -> float:
+    """How often D is right when its D(x) is thresholded at 0.5, over real and generated."""
+    right = np.sum(real_scores > 0.5) + np.sum(fake_scores <= 0.5)
+    return float(right / (len(real_scores) + len(fake_scores)))
+
+
 def gan_quality(info: CheckpointInfo, dataset_name: str, seed: int):
     """Class histogram and FID of the seed's samples, or None without the shipped classifier."""
     path = CHECKPOINT_DIR / "classifier.pt"
@@ -529,6 +535,16 @@ def cleanup_scores(clean: np.ndarray, outputs: dict[str, np.ndarray]) -> list[di
 
 
 # --- concepts ---------------------------------------------------------------------------------
+
+
+def transposed_conv(i: int, k: int, s: int, p: int) -> tuple[int, int | None, np.ndarray | None]:
+    """ConvTranspose2d(k, s, p) on an i x i input: (o by the formula, the size PyTorch makes,
+    the zero-inserted grid's cells); the last two are None when o <= 0 (no output)."""
+    o = transposed_conv_output_size(i, k, s, p)
+    if o <= 0:
+        return o, None, None
+    real = convolution.torch_transposed_conv_size(i, k, s, p)
+    return o, real, convolution.transposed_conv_picture(i, k, s, p)
 
 
 @per_checkpoint(show_spinner=False, max_entries=16)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.convolution import torch_transposed_conv_size, transposed_conv_picture
-from core.models import transposed_conv_output_size
 from ui import compute, plots, state
 
 # The first layer of every decoder here: 7 -> 14 with k=4, s=2, p=1.
@@ -33,7 +31,7 @@ i = int(cols[0].number_input("input size i", 1, 32, step=1, key="concepts_i"))
 k = int(cols[1].number_input("kernel k", 1, 9, step=1, key="concepts_k"))
 s = int(cols[2].number_input("stride s", 1, 4, step=1, key="concepts_s"))
 p = int(cols[3].number_input("padding p", 0, 12, step=1, key="concepts_p"))
-o = transposed_conv_output_size(i, k, s, p)
+o, real, cells = compute.transposed_conv(i, k, s, p)
 
 if o <= 0:
     st.error(
@@ -46,7 +44,6 @@ else:
     with left:
         st.latex(rf"o = ({i} - 1)\cdot {s} + {k} - 2\cdot {p} = {o}")
         st.metric("Output size", f"{o} × {o}", help="For an i x i input, per channel.")
-        real = torch_transposed_conv_size(i, k, s, p)
         if real == o:
             st.success(
                 f"PyTorch agrees: `nn.ConvTranspose2d(1, 1, {k}, {s}, {p})` makes "
@@ -65,7 +62,6 @@ else:
                 "columns are cut from each side of the zero-inserted grid."
             )
     with right:
-        cells = transposed_conv_picture(i, k, s, p)
         st.plotly_chart(plots.conv_picture(cells, k), key="concepts_picture")
         n = len(cells)
         st.caption(f"{i} × {i} input → {n} × {n} grid; {n} - {k} + 1 = {o} kernel positions.")

@@ -65,7 +65,7 @@ with right:
     metrics = st.columns(2)
     metrics[0].metric("Mean D(real)", f"{real_scores.mean():.2f}")
     metrics[1].metric("Mean D(G(z))", f"{fake_scores.mean():.2f}")
-    correct = (np.sum(real_scores > 0.5) + np.sum(fake_scores <= 0.5)) / (2 * len(real))
+    correct = compute.discriminator_accuracy(real_scores, fake_scores)
     st.caption(
         f"D scores {len(real)} validation digits and {len(fake)} samples; thresholded at 0.5 "
         f"it is right on {correct:.0%} of them. At the game's equilibrium D cannot tell, and "
