@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> None:
 
     dataset = load_dataset(args.dataset, root=args.data_root)
     infos = [
-        i for i in list_checkpoints(args.checkpoints)
+        i
+        for i in list_checkpoints(args.checkpoints)
         if i.kind in ("ae", "vae") and i.dataset == dataset.name
     ]
     start = time.perf_counter()

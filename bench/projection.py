@@ -94,12 +94,19 @@ def main() -> None:
     rows = [
         ("openTSNE", ours_s, ours_cpu, f"<= {TSNE_SECONDS:.0f}", ours_s <= TSNE_SECONDS),
         ("sklearn TSNE", theirs_s, theirs_cpu, "", None),
-        ("encode 5,000 + load map", open_s, open_cpu, f"<= {OPEN_SECONDS:.0f}",
-         open_s <= OPEN_SECONDS),
+        (
+            "encode 5,000 + load map",
+            open_s,
+            open_cpu,
+            f"<= {OPEN_SECONDS:.0f}",
+            open_s <= OPEN_SECONDS,
+        ),
         ("cached_projection call", call_s, call_cpu, "", None),
     ]
-    print(f"t-SNE of {len(latents)} codes of {args.checkpoint.name}, n_jobs={args.n_jobs}, "
-          f"{os.cpu_count()} CPUs, load average {load[0]:.1f} -> {load[1]:.1f}")
+    print(
+        f"t-SNE of {len(latents)} codes of {args.checkpoint.name}, n_jobs={args.n_jobs}, "
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} -> {load[1]:.1f}"
+    )
     print(f"openTSNE settings (core.projection.TSNE_DEFAULTS): {TSNE_DEFAULTS}")
     print(f"\n{'time':24}  {'wall s':>7}  {'CPU s':>7}  {'target':7}  pass")
     for name, wall, cpu, target, ok in rows:
@@ -109,8 +116,10 @@ def main() -> None:
     print("\n10-NN label accuracy: KNeighborsClassifier(10), stratified 5-fold cross-validation")
     print(f"{'openTSNE 2-D map':24}  {ours_acc:.4f}")
     print(f"{'sklearn 2-D map':24}  {theirs_acc:.4f}")
-    print(f"{'difference (open - sk)':24}  {gap:+.4f}  target >= -{ACCURACY_GAP}  "
-          f"{'yes' if gap >= -ACCURACY_GAP else 'NO'}")
+    print(
+        f"{'difference (open - sk)':24}  {gap:+.4f}  target >= -{ACCURACY_GAP}  "
+        f"{'yes' if gap >= -ACCURACY_GAP else 'NO'}"
+    )
     print(f"{'16-D codes (reference)':24}  {latent_acc:.4f}")
 
     results = {

@@ -75,9 +75,7 @@ class Dataset:
         return self.images[idx], self.labels[idx]
 
 
-def to_float(
-    images: torch.Tensor | np.ndarray, dtype: torch.dtype = torch.float32
-) -> torch.Tensor:
+def to_float(images: torch.Tensor | np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Images [N, H, W] or [N, 1, H, W] -> float [N, 1, H, W] in [0, 1], on the images' device.
 
     The one conversion of pixels to numbers: uint8 is divided by 255 in ``dtype``; float images

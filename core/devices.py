@@ -23,7 +23,6 @@ def select_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-
 def available_devices() -> list[str]:
     """'auto' and every device torch can use here: the CPU, then CUDA and MPS when present."""
     found = ["cpu"]

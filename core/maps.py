@@ -256,4 +256,3 @@ def project(
     embedding -= center  # the frame openTSNE's transform would move it to; see _tsne_reference
     projection._embedding = (embedding, np.asarray(center, dtype=np.float64))
     return projection
-

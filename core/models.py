@@ -356,9 +356,10 @@ def _initialise(model: nn.Module, generator: torch.Generator) -> None:
                 nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
         elif isinstance(layer, nn.BatchNorm2d):
             layer.reset_parameters()  # weight 1, bias 0, fresh running statistics
-        elif next(layer.parameters(recurse=False), None) is not None or next(
-            layer.buffers(recurse=False), None
-        ) is not None:
+        elif (
+            next(layer.parameters(recurse=False), None) is not None
+            or next(layer.buffers(recurse=False), None) is not None
+        ):
             raise TypeError(f"no initialisation for {type(layer).__name__}: add it here")
 
 

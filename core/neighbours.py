@@ -20,4 +20,3 @@ def nearest(reference: np.ndarray, queries: np.ndarray, n: int) -> tuple[np.ndar
     idx = np.take_along_axis(idx, order, axis=1)
     dist = np.sqrt(np.maximum(np.take_along_axis(part, order, axis=1), 0.0))
     return idx, dist
-

@@ -49,4 +49,3 @@ def fit_pca(x: np.ndarray, n_components: int, seed: int = 0) -> PCAResult:
         explained_variance=pca.explained_variance_.astype(np.float64),
         explained_variance_ratio=pca.explained_variance_ratio_.astype(np.float64),
     )
-

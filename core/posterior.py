@@ -137,4 +137,3 @@ def kl_per_dimension(vae: VAE, images: torch.Tensor, batch_size: int = 1000) -> 
         kls.append(kl_to_standard_normal(mu, logvar).double().cpu())  # [B, k]
     mu = torch.cat(mus)  # [N, k]
     return KLReport(torch.cat(kls).mean(0).numpy(), mu.var(0).numpy(), len(mu))
-

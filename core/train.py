@@ -91,7 +91,6 @@ class TrainResult:
         }
 
 
-
 def _batches(
     images: torch.Tensor, labels: torch.Tensor, batch_size: int, gen: torch.Generator
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

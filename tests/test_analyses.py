@@ -205,7 +205,10 @@ def test_the_floor_draws_from_every_class(digits):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    i=st.integers(1, 9), k=st.integers(1, 6), s=st.integers(1, 4), p=st.integers(0, 6),
+    i=st.integers(1, 9),
+    k=st.integers(1, 6),
+    s=st.integers(1, 4),
+    p=st.integers(0, 6),
 )
 def test_zero_insertion_is_a_transposed_convolution(i, k, s, p):
     """conv_transpose2d(x, w) == conv2d(zero_insert_and_pad(x), flipped w), value for value."""

@@ -90,7 +90,13 @@ def test_identical_reconstructions_score_perfectly(digits):
 
 def test_table_has_a_row_per_method_with_finite_numbers(table, shipped):
     assert [(r.family, r.latent_dim) for r in table] == [
-        ("PCA", 2), ("PCA", 4), ("PCA", 8), ("PCA", 16), ("PCA", 32), ("AE", 2), ("VAE", 2),
+        ("PCA", 2),
+        ("PCA", 4),
+        ("PCA", 8),
+        ("PCA", 16),
+        ("PCA", 32),
+        ("AE", 2),
+        ("VAE", 2),
     ]
     for row in table:
         values = [row.mse, row.psnr, row.ssim, row.knn_accuracy, row.train_seconds]

@@ -120,7 +120,15 @@ def test_concepts_calculator_agrees_with_pytorch_and_lists_the_decoder():
     assert "PyTorch agrees" in texts(at.success)
     table = at.dataframe[0].value
     assert list(table["layer"]) == [
-        "fc.0", "fc.1", "fc.2", "fc.3", "deconv.0", "deconv.1", "deconv.2", "deconv.3", "deconv.4",
+        "fc.0",
+        "fc.1",
+        "fc.2",
+        "fc.3",
+        "deconv.0",
+        "deconv.1",
+        "deconv.2",
+        "deconv.3",
+        "deconv.4",
     ]
     assert list(table["output"])[-1] == "1 × 28 × 28"
     assert [o for o in table["o by the formula"] if o] == ["14", "28"]

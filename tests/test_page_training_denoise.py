@@ -106,7 +106,10 @@ def test_denoise_compares_the_models_with_the_noisy_input():
     assert at.multiselect(key="denoise_models").value == ["ae_k2", "dae_k16", "ae_k16"]
     table = metrics_table(at)
     assert list(table.index) == [
-        "noisy input", "ae_k2", "dae_k16 (trained on noisy input, σ=0.4)", "ae_k16"
+        "noisy input",
+        "ae_k2",
+        "dae_k16 (trained on noisy input, σ=0.4)",
+        "ae_k16",
     ]
     labels = [m.value for m in at.markdown[:5]]
     assert labels[:2] == ["**Clean**", "**Noisy** (σ = 0.4)"] and labels[3] == "**dae_k16**"

@@ -409,8 +409,28 @@ def test_damaged_real_files_never_raise_anything_else(data, edits, keep):
     _outcome_is_clean(lambda: preprocess_bytes(bytes(damaged)))
 
 
-MODES = ["1", "L", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "HSV", "I", "F", "LA", "PA",
-         "La", "RGBa", "RGBX", "I;16", "I;16B", "I;16L", "I;16N"]
+MODES = [
+    "1",
+    "L",
+    "P",
+    "RGB",
+    "RGBA",
+    "CMYK",
+    "YCbCr",
+    "LAB",
+    "HSV",
+    "I",
+    "F",
+    "LA",
+    "PA",
+    "La",
+    "RGBa",
+    "RGBX",
+    "I;16",
+    "I;16B",
+    "I;16L",
+    "I;16N",
+]
 
 
 @FUZZ

@@ -195,8 +195,14 @@ def test_cache_hit_skips_the_computation_and_a_changed_checkpoint_misses(
     np.testing.assert_allclose(latents, encode_images(ae4, small_digits.images), atol=1e-6)
 
     # Plant a marker map under the key: a hit must return it untouched, not recompute.
-    marker = Projection("pca", np.full((600, 2), 7.0, np.float32), first.params,
-                        first.mean, first.components, first.explained_variance_ratio)
+    marker = Projection(
+        "pca",
+        np.full((600, 2), 7.0, np.float32),
+        first.params,
+        first.mean,
+        first.components,
+        first.explained_variance_ratio,
+    )
     marker.save(path)
     _, hit = cached_projection(checkpoint, small_digits, "pca", cache)
     assert np.all(hit.coords == 7.0) and hit.reference is not None
@@ -212,8 +218,12 @@ def test_cache_hit_skips_the_computation_and_a_changed_checkpoint_misses(
 def test_cache_key_covers_dataset_method_and_parameters(ae4, small_digits, tmp_path):
     checkpoint = save_checkpoint(tmp_path / "ae.pt", ae4)
     other = Dataset(
-        small_digits.name, 255 - small_digits.images, small_digits.labels,
-        small_digits.class_names, small_digits.train_idx, small_digits.val_idx,
+        small_digits.name,
+        255 - small_digits.images,
+        small_digits.labels,
+        small_digits.class_names,
+        small_digits.train_idx,
+        small_digits.val_idx,
     )
     paths = {
         cache_path(checkpoint, small_digits, "tsne", tmp_path),

@@ -484,9 +484,7 @@ def gan_quality(info: CheckpointInfo, dataset_name: str, seed: int):
     return _gan_quality(info, version(path), dataset_name, seed)
 
 
-@per_checkpoint(
-    show_spinner="Classifying 1,000 samples and computing the FID…", max_entries=16
-)
+@per_checkpoint(show_spinner="Classifying 1,000 samples and computing the FID…", max_entries=16)
 def _gan_quality(
     info: CheckpointInfo, classifier_version: tuple, dataset_name: str, seed: int
 ) -> sample_quality.SampleQuality:
@@ -555,4 +553,3 @@ def decoder_shapes(info: CheckpointInfo) -> list[convolution.LayerShape]:
     return convolution.layer_shapes(
         convolution.decoder_of(private), torch.zeros(1, private.latent_dim)
     )
-

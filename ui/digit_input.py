@@ -63,7 +63,6 @@ def show_step(column, image: np.ndarray, caption: str) -> None:
     column.image(pil.resize(size, resample), caption=caption, width=size[0])
 
 
-
 def render(noun: str) -> PreprocessResult | None:
     """The upload and draw tabs beside the steps of the current input; returns that input."""
     state.init(

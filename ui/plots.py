@@ -192,7 +192,6 @@ def line_chart(
     return fig
 
 
-
 # The curves worth watching per kind: {legend: history key}; each group shares one scale.
 CURVES = {
     "ae": {"train MSE": "loss", "validation MSE": "val_mse"},
@@ -229,21 +228,32 @@ def add_posterior(
     for (name, points), dash in zip(ellipses.items(), ("solid", "dash"), strict=False):
         fig.add_trace(
             go.Scatter(
-                x=points[:, 0], y=points[:, 1], mode="lines", name=name,
-                line=dict(color="black", width=2, dash=dash), hoverinfo="skip",
+                x=points[:, 0],
+                y=points[:, 1],
+                mode="lines",
+                name=name,
+                line=dict(color="black", width=2, dash=dash),
+                hoverinfo="skip",
             )
         )
     fig.add_trace(
         go.Scatter(
-            x=[centre[0]], y=[centre[1]], mode="markers", name="mu",
+            x=[centre[0]],
+            y=[centre[1]],
+            mode="markers",
+            name="mu",
             marker=dict(size=14, symbol="x", color="black"),
             hovertemplate="mu (%{x:.2f}, %{y:.2f})<extra></extra>",
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=samples[:, 0], y=samples[:, 1], mode="markers+text", name="z = mu + sigma * eps",
-            text=[str(j + 1) for j in range(len(samples))], textposition="top right",
+            x=samples[:, 0],
+            y=samples[:, 1],
+            mode="markers+text",
+            name="z = mu + sigma * eps",
+            text=[str(j + 1) for j in range(len(samples))],
+            textposition="top right",
             marker=dict(size=9, color="#d62728", line=dict(color="white", width=1)),
             hovertemplate="z_%{text} (%{x:.2f}, %{y:.2f})<extra></extra>",
         )
@@ -263,14 +273,18 @@ def dimension_bars(kl: np.ndarray, active: np.ndarray) -> go.Figure:
     colors = [CLASS_COLORS[0] if a else "#bab0ac" for a in active]
     fig = go.Figure(
         go.Bar(
-            x=names, y=kl, marker_color=colors,
+            x=names,
+            y=kl,
+            marker_color=colors,
             customdata=np.where(active, "active", "inactive"),
             hovertemplate="%{x}: %{y:.3f} nats (%{customdata})<extra></extra>",
         )
     )
     fig.update_layout(
-        height=300, margin=dict(l=10, r=10, t=10, b=10),
-        yaxis_title="mean KL (nats)", xaxis_title="latent dimension",
+        height=300,
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis_title="mean KL (nats)",
+        xaxis_title="latent dimension",
     )
     return fig
 
@@ -278,19 +292,27 @@ def dimension_bars(kl: np.ndarray, active: np.ndarray) -> go.Figure:
 def score_histogram(real: np.ndarray, fake: np.ndarray) -> go.Figure:
     """Overlaid histograms of D(x) on real digits and on generated ones."""
     fig = go.Figure()
-    for name, scores, color in (("real digits", real, CLASS_COLORS[0]),
-                                ("generated G(z)", fake, CLASS_COLORS[2])):
+    for name, scores, color in (
+        ("real digits", real, CLASS_COLORS[0]),
+        ("generated G(z)", fake, CLASS_COLORS[2]),
+    ):
         fig.add_trace(
             go.Histogram(
-                x=scores, name=name, marker_color=color, opacity=0.6,
+                x=scores,
+                name=name,
+                marker_color=color,
+                opacity=0.6,
                 xbins=dict(start=0.0, end=1.0, size=0.05),
             )
         )
     fig.add_vline(x=0.5, line_dash="dot", line_color="grey")
     fig.update_layout(
-        barmode="overlay", height=300, margin=dict(l=10, r=10, t=10, b=10),
+        barmode="overlay",
+        height=300,
+        margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(title="D(x): probability D gives that x is real", range=[0, 1]),
-        yaxis_title="digits", legend=dict(orientation="h", y=1.1),
+        yaxis_title="digits",
+        legend=dict(orientation="h", y=1.1),
     )
     return fig
 
@@ -300,11 +322,16 @@ def class_bars(counts: np.ndarray, class_names: Sequence[str]) -> go.Figure:
     fig = go.Figure(go.Bar(x=list(class_names), y=counts, marker_color=list(CLASS_COLORS)))
     uniform = counts.sum() / len(counts)
     fig.add_hline(
-        y=uniform, line_dash="dash", line_color="grey",
-        annotation_text=f"uniform: {uniform:g} each", annotation_position="top left",
+        y=uniform,
+        line_dash="dash",
+        line_color="grey",
+        annotation_text=f"uniform: {uniform:g} each",
+        annotation_position="top left",
     )
     fig.update_layout(
-        height=300, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+        height=300,
+        margin=dict(l=10, r=10, t=10, b=10),
+        showlegend=False,
         xaxis=dict(title="class (by the shipped digit classifier)", type="category"),
         yaxis_title="samples",
     )
@@ -320,36 +347,66 @@ def conv_picture(cells: np.ndarray, k: int) -> go.Figure:
     scale = [[v / 2, colors[v]] for v in (PAD, INSERTED, INPUT)]
     fig = go.Figure(
         go.Heatmap(
-            z=cells, zmin=0, zmax=2, colorscale=scale, showscale=False, xgap=1, ygap=1,
+            z=cells,
+            zmin=0,
+            zmax=2,
+            colorscale=scale,
+            showscale=False,
+            xgap=1,
+            ygap=1,
             customdata=np.vectorize(names.get)(cells),
             hovertemplate="row %{y}, column %{x}: %{customdata}<extra></extra>",
         )
     )
     fig.add_shape(
-        type="rect", x0=-0.5, y0=-0.5, x1=k - 0.5, y1=k - 0.5,
+        type="rect",
+        x0=-0.5,
+        y0=-0.5,
+        x1=k - 0.5,
+        y1=k - 0.5,
         line=dict(color="#d62728", width=3),
     )
     for code in (INPUT, INSERTED, PAD):  # a legend for the three kinds of cell
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="markers", name=names[code],
-                marker=dict(size=12, symbol="square", color=colors[code],
-                            line=dict(color="#999", width=1)),
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=names[code],
+                marker=dict(
+                    size=12, symbol="square", color=colors[code], line=dict(color="#999", width=1)
+                ),
             )
         )
     fig.add_trace(
         go.Scatter(
-            x=[None], y=[None], mode="lines", name=f"kernel window {k}x{k}",
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=f"kernel window {k}x{k}",
             line=dict(color="#d62728", width=3),
         )
     )
     side = min(520, max(220, 18 * n))
     fig.update_layout(
-        height=side + 40, width=side + 200, margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, n - 0.5],
-                   constrain="domain"),
-        yaxis=dict(showticklabels=False, showgrid=False, zeroline=False, range=[n - 0.5, -0.5],
-                   scaleanchor="x"),
-        plot_bgcolor="white", legend=dict(x=1.02, y=1),
+        height=side + 40,
+        width=side + 200,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(
+            showticklabels=False,
+            showgrid=False,
+            zeroline=False,
+            range=[-0.5, n - 0.5],
+            constrain="domain",
+        ),
+        yaxis=dict(
+            showticklabels=False,
+            showgrid=False,
+            zeroline=False,
+            range=[n - 0.5, -0.5],
+            scaleanchor="x",
+        ),
+        plot_bgcolor="white",
+        legend=dict(x=1.02, y=1),
     )
     return fig

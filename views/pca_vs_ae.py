@@ -122,8 +122,7 @@ def _map(column, title: str, scores: compare.MapScores, axes: tuple[str, str], k
     fig = plots.latent_map(scores.coords, map_labels, maps.class_names, axes, height=MAP_HEIGHT)
     fig.data = [t for t in fig.data if t.name != "empty space"]  # not clickable here
     subtitle = (
-        f"10-NN accuracy {scores.knn_accuracy:.3f} · "
-        f"trustworthiness {scores.trustworthiness:.3f}"
+        f"10-NN accuracy {scores.knn_accuracy:.3f} · trustworthiness {scores.trustworthiness:.3f}"
     )
     fig.update_layout(
         title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.02),
@@ -182,9 +181,7 @@ if infos:
     )
     axes_info = by_name[axes_name]
     with st.spinner("Decoding along each latent axis…"):
-        walk = compute.axis_traversal(
-            axes_info, selection.dataset, TRAVERSAL_STEPS, TRAVERSAL_SPAN
-        )
+        walk = compute.axis_traversal(axes_info, selection.dataset, TRAVERSAL_STEPS, TRAVERSAL_SPAN)
     st.markdown(
         f"**{axes_info.name}: one latent axis per row.** From the mean code of the validation "
         f"images (middle column), z_i moves from {walk.offsets[0]:+g}σ to {walk.offsets[-1]:+g}σ "

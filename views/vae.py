@@ -92,9 +92,7 @@ which = controls[1].number_input(
 n_samples = controls[2].slider("Samples of eps", 1, 12, key="vae_samples")
 eps_seed = controls[3].number_input("eps seed", 0, 2**31 - 1, step=1, key="vae_eps_seed")
 index = int(members[int(which)])
-trick = compute.reparameterization(
-    info, selection.dataset, index, int(n_samples), int(eps_seed)
-)
+trick = compute.reparameterization(info, selection.dataset, index, int(n_samples), int(eps_seed))
 
 map_col, digits_col = st.columns([3, 2], gap="medium")
 with map_col:
