@@ -100,7 +100,8 @@ class Explorer {
     this.busy = false;
     this.selection = null; // {index, code: Float32Array}
     this.drag = null; // {from, x0, y0, moved, panStart}
-    this.probe = { stats: [], last: null, status: "loading", explorer: this };
+    // timeline: performance.now() (ms since the page's navigation) at the map drawn and live
+    this.probe = { stats: [], last: null, status: "loading", explorer: this, timeline: {} };
     window.latentExplorer[data.key] = this.probe;
     this.el = (name) => root.querySelector(`.lx-${name}`);
     this.map = this.el("map");
@@ -119,6 +120,9 @@ class Explorer {
 
   async load() {
     const d = this.data;
+    // The runtime and model (14 MB of WASM, the largest download) load while the arrays do.
+    const session = d.decoder_url ? loadSession(d.runtime_url, d.decoder_url) : null;
+    if (session) session.catch(() => {}); // handled below, after the map is drawn
     try {
       const [coords, labels, codes] = await Promise.all([
         fetchOnce(d.coords_url), fetchOnce(d.labels_url),
@@ -146,7 +150,7 @@ class Explorer {
       return;
     }
     try {
-      this.session = await loadSession(d.runtime_url, d.decoder_url);
+      this.session = await session;
       await this.runDecoder(new Float32Array(this.k), 1); // warm-up: the first run allocates
       this.setStatus("live", d.notice);
       if (this.selection) this.request({ codes: this.selection.code, kind: "selection", t: performance.now() });
@@ -159,6 +163,7 @@ class Explorer {
 
   setStatus(status, notice) {
     this.probe.status = status;
+    this.probe.timeline[status] ??= performance.now();
     this.root.dataset.status = status;
     const line = this.el("notice");
     const text = status === "fallback" ? `${notice} Click a point to see it decoded.` : notice;
@@ -246,6 +251,12 @@ class Explorer {
     this.drawOverlay();
   }
 
+  scheduleRedraw() { // wheel and pan events come faster than frames: one redraw per frame
+    if (this.redrawQueued) return;
+    this.redrawQueued = true;
+    requestAnimationFrame(() => { this.redrawQueued = false; this.redraw(); });
+  }
+
   drawBackground() {
     const canvas = this.canvases.background, ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -261,7 +272,11 @@ class Explorer {
     // Points straight into an ImageData: a (2r+1)^2 square per point, no path per point.
     const t0 = performance.now();
     const canvas = this.canvases.points, w = canvas.width, h = canvas.height;
-    const image = new ImageData(w, h), pixels = new Uint32Array(image.data.buffer);
+    if (!this.pointsImage || this.pointsImage.width !== w || this.pointsImage.height !== h) {
+      this.pointsImage = new ImageData(w, h); // reused: a new one per redraw is GC work
+    }
+    const image = this.pointsImage, pixels = new Uint32Array(image.data.buffer);
+    pixels.fill(0);
     const colors = CLASS_COLORS.map(packColor), v = this.view, s = this.dpr;
     const r = Math.max(1, Math.round(1.3 * s));
     for (let o = 0; o < this.n; o++) {
@@ -278,6 +293,7 @@ class Explorer {
     }
     canvas.getContext("2d").putImageData(image, 0, 0);
     this.probe.lastPointsDrawMs = performance.now() - t0;
+    this.probe.timeline.mapDrawn ??= performance.now();
   }
 
   drawOverlay() {
@@ -464,18 +480,24 @@ class Explorer {
       const [px, py] = local(e), [x, y] = this.toData(px, py), f = Math.exp(-e.deltaY * 0.0015);
       this.view.sx *= f; this.view.sy *= f;
       this.view.x0 = x - px / this.view.sx; this.view.y1 = y + py / this.view.sy;
-      this.redraw();
+      this.scheduleRedraw();
     }, { passive: false });
   }
 
   onMove(e, px, py) {
     if (!this.view) return;
+    const t0 = performance.now();
+    this.handle(e, px, py);
+    this.probe.lastMoveMs = performance.now() - t0; // hit test + inverse + overlay, no decode
+  }
+
+  handle(e, px, py) {
     const drag = this.drag;
     if (drag && !drag.moved && Math.hypot(px - drag.px, py - drag.py) > DRAG_THRESHOLD) drag.moved = true;
     if (drag && drag.moved && drag.from == null) { // pan
       this.view.x0 = drag.view.x0 - (px - drag.px) / this.view.sx;
       this.view.y1 = drag.view.y1 + (py - drag.py) / this.view.sy;
-      this.redraw();
+      this.scheduleRedraw();
       return;
     }
     const [x, y] = this.toData(px, py), index = this.nearestVisible(px, py);
