@@ -536,6 +536,7 @@ class Explorer {
       const w = s / (STRIP_STEPS - 1);
       for (let d = 0; d < k; d++) codes[s * k + d] = (1 - w) * a[d] + w * b[d];
     }
+    this.showOriginal(to); // the digit the path ends on, if any; the strip shows the path
     this.describe(null, to != null ? `path #${from} → #${to}: release to interpolate` : `path from #${from}`, false);
     this.request({ codes, n: STRIP_STEPS, kind: "path", t, strip: true });
   }
