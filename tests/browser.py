@@ -35,15 +35,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60.0):
-    """Start ``streamlit run app.py`` on a free loopback port; yield its URL; stop it."""
+def streamlit_server(
+    env: dict[str, str] | None = None, timeout: float = 60.0, script: Path = ROOT / "app.py"
+):
+    """Start ``streamlit run <script>`` (app.py) on a free loopback port; yield its URL; stop it."""
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(script),
         "--server.headless=true",
         f"--server.port={port}",
         "--server.address=127.0.0.1",

@@ -1,0 +1,203 @@
+"""The live explorer in real Chromium: pointer move -> decoded digit drawn, beside today's click.
+
+For each map (ae_k2 raw, vae_k16 PCA, vae_k16 t-SNE, and ae_k2 raw repeated to 60,000 points)
+on tests/apps/explorer_demo.py, the pointer sweeps the map in small steps ~16 ms apart (a
+mouse at 60 Hz) and the component's own timings are read back:
+
+- decode + draw: ``session.run`` of one code plus ``putImageData`` of the 28x28 digit;
+- pointer event -> pixels: the pointer event's timestamp to the first animation frame after
+  the digit was drawn (the frame that shows it);
+- moves decoded: the share of moves that got their own decode (one decode at a time; a move
+  during one only replaces the pending code, so some are skipped by design);
+- frames sent: websocket frames the page sent to the server while hovering (must be 0).
+
+Also: page open -> explorer live (runtime + model + arrays loaded), one map redraw (zoom) at
+the map's size, the explorer's click -> value shown by Python, and, in the same run, today's
+click path (views/latent_map.py: click a Plotly point -> side panel image loaded, from
+bench/app_latency.py). Prints a table, writes bench/results/explorer.json.
+``python bench/explorer.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.app_latency import click_latencies_ms  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
+
+KEY = "demo_explorer"
+PROBE = f"(window.latentExplorer && window.latentExplorer[{KEY!r}])"
+MAPS = [
+    ("ae_k2 raw", "model=ae_k2&proj=raw"),
+    ("vae_k16 PCA", "model=vae_k16&proj=pca"),
+    ("vae_k16 t-SNE", "model=vae_k16&proj=tsne"),
+    ("ae_k2 raw, 60,000 points", "model=ae_k2&proj=raw&n=60000"),
+]
+TARGETS = {"decode_draw_p95_ms": 4.0, "event_to_pixels_p95_ms": 20.0, "at_60k_p95_ms": 33.0}
+
+
+def pct(values, q) -> float:
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def open_live(page, url: str, query: str, reload: bool = False) -> dict:
+    """Open (or reload) the page; seconds from navigation to the map drawn and to live."""
+    if reload:
+        page.reload(wait_until="commit")
+    else:
+        page.goto(f"{url}/?{query}", wait_until="commit")
+    # The floor of any Streamlit page: its script has run and its title is drawn.
+    title = page.wait_for_function(
+        "() => document.querySelector('h1') && performance.now()", polling="raf", timeout=180_000
+    ).json_value()
+    page.wait_for_function(
+        f"() => {{ const p = {PROBE}; return p && p.status !== 'loading'; }}", timeout=180_000
+    )
+    status, timeline = page.evaluate(f"() => [{PROBE}.status, {PROBE}.timeline]")
+    if status != "live":
+        raise RuntimeError(f"{query}: the explorer is {status}, not live")
+    wait_idle(page)
+    return {
+        "title_s": title / 1000,
+        "map_drawn_s": timeline["mapDrawn"] / 1000,
+        "live_s": timeline["live"] / 1000,
+    }
+
+
+def sweep(page, moves: int, frames_sent: list) -> dict:
+    """Move the pointer along a Lissajous path over the map; the component's timings."""
+    box = page.locator(".lx-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    before, sent = page.evaluate(f"() => {PROBE}.stats.length"), len(frames_sent)
+    for i in range(moves):
+        t = i / moves * 2 * np.pi
+        x = box["x"] + box["width"] * (0.5 + 0.42 * np.sin(3 * t))
+        y = box["y"] + box["height"] * (0.5 + 0.42 * np.sin(2 * t + 0.3))
+        page.mouse.move(float(x), float(y))
+        page.wait_for_timeout(16)
+    page.wait_for_timeout(300)
+    stats = page.evaluate(f"(n) => {PROBE}.stats.slice(n)", before)
+    hover = [s for s in stats if s["kind"] in ("point", "space") and s["frame"] is not None]
+    handler = page.evaluate(f"() => {PROBE}.lastMoveMs")
+    decode = [s["decoded"] - s["start"] for s in hover]
+    to_pixels = [s["frame"] - s["event"] for s in hover]
+    return {
+        "moves": moves,
+        "decodes": len(hover),
+        "decode_draw_ms": {"p50": pct(decode, 50), "p95": pct(decode, 95)},
+        "event_to_pixels_ms": {"p50": pct(to_pixels, 50), "p95": pct(to_pixels, 95)},
+        "frames_sent": len(frames_sent) - sent,
+        "last_move_handler_ms": handler,  # hit test + inverse + overlay of the last move
+    }
+
+
+def redraw_ms(page, times: int = 10) -> dict:
+    """Zoom in and out with the wheel; the time to redraw every point, as the JS measured it."""
+    box = page.locator(".lx-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    values = []
+    for i in range(times):
+        page.mouse.wheel(0, -120 if i % 2 == 0 else 120)
+        page.wait_for_timeout(60)
+        values.append(page.evaluate(f"() => {PROBE}.lastPointsDrawMs"))
+    return {"p50": pct(values, 50), "p95": pct(values, 95)}
+
+
+def explorer_clicks_ms(page, clicks: int) -> list[float]:
+    """Click on the map -> the demo page shows the click Python received (one rerun)."""
+    box = page.locator(".lx-map").bounding_box()
+    rng = np.random.default_rng(0)
+    latencies = []
+    for _ in range(clicks):
+        x = box["x"] + box["width"] * rng.uniform(0.2, 0.8)
+        y = box["y"] + box["height"] * rng.uniform(0.2, 0.8)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(100)
+        runs = page.inner_text('[data-testid="stMain"]').split("script runs: ")[1].split(" ")[0]
+        start = time.perf_counter()
+        page.mouse.click(x, y)
+        page.wait_for_function(
+            "(runs) => { const m = document.querySelector('[data-testid=stMain]').innerText"
+            ".match(/script runs: (\\d+)/); return m && m[1] !== runs"
+            " && document.querySelector('[data-testid=stCode]'); }",
+            arg=runs,
+            timeout=30_000,
+        )
+        latencies.append((time.perf_counter() - start) * 1000)
+        wait_idle(page)
+    return latencies
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--moves", type=int, default=300)
+    parser.add_argument("--clicks", type=int, default=15)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "explorer.json")
+    args = parser.parse_args()
+    result: dict = {"maps": {}, "targets": TARGETS}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with streamlit_server(script=ROOT / "tests" / "apps" / "explorer_demo.py") as url:
+            for name, query in MAPS:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                frames: list = []
+                page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
+                open_live(page, url, query)  # the first open computes/loads caches: not timed
+                page.close()
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
+                cold = open_live(page, url, query)  # a new context: nothing in its cache
+                entry = sweep(page, args.moves, frames)
+                entry["cold"], entry["warm"] = cold, open_live(page, url, query, reload=True)
+                entry["redraw_ms"] = redraw_ms(page)
+                if name == "ae_k2 raw":
+                    clicks = explorer_clicks_ms(page, args.clicks)
+                    result["explorer_click_ms"] = {
+                        "runs": clicks, "p50": pct(clicks, 50), "p95": pct(clicks, 95),
+                    }  # fmt: skip
+                result["maps"][name] = entry
+                page.close()
+        today = click_latencies_ms(browser, args.clicks)
+        result["today_click_ms"] = {"runs": today, "p50": pct(today, 50), "p95": pct(today, 95)}
+        browser.close()
+    print(
+        f"{'map':26} {'decode+draw p50/p95':>20} {'event->pixels p50/p95':>22} "
+        f"{'decoded':>9} {'sent':>5} {'redraw p95':>11} {'live cold/warm':>15}"
+    )
+    for name, e in result["maps"].items():
+        d, q = e["decode_draw_ms"], e["event_to_pixels_ms"]
+        print(
+            f"{name:26} {d['p50']:9.2f} / {d['p95']:5.2f} ms {q['p50']:10.1f} / {q['p95']:5.1f} ms"
+            f" {e['decodes']:4}/{e['moves']:<4} {e['frames_sent']:5}"
+            f" {e['redraw_ms']['p95']:8.1f} ms"
+            f" {e['cold']['live_s']:5.2f} / {e['warm']['live_s']:4.2f} s"
+        )
+    for name, e in result["maps"].items():
+        print(
+            f"{name:26} page title {e['cold']['title_s']:.2f} s -> map drawn "
+            f"{e['cold']['map_drawn_s']:.2f} s -> live {e['cold']['live_s']:.2f} s (cold); "
+            f"{e['warm']['title_s']:.2f} -> {e['warm']['map_drawn_s']:.2f} -> "
+            f"{e['warm']['live_s']:.2f} s (reload)"
+        )
+    c, t = result["explorer_click_ms"], result["today_click_ms"]
+    print(f"explorer click -> Python shows it:        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms")
+    print(f"today's map click -> side panel image:    p50 {t['p50']:.0f} ms  p95 {t['p95']:.0f} ms")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

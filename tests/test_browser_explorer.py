@@ -1,0 +1,265 @@
+"""The live latent explorer in real Chromium, on tests/apps/explorer_demo.py and shipped models.
+
+Hovering and sliders must decode in the browser with no message to the server (we count the
+websocket frames the page sends); the browser's decode must equal torch's; clicks and drags
+must reach Python; without the runtime or a decoder the map falls back to clicks.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core.checkpoints import load_model
+from core.data import load_dataset
+from core.projection import cached_projection, nearest
+
+from .browser import ROOT, screenshot, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+KEY = "demo_explorer"
+PROBE = f"(window.latentExplorer && window.latentExplorer[{KEY!r}])"
+
+
+@pytest.fixture(scope="module")
+def demo_url():
+    with streamlit_server(script=ROOT / "tests" / "apps" / "explorer_demo.py") as url:
+        yield url
+
+
+@pytest.fixture
+def frames_sent(page):
+    """Every websocket frame the page sends to the server (the app's only channel)."""
+    sent: list = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    return sent
+
+
+def open_demo(page, url: str, query: str, status: str = "live") -> None:
+    page.goto(f"{url}/?{query}", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.wait_for_function(
+        f"(s) => {{ const p = {PROBE}; return p && p.status === s; }}", arg=status, timeout=60_000
+    )
+
+
+def page_xy(page, x: float, y: float) -> tuple[float, float]:
+    """Data coordinates on the map -> page pixels."""
+    return page.evaluate(
+        f"""([x, y]) => {{ const e = {PROBE}.explorer, r = e.map.getBoundingClientRect();
+            const [px, py] = e.toPixel(x, y); return [r.left + px, r.top + py]; }}""",
+        [float(x), float(y)],  # numpy floats do not serialise
+    )
+
+
+def sent_to_python(page, name: str) -> dict:
+    """The demo prints each trigger value Python received as JSON in a code block."""
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('[data-testid=stCode]')]"
+        '.some((c) => c.innerText.includes(`"${name}"`))',
+        arg=name,
+        timeout=30_000,
+    )
+    for block in page.locator('[data-testid="stCode"]').all_inner_texts():
+        if f'"{name}"' in block:
+            return json.loads(block)[name]
+    raise AssertionError(f"no {name} in the page")
+
+
+def decodes(page) -> int:
+    return page.evaluate(f"() => {PROBE}.stats.length")
+
+
+def settle(page) -> None:
+    page.wait_for_function(f"() => !{PROBE}.explorer.busy && !{PROBE}.explorer.pending")
+
+
+def empty_spot(coords: np.ndarray) -> np.ndarray:
+    """A place on the map inside its box, as far as possible from every point (so the pointer
+    decodes space, not a point's reconstruction)."""
+    lo, hi = coords.min(0), coords.max(0)
+    grid = np.stack(np.meshgrid(*[np.linspace(a, b, 40) for a, b in zip(lo, hi, strict=True)]), -1)
+    grid = grid.reshape(-1, 2)
+    span = hi - lo
+    dist = (((grid[:, None, :] - coords[None, ::5, :]) / span) ** 2).sum(-1).min(1)
+    return grid[int(np.argmax(dist))]
+
+
+def isolated(coords: np.ndarray, n: int) -> list[int]:
+    """n points (among the first 500) farthest from their nearest neighbour: a click at one
+    lands on it, not on a neighbour drawn at the same pixel."""
+    _, dist = nearest(coords, coords[:500], 2)  # [500, 2], itself first
+    return [int(i) for i in np.argsort(-dist[:, 1])[:n]]
+
+
+@pytest.fixture(scope="module")
+def ae_k2():
+    path = ROOT / "checkpoints" / "ae_k2.pt"
+    codes, projection = cached_projection(
+        path, load_dataset("embedded"), "raw", ROOT / "checkpoints" / "projections"
+    )
+    return load_model(path), codes, projection
+
+
+def torch_decode(model, code) -> np.ndarray:
+    with torch.no_grad():
+        return model.decode(torch.tensor([code], dtype=torch.float32)).numpy().reshape(-1)
+
+
+def test_hover_decodes_live_without_any_server_message(page, demo_url, frames_sent, ae_k2):
+    open_demo(page, demo_url, "model=ae_k2&proj=raw")
+    _, codes, _ = ae_k2
+    settle(page)
+    before, sent_before = decodes(page), len(frames_sent)
+    (x0, y0), (x1, y1) = page_xy(page, *codes.min(0)), page_xy(page, *codes.max(0))
+    pictures = set()
+    for t in np.linspace(0.1, 0.9, 25):
+        page.mouse.move(x0 + (x1 - x0) * t, y0 + (y1 - y0) * (1 - t))
+        page.wait_for_timeout(30)
+        pictures.add(page.evaluate(f"() => {PROBE}.last.image.slice(300, 480).join()"))
+    settle(page)
+    assert decodes(page) - before >= 10  # the preview followed the pointer
+    assert len(pictures) >= 10  # ... and showed different digits
+    assert len(frames_sent) == sent_before, "hovering sent messages to the server"
+    assert "script runs: 1 " in page.inner_text('[data-testid="stMain"]')
+    screenshot(page, "explorer-hover")
+
+
+@pytest.mark.parametrize(("model", "proj"), [("ae_k2", "raw"), ("vae_k16", "pca")])
+def test_preview_at_a_map_point_equals_torch(page, demo_url, model, proj):
+    path = ROOT / "checkpoints" / f"{model}.pt"
+    codes, projection = cached_projection(
+        path, load_dataset("embedded"), proj, ROOT / "checkpoints" / "projections"
+    )
+    open_demo(page, demo_url, f"model={model}&proj={proj}")
+    spot = empty_spot(projection.coords)
+    page.mouse.move(*page_xy(page, *spot))
+    page.wait_for_function(f"() => {PROBE}.explorer.hover && {PROBE}.last")
+    settle(page)
+    hover, last = page.evaluate(
+        f"() => [{{x: {PROBE}.explorer.hover.x, y: {PROBE}.explorer.hover.y}}, {PROBE}.last]"
+    )
+    assert np.hypot(hover["x"] - spot[0], hover["y"] - spot[1]) < 0.02 * np.ptp(projection.coords)
+    expected, exact = projection.inverse(np.array([[hover["x"], hover["y"]]]), codes)
+    assert exact
+    np.testing.assert_allclose(last["code"], expected[0], atol=1e-5)  # the JS inverse rule
+    image = np.array(last["image"])
+    assert image.shape == (784,)
+    assert np.abs(image - torch_decode(load_model(path), last["code"])).max() <= 1e-3
+
+
+def test_tsne_preview_is_the_weighted_mean_and_says_it_is_approximate(page, demo_url):
+    path = ROOT / "checkpoints" / "vae_k16.pt"
+    codes, projection = cached_projection(
+        path, load_dataset("embedded"), "tsne", ROOT / "checkpoints" / "projections"
+    )
+    open_demo(page, demo_url, "model=vae_k16&proj=tsne")
+    page.mouse.move(*page_xy(page, *empty_spot(projection.coords)))
+    page.wait_for_function(f"() => {PROBE}.explorer.hover && {PROBE}.last")
+    settle(page)
+    hover, last = page.evaluate(
+        f"() => [{{x: {PROBE}.explorer.hover.x, y: {PROBE}.explorer.hover.y}}, {PROBE}.last]"
+    )
+    expected, exact = projection.inverse(np.array([[hover["x"], hover["y"]]]), codes)
+    assert not exact
+    np.testing.assert_allclose(last["code"], expected[0], atol=1e-4)
+    assert "approximate" in page.locator(".lx-where").inner_text()
+
+
+def test_a_click_on_a_point_reaches_python(page, demo_url, ae_k2):
+    open_demo(page, demo_url, "model=ae_k2&proj=raw")
+    _, codes, _ = ae_k2
+    index = isolated(codes, 1)[0]
+    page.mouse.click(*page_xy(page, *codes[index]))
+    click = sent_to_python(page, "click")
+    assert click["index"] == index
+    np.testing.assert_allclose(click["code"], codes[index], atol=1e-6)
+
+
+def test_a_drag_between_points_decodes_a_strip_and_hands_the_pair(page, demo_url, ae_k2):
+    open_demo(page, demo_url, "model=ae_k2&proj=raw")
+    _, codes, _ = ae_k2
+    a, b = isolated(codes, 2)
+    (ax, ay), (bx, by) = page_xy(page, *codes[a]), page_xy(page, *codes[b])
+    page.mouse.move(ax, ay)
+    page.mouse.down()
+    for t in np.linspace(0, 1, 12):
+        page.mouse.move(ax + (bx - ax) * t, ay + (by - ay) * t)
+        page.wait_for_timeout(25)
+    settle(page)
+    kinds = page.evaluate(f"() => {PROBE}.stats.map((s) => s.kind)")
+    assert kinds.count("path") >= 3
+    assert page.locator(".lx-strip").is_visible()
+    page.mouse.up()
+    assert sent_to_python(page, "pair") == {"from": a, "to": b}
+
+
+def test_a_slider_drag_decodes_live_without_any_server_message(page, demo_url, frames_sent):
+    open_demo(page, demo_url, "model=vae_k16&proj=pca")
+    page.mouse.click(*page_xy(page, 0.0, 0.0))  # select the code at the map's centre
+    sent_to_python(page, "click")
+    wait_idle(page)
+    slider = page.locator('.lx-sliders input[data-dim="0"]')
+    assert page.locator(".lx-sliders input").count() == 16
+    box = slider.bounding_box()
+    page.mouse.move(1, 1)  # leave the map: the preview shows the selection
+    settle(page)
+    before, sent_before = decodes(page), len(frames_sent)
+    first = page.evaluate(f"() => {PROBE}.last.code[0]")
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for t in np.linspace(0, 1, 15):
+        page.mouse.move(box["x"] + 2 + (box["width"] - 4) * t, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    settle(page)
+    kinds = page.evaluate(f"(n) => {PROBE}.stats.slice(n).map((s) => s.kind)", before)
+    assert kinds.count("slider") >= 5
+    assert page.evaluate(f"() => {PROBE}.last.code[0]") != pytest.approx(first)
+    assert len(frames_sent) == sent_before, "dragging a slider sent messages to the server"
+    screenshot(page, "explorer-slider")
+
+
+def test_off_map_and_non_finite_codes_are_never_decoded(page, demo_url):
+    open_demo(page, demo_url, "model=ae_k2&proj=raw")
+    box = page.locator(".lx-map").bounding_box()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*centre)
+    for _ in range(12):  # zoom far out: most of the map is now far beyond the data
+        page.mouse.wheel(0, 400)
+    page.wait_for_timeout(100)
+    settle(page)
+    before = decodes(page)
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.wait_for_timeout(200)
+    assert "Off the map" in page.locator(".lx-where").inner_text()
+    page.evaluate(
+        f"""() => {{ const e = {PROBE}.explorer;
+            e.request({{codes: Float32Array.of(NaN, 0), kind: "test", t: 0}});
+            e.request({{codes: Float32Array.of(Infinity, 1), kind: "test", t: 0}}); }}"""
+    )
+    settle(page)
+    assert decodes(page) == before
+    image = np.array(page.evaluate(f"() => {PROBE}.last.image"))
+    assert np.isfinite(image).all()
+
+
+@pytest.mark.parametrize("broken", ["runtime", "export"])
+def test_without_runtime_or_export_the_map_falls_back_to_click(page, demo_url, ae_k2, broken):
+    if broken == "runtime":  # the static route to the WASM file is blocked
+        page.route("**/ort-wasm-simd-threaded.wasm", lambda route: route.fulfill(status=404))
+    query = "model=ae_k2&proj=raw" + ("&decoder=missing" if broken == "export" else "")
+    open_demo(page, demo_url, query, status="fallback")
+    notice = page.locator(".lx-notice")
+    assert notice.is_visible() and "Live preview off" in notice.inner_text()
+    assert "Click a point" in notice.inner_text()
+    _, codes, _ = ae_k2
+    index = isolated(codes, 1)[0]
+    page.mouse.click(*page_xy(page, *codes[index]))
+    assert sent_to_python(page, "click")["index"] == index
+    if broken == "runtime":
+        screenshot(page, "explorer-fallback")

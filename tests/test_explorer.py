@@ -1,0 +1,76 @@
+"""ui/explorer.py, the Python half of the live explorer: what it hands the browser."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from core.data import load_dataset
+from core.projection import cached_projection
+from ui import explorer
+
+from .conftest import ROOT
+
+
+def test_the_sprite_atlas_puts_digit_i_at_column_i_mod_c_row_i_div_c():
+    images = np.random.default_rng(0).integers(0, 256, size=(11, 28, 28), dtype=np.uint8)
+    cols = explorer.sprite_columns(11)
+    atlas = np.array(Image.open(io.BytesIO(explorer.sprite_atlas(images))))
+    assert cols == 4 and atlas.shape == (3 * 28, 4 * 28)
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        np.testing.assert_array_equal(atlas[r * 28 : r * 28 + 28, c * 28 : c * 28 + 28], image)
+
+
+def test_published_arrays_are_content_addressed_little_endian_files():
+    values = np.arange(6, dtype=np.float32).reshape(3, 2) / 7
+    url = explorer.publish_array(values, "float32")
+    assert url.startswith("/app/static/cache/") and url.endswith(".bin")
+    assert explorer.publish_array(values.copy(), "float32") == url  # same bytes, same file
+    assert explorer.publish_array(values + 1, "float32") != url
+    path = explorer.STATIC_DIR / url.removeprefix("/app/static/")
+    np.testing.assert_array_equal(np.frombuffer(path.read_bytes(), dtype="<f4"), values.ravel())
+
+
+@pytest.mark.parametrize("method", ["raw", "pca", "tsne"])
+def test_the_inverse_rule_is_the_projections_own(method):
+    checkpoint = ROOT / "checkpoints" / ("ae_k2.pt" if method == "raw" else "vae_k16.pt")
+    codes, projection = cached_projection(
+        checkpoint, load_dataset("embedded"), method, ROOT / "checkpoints" / "projections"
+    )
+    rule = explorer.inverse_rule(projection)
+    assert rule["kind"] == method
+    if method == "pca":  # the JS computes mean + p . components: the same numbers
+        point = np.array([[0.7, -1.2]], dtype=np.float32)
+        mean, components = np.array(rule["mean"]), np.array(rule["components"])
+        expected, exact = projection.inverse(point, codes)
+        np.testing.assert_allclose(mean + point @ components, expected, atol=1e-5)
+        assert exact
+    if method == "tsne":
+        assert rule["neighbours"] == 10
+
+
+def test_a_checkpoint_that_cannot_be_exported_gives_a_notice_not_an_error(tmp_path):
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"not a checkpoint")
+    decoder = explorer.decoder_for(bad)
+    assert decoder.url is None
+    assert decoder.notice.startswith("Live preview off:") and "broken.pt" in decoder.notice
+
+
+def test_a_shipped_decoder_is_served_from_static():
+    decoder = explorer.decoder_for(ROOT / "checkpoints" / "ae_k2.pt")
+    assert decoder.notice is None
+    assert decoder.url.startswith("/app/static/onnx/ae_k2_") and decoder.url.endswith(".onnx")
+    assert (explorer.STATIC_DIR / decoder.url.removeprefix("/app/static/")).exists()
+
+
+def test_the_demo_page_runs_without_exception():
+    at = AppTest.from_file(str(ROOT / "tests" / "apps" / "explorer_demo.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "ae_k2 · raw" in at.title[0].value

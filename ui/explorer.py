@@ -1,0 +1,205 @@
+"""The live latent explorer: a map that decodes the code under the pointer in the browser.
+
+``latent_explorer(...)`` mounts the components-v2 element of ``ui/components/explorer/``. The
+page passes the map (coords, labels, class names), the way back from the map to a code
+(``inverse_rule(projection)``), the dataset's codes and images, and the model's ONNX decoder
+(``decoder_for(checkpoint)``). It returns the last click or drag as trigger values.
+
+Big arrays do not travel in the element's data (which Streamlit sends on every rerun): they are
+written once, content-addressed, to ``static/cache/`` and the browser fetches them by URL from
+Streamlit's static file serving, like the decoders (``static/onnx/``) and the runtime
+(``static/vendor/``). A rerun then sends a few hundred bytes of URLs and numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from core.export import ExportError, cached_export
+from core.projection import INVERSE_NEIGHBOURS, Projection
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC_DIR = ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
+EXPORT_DIR = STATIC_DIR / "onnx"
+PUBLISHED_DIR = STATIC_DIR / "cache"  # not committed: arrays and atlases written by the app
+RUNTIME_URL = "/app/static/vendor/onnxruntime-web/ort.wasm.bundle.min.mjs"
+_ASSETS = Path(__file__).parent / "components" / "explorer"
+
+_component = st.components.v2.component(
+    "latent_explorer",
+    html=(_ASSETS / "explorer.html").read_text(),
+    css=(_ASSETS / "explorer.css").read_text(),
+    js=(_ASSETS / "explorer.js").read_text(),
+)
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """Where the browser finds a model's ONNX decoder, or why there is none (shown as a notice;
+    the map then works by click only)."""
+
+    url: str | None
+    notice: str | None = None
+
+
+def static_url(path: Path) -> str:
+    """A file under ``static/`` -> the URL Streamlit serves it at."""
+    return "/app/static/" + Path(path).resolve().relative_to(STATIC_DIR).as_posix()
+
+
+def decoder_for(checkpoint: str | Path) -> Decoder:
+    """The checkpoint's decoder exported to ONNX (once per checkpoint content), as a URL."""
+    try:
+        return Decoder(static_url(cached_export(checkpoint, EXPORT_DIR)))
+    except ExportError as exc:
+        return Decoder(None, f"Live preview off: {exc}.")
+
+
+def publish(payload: bytes | Callable[[], bytes], digest: str, suffix: str) -> str:
+    """Write bytes once to ``static/cache/<digest><suffix>`` (atomically) and return its URL.
+
+    ``payload`` may be a function, called only when the file is not there yet (a PNG encode).
+    """
+    path = PUBLISHED_DIR / f"{digest}{suffix}"
+    if not path.exists():
+        PUBLISHED_DIR.mkdir(parents=True, exist_ok=True)
+        data = payload() if callable(payload) else payload
+        fd, tmp = tempfile.mkstemp(dir=PUBLISHED_DIR, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return static_url(path)
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
+
+
+def publish_array(array: np.ndarray, dtype: str) -> str:
+    """A numpy array as raw little-endian bytes the browser reads as a typed array."""
+    data = np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+    return publish(data, _digest(dtype.encode(), data), ".bin")
+
+
+def sprite_columns(n: int) -> int:
+    return max(1, int(np.ceil(np.sqrt(n))))
+
+
+def sprite_atlas(images: np.ndarray) -> bytes:
+    """uint8 [N, 28, 28] -> one grayscale PNG, digit i at column i % C, row i // C, C =
+    ``sprite_columns(N)``: the originals reach the browser in one request."""
+    images = np.asarray(images, dtype=np.uint8).reshape(-1, 28, 28)
+    n, cols = len(images), sprite_columns(len(images))
+    rows = -(-n // cols)
+    grid = np.zeros((rows * cols, 28, 28), dtype=np.uint8)
+    grid[:n] = images
+    atlas = grid.reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
+    out = io.BytesIO()
+    Image.fromarray(atlas, mode="L").save(out, format="PNG", optimize=False, compress_level=6)
+    return out.getvalue()
+
+
+def _png(image: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def inverse_rule(projection: Projection) -> dict[str, Any]:
+    """The projection's way from a map point back to a code, in plain numbers for the JS:
+    raw (the point is the code), PCA (mean + p . components), t-SNE (the weighted mean of the
+    ``INVERSE_NEIGHBOURS`` nearest points' codes, as ``Projection.inverse``)."""
+    if projection.method == "raw":
+        return {"kind": "raw"}
+    if projection.method == "pca":
+        return {
+            "kind": "pca",
+            "mean": projection.mean.astype(float).tolist(),  # [k]
+            "components": projection.components.astype(float).tolist(),  # [2, k]
+        }
+    return {"kind": "tsne", "neighbours": INVERSE_NEIGHBOURS}
+
+
+def latent_explorer(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    class_names: Sequence[str],
+    decoder: Decoder,
+    inverse: dict[str, Any],
+    *,
+    key: str,
+    codes: np.ndarray | None = None,
+    images: np.ndarray | None = None,
+    background: tuple[np.ndarray, Sequence[float]] | None = None,
+    selected: int | None = None,
+    height: int = 520,
+    on_click: Callable[[], None] | None = None,
+    on_pair: Callable[[], None] | None = None,
+) -> Any:
+    """Mount the explorer. Returns the component's result: ``.click`` is
+    ``{"index": i | None, "point": [x, y], "code": [...] | None}`` on the run after a click,
+    ``.pair`` is ``{"from": i, "to": j}`` after a drag from point i to point j (else None).
+
+    coords float [N, 2]; labels int [N] (< 256); codes float [N, k] (needed for t-SNE and for
+    the reconstruction over a point; for raw maps the coords are the codes); images uint8
+    [N, 28, 28] (the originals); background (uint8 image [H, W], extent [x0, x1, y0, y1]) is
+    drawn under the points, row 0 at y1; selected: a dataset index to select at mount.
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    labels = np.asarray(labels)
+    if coords.ndim != 2 or coords.shape[1] != 2 or len(labels) != len(coords):
+        raise ValueError(f"coords must be [N, 2] with N labels; got {coords.shape}, {labels.shape}")
+    if inverse["kind"] == "tsne" and codes is None:
+        raise ValueError("a t-SNE map needs the codes: its inverse averages the nearest codes")
+    latent_dim = 2 if codes is None else int(np.asarray(codes).shape[1])
+    data: dict[str, Any] = {
+        "key": key,
+        "height": int(height),
+        "class_names": [str(c) for c in class_names],
+        "latent_dim": latent_dim,
+        "inverse": inverse,
+        "coords_url": publish_array(coords, "float32"),
+        "labels_url": publish_array(labels, "uint8"),
+        "codes_url": None if codes is None else publish_array(codes, "float32"),
+        "sprites_url": None,
+        "sprite_columns": sprite_columns(len(coords)),
+        "background": None,
+        "selected": selected,
+        "decoder_url": decoder.url,
+        "runtime_url": RUNTIME_URL,
+        "notice": decoder.notice,
+    }
+    if images is not None:
+        raw = np.ascontiguousarray(images, dtype=np.uint8)
+        data["sprites_url"] = publish(lambda: sprite_atlas(raw), _digest(raw.tobytes()), ".png")
+    if background is not None:
+        image, extent = background
+        image = np.ascontiguousarray(image, dtype=np.uint8)
+        digest = _digest(str(image.shape).encode(), image.tobytes())
+        url = publish(lambda: _png(image), digest, ".png")
+        data["background"] = {"url": url, "extent": [float(v) for v in extent]}
+    return _component(
+        key=key,
+        data=data,
+        on_click_change=on_click or (lambda: None),
+        on_pair_change=on_pair or (lambda: None),
+    )
