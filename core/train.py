@@ -117,6 +117,8 @@ def resolve_precision(precision: Precision, device: torch.device) -> Literal["fp
     same validation error). Weights, optimiser state and the losses stay float32."""
     if precision != "auto":
         return precision
+    if os.environ.get("LATENT_LAB_NO_BF16") == "1":  # act as hardware without bf16 (tests, CI)
+        return "fp32"
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
     return "bf16" if device.type == "cpu" and _cpu_has_bf16() else "fp32"

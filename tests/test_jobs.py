@@ -14,6 +14,7 @@ TINY = dict(channels=8, hidden=32)
 
 
 def tiny_config(kind: str = "ae", epochs: int = 2, **kw) -> TrainConfig:
+    kw.setdefault("precision", "fp32")
     return TrainConfig(ModelConfig(kind, 3, **TINY), epochs=epochs, max_batches=2, **kw)
 
 

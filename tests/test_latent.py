@@ -28,7 +28,9 @@ SMALL_MIX = dict(n_source=40, n_combine=5, n_new=6)
 @pytest.fixture(scope="module")
 def ae2(small_digits: Dataset):
     """A real AE with a 2-D latent space, trained for a few batches."""
-    cfg = TrainConfig(ModelConfig("ae", 2, **TINY), epochs=2, batch_size=64, max_batches=9)
+    cfg = TrainConfig(
+        ModelConfig("ae", 2, **TINY), epochs=2, batch_size=64, max_batches=9, precision="fp32"
+    )
     return fit(cfg, small_digits, device="cpu").model
 
 
