@@ -13,9 +13,10 @@ from ui import preload
 from ui.navigation import existing_pages
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/scatter_plot:", layout="wide")
-preload_slot = preload.start()  # the browser fetches plotly.js while torch is imported below
+preload_slot = preload.start()  # the browser fetches plotly.js while torch is imported
+preload.wait_for_imports()  # one thread per process imports torch & co.: no half-imported module
 
-from ui.state import render_sidebar  # noqa: E402  (imports torch: after the preload on purpose)
+from ui.state import render_sidebar  # noqa: E402  (imports torch: only once it is imported)
 
 sections: dict[str, list] = {}
 for spec in existing_pages():

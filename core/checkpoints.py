@@ -21,7 +21,12 @@ SUFFIX = ".pt"
 
 
 class CheckpointError(ValueError):
-    """A file is not a Latent Lab checkpoint we can load; the message says why."""
+    """A file is not a Latent Lab checkpoint we can load; the message says which and why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path.name} {reason}")
+        self.path = path
+        self.reason = reason  # without the file name: "is truncated or corrupt (...)"
 
 
 @dataclass
@@ -96,23 +101,38 @@ def save_checkpoint(
     return path
 
 
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
+
+
+def _why_unloadable(path: Path, exc: Exception) -> str:
+    """Name the kind of bad file from its first bytes and torch.load's error."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    if "Weights only load failed" in str(exc):  # what weights_only=True says on any non-plain type
+        return (
+            "carries code or objects other than plain weights: refused, never run "
+            "(only plain weights are loaded)"
+        )
+    if not head:
+        return "is empty"
+    if head == _ZIP_MAGIC:
+        return f"is truncated or corrupt (a damaged archive: {exc.__class__.__name__})"
+    return f"is not a PyTorch file (a text or other file named {SUFFIX})"
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise CheckpointError(f"{path} does not exist") from None
+        raise CheckpointError(path, "does not exist") from None
     except Exception as exc:  # pickle, zip and runtime errors all mean: not loadable
-        raise CheckpointError(
-            f"{path.name} is not a readable checkpoint (corrupt, truncated, or not a Latent Lab "
-            f"file; only plain weights are loaded, never code): {exc.__class__.__name__}"
-        ) from exc
+        reason = "is not a readable checkpoint: " + _why_unloadable(path, exc)
+        raise CheckpointError(path, reason) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{path.name} is not a Latent Lab checkpoint (format {FORMAT_VERSION})"
-        )
+        raise CheckpointError(path, f"is not a Latent Lab checkpoint (format {FORMAT_VERSION})")
     for key in ("kind", "config", "state_dict"):
         if key not in payload:
-            raise CheckpointError(f"{path.name} lacks '{key}'")
+            raise CheckpointError(path, f"lacks '{key}'")
     return payload
 
 
@@ -120,7 +140,7 @@ def _config(path: Path, payload: dict[str, Any]) -> ModelConfig:
     try:
         return ModelConfig(**payload["config"])
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path.name} has an invalid config: {exc}") from exc
+        raise CheckpointError(path, f"has an invalid config: {exc}") from exc
 
 
 def _info(path: Path, payload: dict[str, Any]) -> CheckpointInfo:
@@ -144,7 +164,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> Model:
     try:
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"{path.name}: weights do not match its config ({exc})") from exc
+        raise CheckpointError(path, f"holds weights that do not match its config ({exc})") from exc
     return model.to(device).eval()
 
 
@@ -153,16 +173,28 @@ def read_info(path: str | Path) -> CheckpointInfo:
     return _info(path, _read(path))
 
 
-def list_checkpoints(folder: str | Path) -> list[CheckpointInfo]:
-    """Describe every loadable checkpoint in a folder, sorted by kind then latent size.
-
-    Unreadable files are skipped: one bad file must not hide the others.
-    """
-    infos = []
+def _scan(folder: str | Path) -> tuple[list[CheckpointInfo], list[CheckpointError]]:
+    infos, errors = [], []
     for path in sorted(Path(folder).glob(f"*{SUFFIX}")):
         try:
             infos.append(read_info(path))
-        except CheckpointError:
-            continue
+        except CheckpointError as exc:
+            errors.append(exc)
     order = {"ae": 0, "vae": 1, "gan": 2, "classifier": 3}
-    return sorted(infos, key=lambda i: (order.get(i.kind, 9), i.latent_dim, i.name))
+    return sorted(infos, key=lambda i: (order.get(i.kind, 9), i.latent_dim, i.name)), errors
+
+
+def list_checkpoints(folder: str | Path) -> list[CheckpointInfo]:
+    """Describe every loadable checkpoint in a folder, sorted by kind then latent size.
+
+    Unreadable files are skipped (one bad file must not hide the others) and never executed;
+    ``unreadable_checkpoints`` says which and why.
+    """
+    return _scan(folder)[0]
+
+
+def unreadable_checkpoints(folder: str | Path) -> list[tuple[Path, str]]:
+    """The ``*.pt`` files that ``list_checkpoints`` skips, each with the reason, sorted by
+    name: e.g. ``(Path("checkpoints/cut.pt"), "is not a readable checkpoint: is truncated or
+    corrupt (...)")``. For a notice in the UI; nothing in them is run."""
+    return [(exc.path, exc.reason) for exc in _scan(folder)[1]]

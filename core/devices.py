@@ -4,6 +4,7 @@ machine offers, and whether bfloat16 autocast pays off here."""
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Literal, get_args
 
 import torch
@@ -45,6 +46,8 @@ def resolve_precision(precision: Precision, device: torch.device) -> Literal["fp
     Weights, optimiser state and the losses stay float32."""
     if precision != "auto":
         return precision
+    if os.environ.get("LATENT_LAB_NO_BF16") == "1":  # act as hardware without bf16 (tests, CI)
+        return "fp32"
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
     return "bf16" if device.type == "cpu" and cpu_has_bf16() else "fp32"

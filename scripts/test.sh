@@ -6,6 +6,13 @@ if ! command -v chromium >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
-python -m pip install -q -r requirements-dev.txt
+# constraints.txt: the exact versions the suite last passed with (scripts/lock.py writes it).
+# Every pin has wheels for Python 3.11 to 3.14; 3.10 gets the lower bounds of requirements*.txt.
+pins=(-c constraints.txt)
+if ! python -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "Python < 3.11: installing without constraints.txt (its pins need 3.11+)" >&2
+    pins=()
+fi
+python -m pip install -q -r requirements-dev.txt "${pins[@]}"
 python -m ruff check .
 python -m pytest "$@"

@@ -35,10 +35,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(
+def streamlit_process(
     env: dict[str, str] | None = None, timeout: float = 60.0, script: Path = ROOT / "app.py"
 ):
-    """Start ``streamlit run <script>`` (app.py) on a free loopback port; yield its URL; stop it."""
+    """Start ``streamlit run <script>`` on a free loopback port; yield (URL, process); stop it."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -70,7 +70,7 @@ def streamlit_server(
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {log.name}")
             time.sleep(0.2)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -78,6 +78,15 @@ def streamlit_server(
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def streamlit_server(
+    env: dict[str, str] | None = None, timeout: float = 60.0, script: Path = ROOT / "app.py"
+):
+    """Start ``streamlit run <script>`` (app.py) on a free loopback port; yield its URL; stop it."""
+    with streamlit_process(env, timeout, script) as (url, _):
+        yield url
 
 
 def wait_idle(page, timeout: float = 60.0) -> None:
@@ -164,3 +173,57 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
     return path
+
+
+# --- many sessions at once (asyncio Playwright: one Chromium, one context per person) ----------
+
+MAP_DRAWN_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .some(p => p._fullData && p._fullData.length > 5)"""  # the map, not ui/preload's tiny chart
+_EXCEPTIONS_JS = """() => [...document.querySelectorAll('[data-testid="stException"]')]
+    .map(e => e.innerText.slice(0, 400))"""
+_IDLE_JS = """() => document.querySelector('[data-testid="stApp"]')
+    ?.getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+async def open_map_async(page, url: str, path: str, timeout: float = 60.0) -> dict:
+    """Open ``path``; wait for the map or an exception, then for the run to end. Returns
+    {"map": drawn?, "exceptions": [their texts], "seconds": from goto to map or failure}."""
+    start = time.perf_counter()
+    await page.goto(f"{url}/{path}", wait_until="commit", timeout=timeout * 1000)
+    either = f"() => ({MAP_DRAWN_JS})() || ({_EXCEPTIONS_JS})().length > 0"
+    try:
+        await page.wait_for_function(either, timeout=timeout * 1000)
+        seconds = time.perf_counter() - start
+        await page.wait_for_function(_IDLE_JS, timeout=timeout * 1000)
+    except Exception as exc:  # playwright's TimeoutError: reported as no map, not raised
+        return {"map": False, "exceptions": [f"no map: {exc.__class__.__name__}"], "seconds": None}
+    return {
+        "map": await page.evaluate(MAP_DRAWN_JS),
+        "exceptions": await page.evaluate(_EXCEPTIONS_JS),
+        "seconds": seconds,
+    }
+
+
+def open_concurrently(url: str, path: str, sessions: int, timeout: float = 60.0) -> list[dict]:
+    """``sessions`` browsers open ``path`` at the same moment; one result per session.
+    Runs its event loop in a thread of its own, beside any sync Playwright of the caller."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.async_api import async_playwright
+
+    async def run() -> list[dict]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            contexts = [
+                await browser.new_context(viewport={"width": 1400, "height": 1000})
+                for _ in range(sessions)
+            ]
+            pages = [await c.new_page() for c in contexts]
+            opens = (open_map_async(pg, url, path, timeout) for pg in pages)
+            results = await asyncio.gather(*opens)
+            await browser.close()
+            return list(results)
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,27 @@ def train_tiny(data: Dataset, kind: str, latent_dim: int, **train):
 
     config = TrainConfig(ModelConfig(kind, latent_dim, **TINY), precision="fp32", **train)
     return fit(config, data, device="cpu").model
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")  # Linux; elsewhere what platform knows
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Which machine a run was on, also under -q: a red run on another CPU says whether bf16
+    autocast was in play (``LATENT_LAB_NO_BF16=1`` makes --precision auto train in fp32)."""
+    from core.devices import cpu_has_bf16, resolve_precision
+
+    auto = resolve_precision("auto", torch.device("cpu"))
+    switch = " (LATENT_LAB_NO_BF16=1)" if os.environ.get("LATENT_LAB_NO_BF16") == "1" else ""
+    terminalreporter.write_line(
+        f"machine: {_cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}; "
+        f"bf16 autocast in hardware: {cpu_has_bf16()}; --precision auto: {auto}{switch}"
+    )
 
 
 @pytest.fixture(scope="session")

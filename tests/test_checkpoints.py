@@ -9,6 +9,7 @@ from core.checkpoints import (
     load_model,
     read_info,
     save_checkpoint,
+    unreadable_checkpoints,
 )
 from core.models import ModelConfig, build_model
 
@@ -90,3 +91,41 @@ def test_list_skips_bad_files_and_sorts(tmp_path, vae):
     infos = list_checkpoints(tmp_path)
     assert [i.name for i in infos] == ["a_ae", "b_vae"]
     assert infos[0].label == "a_ae · AE, k=2"
+
+
+class WritesAFile:
+    """A pickle that, if it were ever unpickled without weights_only, would create ``ran``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').close()",))
+
+
+def test_unreadable_files_are_skipped_and_each_is_reported_with_why(tmp_path, vae):
+    good = save_checkpoint(tmp_path / "good.pt", vae)
+    marker = tmp_path / "ran"
+    (tmp_path / "cut.pt").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    (tmp_path / "notes.pt").write_text("these are my notes, not a model\n")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    torch.save({"format": 1, "payload": WritesAFile(marker)}, tmp_path / "evil.pt")
+    (tmp_path / "evil_raw.pt").write_bytes(pickle.dumps(WritesAFile(marker)))
+    torch.save({"model": vae.state_dict()}, tmp_path / "foreign.pt")
+
+    assert [i.name for i in list_checkpoints(tmp_path)] == ["good"]
+    reasons = {path.name: why for path, why in unreadable_checkpoints(tmp_path)}
+    assert list(reasons) == sorted(reasons) and "good.pt" not in reasons
+    assert "truncated or corrupt" in reasons["cut.pt"]
+    assert "not a PyTorch file" in reasons["notes.pt"]
+    assert "is empty" in reasons["empty.pt"]
+    for name in ("evil.pt", "evil_raw.pt"):
+        assert "carries code" in reasons[name] and "never run" in reasons[name]
+    assert "not a Latent Lab checkpoint" in reasons["foreign.pt"]
+    assert not marker.exists()  # listing twice ran nothing from the pickles
+
+
+def test_a_folder_of_good_checkpoints_reports_nothing_unreadable(tmp_path, vae):
+    save_checkpoint(tmp_path / "v.pt", vae)
+    assert unreadable_checkpoints(tmp_path) == []
+    assert unreadable_checkpoints(tmp_path / "missing") == []

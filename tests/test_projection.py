@@ -21,6 +21,13 @@ from .conftest import train_tiny
 
 TINY = dict(channels=8, hidden=32)
 FAST_TSNE = dict(n_iter=250, early_exaggeration_iter=125, negative_gradient_method="bh")
+# Placed near = the miss from the centre of a point's 10 nearest neighbours' map positions, as a
+# share of the map's width. Measured with the ae4 fixture trained in fp32 and in bf16, seeds 0-9
+# (20 maps): median miss 0.012-0.063, share of points within 0.15 of it 0.875-1.0; a random map
+# point misses by a median 0.41 (share within 0.15: 0.11). The old 0.05 / 0.1-for-90 % failed
+# on 7 of the 20 (0.875 on an fp32-only AMD CPU).
+NEAR_MEDIAN = 0.1
+NEAR_MOST, MOST = 0.15, 0.8
 # One thread: on a shared 2-core machine, two openTSNE threads can be 10x slower than one.
 
 
@@ -127,8 +134,7 @@ def test_a_new_point_placed_by_tsne_lands_near_its_nearest_neighbours(codes, tsn
     assert placed.shape == (40, 2) and placed.dtype == np.float32
     miss = np.linalg.norm(placed - _neighbour_centres(codes[:500], tsne_map.coords, new), axis=1)
     extent = np.ptp(tsne_map.coords, axis=0).max()
-    # Near = within 5% of the map's width for most points; a random spot is ~40% away.
-    assert np.median(miss) < 0.05 * extent and np.mean(miss < 0.1 * extent) >= 0.9
+    assert np.median(miss) < NEAR_MEDIAN * extent and np.mean(miss < NEAR_MOST * extent) >= MOST
 
 
 def test_tsne_placement_after_a_reload_uses_the_maps_frame(codes, tsne_map, tmp_path):
@@ -141,7 +147,7 @@ def test_tsne_placement_after_a_reload_uses_the_maps_frame(codes, tsne_map, tmp_
     new = codes[540:560]
     placed = reloaded.transform(new)
     miss = np.linalg.norm(placed - _neighbour_centres(codes[:500], reloaded.coords, new), axis=1)
-    assert np.median(miss) < 0.05 * np.ptp(reloaded.coords, axis=0).max()
+    assert np.median(miss) < NEAR_MEDIAN * np.ptp(reloaded.coords, axis=0).max()
 
 
 def test_a_pickled_tsne_map_drops_its_openTSNE_state_and_still_places_points(codes, tsne_map):
@@ -153,7 +159,7 @@ def test_a_pickled_tsne_map_drops_its_openTSNE_state_and_still_places_points(cod
     miss = np.linalg.norm(
         copy.transform(new) - _neighbour_centres(codes[:500], copy.coords, new), axis=1
     )
-    assert np.median(miss) < 0.05 * np.ptp(copy.coords, axis=0).max()
+    assert np.median(miss) < NEAR_MEDIAN * np.ptp(copy.coords, axis=0).max()
 
 
 def test_tsne_inverse_is_a_weighted_mean_of_nearby_codes(codes, tsne_map):
