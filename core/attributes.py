@@ -216,9 +216,12 @@ def local_directions(
 # --- walking ------------------------------------------------------------------------------------
 
 
-def projected_std(codes: ArrayLike, v: np.ndarray) -> float:
-    """Standard deviation of the codes projected on v: the unit of a walk along v."""
-    return float((np.asarray(to_numpy(codes), dtype=np.float64) @ v).std())
+def projected_std(codes: ArrayLike, v: np.ndarray) -> float | np.ndarray:
+    """Standard deviation of the codes [N, k] projected on v [k]: the unit of a walk along v.
+    For directions [M, k], one std per direction [M]."""
+    projected = np.asarray(to_numpy(codes), dtype=np.float64) @ np.asarray(v, np.float64).T
+    std = projected.std(axis=0)
+    return float(std) if std.ndim == 0 else std
 
 
 def walk_offsets(scale: float, steps: int = WALK_STEPS, span: float = WALK_SPAN) -> np.ndarray:
@@ -229,14 +232,20 @@ def walk_offsets(scale: float, steps: int = WALK_STEPS, span: float = WALK_SPAN)
 
 
 def walk(
-    z: np.ndarray, v: np.ndarray, scale: float, steps: int = WALK_STEPS, span: float = WALK_SPAN
+    z: np.ndarray,
+    v: np.ndarray,
+    scale: float | np.ndarray,
+    steps: int = WALK_STEPS,
+    span: float = WALK_SPAN,
 ) -> np.ndarray:
     """Codes z + alpha v for alpha in ``walk_offsets``: float32 [steps, k] for one code [k],
-    or [N, steps, k] for codes [N, k] (v one direction [k], or one per code [N, k])."""
+    or [N, steps, k] for codes [N, k] (v one direction [k] or one per code [N, k]; scale one
+    number or one per code [N])."""
     z = np.asarray(z, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    alphas = walk_offsets(scale, steps, span)  # [steps]
-    path = z[..., None, :] + alphas[:, None] * v[..., None, :]  # [..., steps, k]
+    scale = np.asarray(scale, dtype=np.float64)
+    alphas = walk_offsets(1.0, steps, span) * scale[..., None]  # [steps] or [N, steps]
+    path = z[..., None, :] + alphas[..., None] * v[..., None, :]  # [..., steps, k]
     return path.astype(np.float32)
 
 
@@ -244,7 +253,7 @@ def walk_measurements(
     decode: Callable[[np.ndarray], np.ndarray],
     z: np.ndarray,
     v: np.ndarray,
-    scale: float,
+    scale: float | np.ndarray,
     attribute: str,
     steps: int = WALK_STEPS,
 ) -> tuple[np.ndarray, np.ndarray]:
