@@ -9,9 +9,8 @@ from scipy.stats import spearmanr
 
 from core import attributes
 from core.data import Dataset
-from core.latent import decode_points, reconstruct
+from core.latent import decode_points, encode_images, reconstruct
 from core.models import ModelConfig
-from core.projection import encode_images
 from core.train import TrainConfig, fit
 
 
