@@ -38,10 +38,7 @@ from core.classify import predict  # noqa: E402
 from core.cvae import CVAE, load_cvae  # noqa: E402
 from core.data import Dataset, load_dataset, to_float  # noqa: E402
 from core.few_labels import learning_curve  # noqa: E402
-from core.latent import (
-    decode_points,  # noqa: E402
-    encode_images,  # noqa: E402
-)
+from core.latent import decode_points, encode_images  # noqa: E402
 from core.pca import fit_pca  # noqa: E402
 
 CKPT = ROOT / "checkpoints"
