@@ -266,12 +266,14 @@ def fit_cvae(
 def from_payload(payload: dict[str, Any], name: str = "checkpoint") -> CVAE:
     """Rebuild a CVAE from the dict ``core.checkpoints.save_checkpoint`` writes, in eval mode."""
     if payload.get("kind") != "cvae":
-        raise CheckpointError(f"{name} holds a {payload.get('kind')!r} model, not a CVAE")
+        raise CheckpointError(Path(name), f"holds a {payload.get('kind')!r} model, not a CVAE")
     try:
         model = build_cvae(CVAEConfig(**payload["config"]))
         model.load_state_dict(payload["state_dict"])  # float16 weights are cast back
     except (TypeError, ValueError, RuntimeError, KeyError) as exc:
-        raise CheckpointError(f"{name}: weights do not match its config ({exc})") from exc
+        raise CheckpointError(
+            Path(name), f"holds weights that do not match its config ({exc})"
+        ) from exc
     return model.eval()
 
 
