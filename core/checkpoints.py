@@ -184,6 +184,14 @@ def _scan(folder: str | Path) -> tuple[list[CheckpointInfo], list[CheckpointErro
     return sorted(infos, key=lambda i: (order.get(i.kind, 9), i.latent_dim, i.name)), errors
 
 
+def scan_checkpoints(
+    folder: str | Path,
+) -> tuple[list[CheckpointInfo], list[tuple[Path, str]]]:
+    """One read of a folder: ``(list_checkpoints(folder), unreadable_checkpoints(folder))``."""
+    infos, errors = _scan(folder)
+    return infos, [(exc.path, exc.reason) for exc in errors]
+
+
 def list_checkpoints(folder: str | Path) -> list[CheckpointInfo]:
     """Describe every loadable checkpoint in a folder, sorted by kind then latent size.
 
@@ -197,4 +205,4 @@ def unreadable_checkpoints(folder: str | Path) -> list[tuple[Path, str]]:
     """The ``*.pt`` files that ``list_checkpoints`` skips, each with the reason, sorted by
     name: e.g. ``(Path("checkpoints/cut.pt"), "is not a readable checkpoint: is truncated or
     corrupt (...)")``. For a notice in the UI; nothing in them is run."""
-    return [(exc.path, exc.reason) for exc in _scan(folder)[1]]
+    return scan_checkpoints(folder)[1]

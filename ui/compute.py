@@ -23,7 +23,7 @@ import streamlit as st
 import torch
 
 from core import compare, convolution, posterior, sample_quality
-from core.checkpoints import CheckpointInfo, list_checkpoints, load_model
+from core.checkpoints import CheckpointInfo, load_model, scan_checkpoints
 from core.classify import Prediction, fits, predict
 from core.data import (
     DATASETS,
@@ -123,14 +123,25 @@ def map_dataset(name: str) -> Dataset:
 
 def checkpoints() -> list[CheckpointInfo]:
     """Every loadable checkpoint; re-read when the folder changes (e.g. after training)."""
-    stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in CHECKPOINT_DIR.glob("*.pt")))
-    return _checkpoints(str(CHECKPOINT_DIR), stamp)
+    return _scan_checkpoints(str(CHECKPOINT_DIR), _folder_stamp())[0]
+
+
+def unreadable_checkpoints() -> list[tuple[str, str]]:
+    """(file name, why) of each ``*.pt`` file the model picker skips; none is ever run."""
+    return _scan_checkpoints(str(CHECKPOINT_DIR), _folder_stamp())[1]
+
+
+def _folder_stamp() -> tuple:
+    return tuple(sorted((p.name, p.stat().st_mtime) for p in CHECKPOINT_DIR.glob("*.pt")))
 
 
 @st.cache_data(show_spinner=False)
-def _checkpoints(folder: str, stamp: tuple) -> list[CheckpointInfo]:
+def _scan_checkpoints(
+    folder: str, stamp: tuple
+) -> tuple[list[CheckpointInfo], list[tuple[str, str]]]:
     # ``stamp`` must be hashed (no leading underscore): it is what makes a new file show up.
-    return list_checkpoints(folder)
+    infos, skipped = scan_checkpoints(folder)
+    return infos, [(path.name, reason) for path, reason in skipped]
 
 
 @st.cache_resource(show_spinner=False)

@@ -69,7 +69,18 @@ def render_sidebar() -> Selection:
         if dataset != "embedded":
             st.query_params["dataset"] = dataset
         st.caption(f"Device: **{compute.device_name()}**")
+        _skipped_notice(compute.unreadable_checkpoints())
     return current()
+
+
+def _skipped_notice(skipped: list[tuple[str, str]]) -> None:
+    """One collapsed notice naming each file in checkpoints/ that was skipped, and why."""
+    if not skipped:
+        return
+    files = "file" if len(skipped) == 1 else "files"
+    with st.expander(f"{len(skipped)} {files} in checkpoints/ skipped", icon=":material/warning:"):
+        st.caption("They were not loaded, and nothing in them was run.")
+        st.markdown("\n".join(f"- `{name}` {reason}" for name, reason in skipped))
 
 
 def current() -> Selection:
