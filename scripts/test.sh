@@ -15,4 +15,5 @@ if ! python -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 python -m pip install -q -r requirements-dev.txt "${pins[@]}"
 python -m ruff check .
+python -m ruff format --check .
 python -m pytest "$@"
