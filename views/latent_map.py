@@ -53,14 +53,9 @@ link_problem = None
 if st.session_state["map_selected"] is None and "sel" in st.query_params:
     raw = st.query_params["sel"]
     if raw.startswith("i"):
-        index = int(raw[1:]) if raw[1:].isdigit() else -1
-        if 0 <= index < len(labels):
+        index, link_problem = state.url_int("sel", 0, len(labels) - 1, "digit")
+        if index is not None:
             st.session_state["map_selected"] = {"index": index}
-        else:
-            link_problem = (
-                f"The link selects digit {raw[1:]!r}, which this map does not have (it has "
-                f"{len(labels):,}, numbered 0 to {len(labels) - 1:,}): nothing is selected."
-            )
     else:
         try:
             point = [float(v) for v in raw.split(",")]
