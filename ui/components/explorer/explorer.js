@@ -297,6 +297,7 @@ class Explorer {
   }
 
   drawOverlay() {
+    if (!this.view) return; // not sized yet (a selection given at mount): resize() draws it
     const canvas = this.canvases.overlay, ctx = canvas.getContext("2d"), s = this.dpr;
     ctx.setTransform(s, 0, 0, s, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
