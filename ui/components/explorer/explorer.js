@@ -335,14 +335,14 @@ class Explorer {
       ctx.beginPath();
       if (mark.kind === "star") {
         for (let j = 0; j < 10; j++) {
-          const r = j % 2 ? 3 : 7, a = Math.PI * (j / 5 - 0.5);
+          const r = j % 2 ? 3.5 : 8, a = Math.PI * (j / 5 - 0.5);
           ctx.lineTo(px + r * Math.cos(a), py + r * Math.sin(a));
         }
         ctx.closePath(); ctx.fill(); ctx.lineWidth = 0.8; ctx.strokeStyle = "white"; ctx.stroke();
         ctx.strokeStyle = mark.color;
       } else {
-        ctx.arc(px, py, mark.kind === "path" ? 3 : 4, 0, 2 * Math.PI);
-        ctx.lineWidth = 1.5;
+        ctx.arc(px, py, mark.kind === "path" ? 3 : 3.5, 0, 2 * Math.PI);
+        ctx.lineWidth = 1;
         if (mark.kind === "path") ctx.fill(); else ctx.stroke();
       }
     }
