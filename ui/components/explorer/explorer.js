@@ -157,7 +157,7 @@ class Explorer {
     } catch (error) {
       this.session = null;
       const reason = String(error && error.message ? error.message : error).split("\n")[0];
-      this.setStatus("fallback", `Live preview off: the decoder could not run in this browser (${reason.slice(0, 160)}).`);
+      this.setStatus("fallback", `Live preview off: the decoder could not run in this browser (${reason.split(". ")[0].slice(0, 100)}).`);
     }
   }
 
