@@ -63,6 +63,17 @@ def test_map_hands_the_explorer_its_model_map_and_selection():
     assert data["inverse"]["kind"] == "tsne" and data["codes_url"]
 
 
+def test_the_map_keeps_its_mount_while_clicked_and_remounts_with_the_selection_on_return():
+    at = open_page("views/latent_map.py")
+    assert explorer_data(at, "map_explorer")["selected"] is None
+    at.session_state["map_selected"] = {"index": 9}  # what a click on digit 9 leaves
+    at.run()
+    assert explorer_data(at, "map_explorer")["selected"] is None  # same data: zoom kept
+    at.switch_page("views/interpolate.py").run()
+    at.switch_page("views/latent_map.py").run()
+    assert not at.exception and explorer_data(at, "map_explorer")["selected"] == 9
+
+
 def test_a_link_reopens_a_selected_digit_or_place():
     at = open_page("views/latent_map.py", query={"model": "vae_k2", "proj": "raw", "sel": "i12"})
     assert any(s.value.startswith("Digit #12") for s in at.subheader)

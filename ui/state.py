@@ -66,6 +66,19 @@ def models_for(dataset: str, kinds: Sequence[str] = GENERATIVE_KINDS) -> list[Ch
     return [i for i in compute.checkpoints() if i.kind in kinds and i.dataset == dataset]
 
 
+def record_page(url_path: str) -> None:
+    """Note the page this run shows (app.py, every run), so that a page can tell a first run
+    of a visit (``entering``) from a rerun of its own widgets."""
+    st.session_state["app_previous_page"] = st.session_state.get("app_page")
+    st.session_state["app_page"] = url_path
+
+
+def entering(url_path: str) -> bool:
+    """Whether this run opens the page at ``url_path`` (the run before showed another page),
+    so its components are mounted afresh."""
+    return st.session_state.get("app_previous_page") != url_path
+
+
 def render_sidebar() -> Selection:
     """Dataset and model pickers plus the device in use. Called once per run by app.py."""
     with st.sidebar:

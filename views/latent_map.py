@@ -66,11 +66,12 @@ if st.session_state["map_selected"] is None and "sel" in st.query_params:
         else:
             st.session_state["map_selected"] = {"point": point}
 
-# The explorer keeps its own selection and zoom; its data changes only with the map itself, so
-# the index it is mounted with stays the one it had when this map was first drawn.
+# The explorer keeps its own selection and zoom; its data changes only with the map itself (or
+# when the page is opened again, which mounts it afresh), so the index it is mounted with stays
+# the one it had when this map was drawn.
 shown = (info.name, selection.dataset, method, show_background)
 mounted = st.session_state["map_mounted"]
-if mounted is None or mounted[0] != shown:
+if mounted is None or mounted[0] != shown or state.entering("latent_map"):
     chosen = st.session_state["map_selected"] or {}
     mounted = (shown, chosen.get("index"))
     st.session_state["map_mounted"] = mounted
