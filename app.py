@@ -16,7 +16,7 @@ st.set_page_config(page_title="Latent Lab", page_icon=":material/scatter_plot:",
 preload_slot = preload.start()  # the browser fetches plotly.js while torch is imported
 preload.wait_for_imports()  # one thread per process imports torch & co.: no half-imported module
 
-from ui.state import render_sidebar  # noqa: E402  (imports torch: only once it is imported)
+from ui.state import record_page, render_sidebar  # noqa: E402  (imports torch: only once it is imported)
 
 sections: dict[str, list] = {}
 for spec in existing_pages():
@@ -26,6 +26,7 @@ for spec in existing_pages():
     sections.setdefault(spec.section, []).append(page)
 
 navigation = st.navigation(sections)
+record_page(navigation.url_path)
 render_sidebar()
 preload.finish(preload_slot)  # before the page, which may st.stop(); the fetch goes on
 navigation.run()

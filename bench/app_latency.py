@@ -2,7 +2,8 @@
 
 1. Start-up: from launching ``streamlit run app.py`` to the latent map drawn in Chromium
    (a fresh server each time; no training, no t-SNE at start-up).
-2. Click on a data point to its decoded image shown, over many clicks: p50 / p95.
+2. Click on a data point of the live explorer to the side panel's image shown, over many
+   clicks: p50 / p95 (``click_latencies_ms`` clicks the Plotly map of the page before it).
 
 Prints a table and writes bench/results/app_latency.json. ``python bench/app_latency.py``.
 """
@@ -23,21 +24,24 @@ sys.path.insert(0, str(ROOT))
 from tests.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    MAP_DRAWN_JS,
+    explorer_isolated,
+    explorer_point_pixel,
+    explorer_probe,
     plot_pixel,
     streamlit_server,
+    wait_explorer,
     wait_idle,
 )
 
 STARTUP_TARGET_S = 5.0
 CLICK_P95_TARGET_MS = 300.0
+KEY = "map_explorer"  # the Latent map's live explorer
+PROBE = explorer_probe(KEY)
 
 
 def _map_drawn(page) -> None:
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')]"
-        ".some(p => p._fullData && p._fullData.length > 5)",  # the map, not ui/preload's chart
-        timeout=120_000,
-    )
+    page.wait_for_function(MAP_DRAWN_JS, timeout=120_000)  # the explorer's, or a Plotly map
 
 
 def startup_seconds(browser, runs: int) -> list[float]:
@@ -53,41 +57,73 @@ def startup_seconds(browser, runs: int) -> list[float]:
     return times
 
 
-def click_latencies_ms(browser, clicks: int, seed: int = 0) -> list[float]:
-    """Click random data points; time from the click until the side panel shows the new
-    selection with its image (in a dense cluster the click may select a neighbour, and hover
-    may pick the faint grid instead: any new selection counts, and both decode)."""
+# The side panel shows a new selection: its heading changed and its first image has loaded.
+PANEL_SHOWN_JS = """(before) => {
+    const h = [...document.querySelectorAll('h3')]
+        .find(e => /^(Digit #|Empty space at)/.test(e.innerText));
+    const img = document.querySelector('[data-testid="stImage"] img');
+    return h && h.innerText !== before && img && img.complete && img.naturalWidth > 0
+        ? h.innerText : null;
+}"""
+
+
+def click_latencies_ms(browser, clicks: int, seed: int = 0, url: str | None = None) -> list[float]:
+    """Click random data points of the Plotly map (the page before the live explorer; ``url``:
+    a server of such a tree, else one of this tree is started); time from the click until the
+    side panel shows the new selection with its image loaded (in a dense cluster the click may
+    select a neighbour, and hover may pick the faint grid instead: any new selection counts,
+    and both decode)."""
+    if url is None:
+        with streamlit_server(timeout=120) as url:
+            return click_latencies_ms(browser, clicks, seed, url)
     rng = np.random.default_rng(seed)
-    with streamlit_server(timeout=120) as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/latent_map")
-        _map_drawn(page)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/latent_map")
+    _map_drawn(page)
+    wait_idle(page)
+    points = page.evaluate(
+        "() => { const d = document.querySelector('.js-plotly-plot')._fullData;"
+        " return d.filter(t => t.customdata && t.name !== 'empty space')"
+        ".flatMap(t => Array.from(t.customdata, (c, i) => [c, t.x[i], t.y[i]])); }"
+    )
+    latencies = []
+    shown = ""
+    for k in rng.choice(len(points), clicks, replace=False):
+        _, x, y = points[k]
+        px, py = plot_pixel(page, 0, {"xy": [x, y]})
+        page.mouse.move(px, py)
+        page.wait_for_timeout(150)  # plotly selects the hovered point on click
+        start = time.perf_counter()
+        page.mouse.click(px, py)
+        handle = page.wait_for_function(PANEL_SHOWN_JS, arg=shown, timeout=30_000)
+        latencies.append((time.perf_counter() - start) * 1000)
+        shown = handle.json_value()
         wait_idle(page)
-        points = page.evaluate(
-            "() => { const d = document.querySelector('.js-plotly-plot')._fullData;"
-            " return d.filter(t => t.customdata && t.name !== 'empty space')"
-            ".flatMap(t => Array.from(t.customdata, (c, i) => [c, t.x[i], t.y[i]])); }"
-        )
-        latencies = []
-        heading = """(before) => {
-            const h = [...document.querySelectorAll('h3')]
-                .find(e => /^(Digit #|Empty space at)/.test(e.innerText));
-            const img = document.querySelector('[data-testid="stImage"] img');
-            return h && h.innerText !== before && img ? h.innerText : null;
-        }"""
-        shown = ""
-        for k in rng.choice(len(points), clicks, replace=False):
-            _, x, y = points[k]
-            px, py = plot_pixel(page, 0, {"xy": [x, y]})
-            page.mouse.move(px, py)
-            page.wait_for_timeout(150)  # plotly selects the hovered point on click
-            start = time.perf_counter()
-            page.mouse.click(px, py)
-            handle = page.wait_for_function(heading, arg=shown, timeout=30_000)
-            latencies.append((time.perf_counter() - start) * 1000)
-            shown = handle.json_value()
-            wait_idle(page)
-        page.close()
+    page.close()
+    return latencies
+
+
+def explorer_clicks_ms(browser, url: str, clicks: int) -> list[float]:
+    """Click isolated points of the explorer's map; time to the side panel shown (the same
+    condition as today's click: heading changed, image loaded)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/latent_map")
+    wait_explorer(page, KEY, timeout=180)
+    wait_idle(page)
+    candidates = explorer_isolated(page, KEY, 3 * clicks)
+    order = np.random.default_rng(0).permutation(len(candidates))[:clicks]
+    latencies, shown = [], ""
+    for k in order:
+        x, y = explorer_point_pixel(page, KEY, candidates[k])
+        page.mouse.move(x, y)
+        page.wait_for_timeout(150)  # as today's: the pointer rests on the point, then clicks
+        start = time.perf_counter()
+        page.mouse.click(x, y)
+        handle = page.wait_for_function(PANEL_SHOWN_JS, arg=shown, timeout=30_000)
+        latencies.append((time.perf_counter() - start) * 1000)
+        shown = handle.json_value()
+        wait_idle(page)
+    page.close()
     return latencies
 
 
@@ -102,7 +138,8 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         starts = startup_seconds(browser, args.startups)
-        clicks = click_latencies_ms(browser, args.clicks)
+        with streamlit_server(timeout=120) as url:
+            clicks = explorer_clicks_ms(browser, url, args.clicks)
         browser.close()
     result = {
         "startup_s": {

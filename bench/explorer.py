@@ -12,9 +12,9 @@ mouse at 60 Hz) and the component's own timings are read back:
 - frames sent: websocket frames the page sent to the server while hovering (must be 0).
 
 Also: page open -> explorer live (runtime + model + arrays loaded), one map redraw (zoom) at
-the map's size, the explorer's click -> value shown by Python, and, in the same run, today's
-click path (views/latent_map.py: click a Plotly point -> side panel image loaded, from
-bench/app_latency.py). Prints a table, writes bench/results/explorer.json.
+the map's size and the explorer's click -> value shown by Python. The Latent map page itself
+against a bare Streamlit page and the Plotly page it replaced: bench/map_page.py.
+Prints a table, writes bench/results/explorer.json.
 ``python bench/explorer.py``.
 """
 
@@ -31,7 +31,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.app_latency import click_latencies_ms  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
 
 KEY = "demo_explorer"
@@ -169,8 +168,6 @@ def main() -> None:
                     }  # fmt: skip
                 result["maps"][name] = entry
                 page.close()
-        today = click_latencies_ms(browser, args.clicks)
-        result["today_click_ms"] = {"runs": today, "p50": pct(today, 50), "p95": pct(today, 95)}
         browser.close()
     print(
         f"{'map':26} {'decode+draw p50/p95':>20} {'event->pixels p50/p95':>22} "
@@ -191,9 +188,8 @@ def main() -> None:
             f"{e['warm']['title_s']:.2f} -> {e['warm']['map_drawn_s']:.2f} -> "
             f"{e['warm']['live_s']:.2f} s (reload)"
         )
-    c, t = result["explorer_click_ms"], result["today_click_ms"]
+    c = result["explorer_click_ms"]
     print(f"explorer click -> Python shows it:        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms")
-    print(f"today's map click -> side panel image:    p50 {t['p50']:.0f} ms  p95 {t['p95']:.0f} ms")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     print(f"wrote {args.out}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,29 @@ TSNE_PLACEMENT: dict[str, Any] = {"perplexity": 5.0, "n_iter": 250, "learning_ra
 # is descheduled (docs/recipes.md); pass -1 on an idle many-core machine.
 TSNE_THREADS = 1
 INVERSE_NEIGHBOURS = 10  # t-SNE click -> code: weighted mean of this many nearest points' codes
+
+
+# A place this far beyond the map's box (as a share of its width and height) is "off the map":
+# not decoded from a click or a link (ui/components/explorer/explorer.js uses the same margin).
+OFF_MAP_MARGIN = 0.25
+
+
+def place_problem(point: Sequence[float], coords: np.ndarray) -> str | None:
+    """Why a place [x, y] (from a link or a click) is not a place on this map [N, 2], in one
+    sentence, or None when it is: two finite numbers within the map's box widened by
+    ``OFF_MAP_MARGIN`` on each side."""
+    values = np.asarray(point, dtype=np.float64).ravel()
+    if values.size != 2 or not np.isfinite(values).all():
+        shown = ", ".join(f"{v:g}" for v in values[:3])
+        return f"({shown}) is not a place on the map: it needs two finite numbers."
+    lo, hi = coords.min(0), coords.max(0)
+    pad = (hi - lo) * OFF_MAP_MARGIN
+    if ((values < lo - pad) | (values > hi + pad)).any():
+        return (
+            f"({values[0]:.4g}, {values[1]:.4g}) is far off the map (x from {lo[0]:.2f} to "
+            f"{hi[0]:.2f}, y from {lo[1]:.2f} to {hi[1]:.2f}): the decoder has seen nothing there."
+        )
+    return None
 
 
 def methods_for(latent_dim: int) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT
@@ -10,9 +12,13 @@ APP = str(ROOT / "app.py")
 HOME = "views/home.py"
 
 
-def open_page(path: str = HOME, timeout: float = 120, **state) -> AppTest:
-    """Run the app with ``state`` in the session, then switch to the page at ``path``."""
+def open_page(
+    path: str = HOME, timeout: float = 120, query: dict[str, str] | None = None, **state
+) -> AppTest:
+    """Run the app with ``state`` in the session (and ``query`` as the URL's query parameters,
+    as a link would open it), then switch to the page at ``path``."""
     at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(query or {})
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -21,3 +27,10 @@ def open_page(path: str = HOME, timeout: float = 120, **state) -> AppTest:
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+def explorer_data(at: AppTest, key: str) -> dict:
+    """The data a page handed the live explorer mounted with ``key`` (ui/explorer.py)."""
+    found = [e for e in at.get("bidi_component") if e.key == key]
+    assert len(found) == 1, f"{len(found)} explorers with key {key!r}"
+    return json.loads(found[0].proto.json)

@@ -2,6 +2,8 @@
 
 Plotly points are clicked at their pixel position, computed in the page from the plot div's
 ``_fullData`` (x, y, customdata of each trace) and its axes' ``_offset``, ``_length`` and ``range``.
+The live explorer (ui/explorer.py) is driven through the probe it leaves in the page,
+``window.latentExplorer[key]``: its status, timings and the map's own data -> pixel transform.
 """
 
 from __future__ import annotations
@@ -36,9 +38,13 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_process(
-    env: dict[str, str] | None = None, timeout: float = 60.0, script: Path = ROOT / "app.py"
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    script: Path = ROOT / "app.py",
+    cwd: Path = ROOT,
 ):
-    """Start ``streamlit run <script>`` on a free loopback port; yield (URL, process); stop it."""
+    """Start ``streamlit run <script>`` on a free loopback port from ``cwd`` (whose .streamlit/
+    config turns on static serving); yield (URL, process); stop it."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -55,7 +61,7 @@ def streamlit_process(
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+        cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,10 +88,13 @@ def streamlit_process(
 
 @contextmanager
 def streamlit_server(
-    env: dict[str, str] | None = None, timeout: float = 60.0, script: Path = ROOT / "app.py"
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    script: Path = ROOT / "app.py",
+    cwd: Path = ROOT,
 ):
     """Start ``streamlit run <script>`` (app.py) on a free loopback port; yield its URL; stop it."""
-    with streamlit_process(env, timeout, script) as (url, _):
+    with streamlit_process(env, timeout, script, cwd) as (url, _):
         yield url
 
 
@@ -159,6 +168,59 @@ def click_plot_xy(page, x: float, y: float, chart: int = 0) -> None:
     wait_idle(page)
 
 
+def explorer_probe(key: str) -> str:
+    """JS for the probe of the explorer mounted with ``key`` (undefined until it is mounted)."""
+    return f"(window.latentExplorer && window.latentExplorer[{key!r}])"
+
+
+def wait_explorer(page, key: str, status: str = "live", timeout: float = 90.0) -> None:
+    """Wait until the explorer ``key`` is in ``status`` ("live": decoding; "fallback": clicks)."""
+    page.wait_for_function(
+        f"(s) => {{ const p = {explorer_probe(key)}; return p && p.status === s; }}",
+        arg=status,
+        timeout=timeout * 1000,
+    )
+
+
+def explorer_pixel(page, key: str, x: float, y: float) -> tuple[float, float]:
+    """Map (data) coordinates on explorer ``key`` -> page pixels, the map scrolled into view."""
+    return page.evaluate(
+        f"""([x, y]) => {{ const e = {explorer_probe(key)}.explorer, box = e.map;
+            const seen = box.getBoundingClientRect();
+            if (seen.top < 0 || seen.bottom > innerHeight) box.scrollIntoView({{block: "center"}});
+            const r = box.getBoundingClientRect(), [px, py] = e.toPixel(x, y);
+            return [r.left + px, r.top + py]; }}""",
+        [float(x), float(y)],  # numpy floats do not serialise
+    )
+
+
+def explorer_point_pixel(page, key: str, index: int) -> tuple[float, float]:
+    """Page pixels of dataset point ``index`` on explorer ``key``."""
+    x, y = page.evaluate(f"(i) => {explorer_probe(key)}.explorer.pointXY(i)", index)
+    return explorer_pixel(page, key, x, y)
+
+
+def explorer_isolated(page, key: str, n: int) -> list[int]:
+    """n points (among the first 500) farthest in pixels from any other point and well inside
+    the map: a click or a drag at one lands on it, not on a neighbour."""
+    return page.evaluate(
+        f"""(n) => {{ const e = {explorer_probe(key)}.explorer, found = [];
+            for (let i = 0; i < Math.min(500, e.n); i++) {{
+                const [u, v] = e.toPixel(...e.pointXY(i));
+                if (u < 20 || v < 20 || u > e.width - 20 || v > e.height - 20) continue;
+                let gap = Infinity;
+                for (let j = 0; j < e.n; j++) {{
+                    if (j === i) continue;
+                    const [p, q] = e.toPixel(...e.pointXY(j)), d = (p - u) ** 2 + (q - v) ** 2;
+                    if (d < gap) gap = d;
+                }}
+                found.push([gap, i]);
+            }}
+            return found.sort((a, b) => b[0] - a[0]).slice(0, n).map((f) => f[1]); }}""",
+        n,
+    )
+
+
 def screenshot(page, name: str) -> Path:
     """The whole page as a person scrolls it: Streamlit scrolls inside its main block (so
     ``full_page`` sees one screen), hence the window grows to fit it, then shrinks back."""
@@ -177,8 +239,11 @@ def screenshot(page, name: str) -> Path:
 
 # --- many sessions at once (asyncio Playwright: one Chromium, one context per person) ----------
 
-MAP_DRAWN_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
-    .some(p => p._fullData && p._fullData.length > 5)"""  # the map, not ui/preload's tiny chart
+# The map drawn: the live explorer's points (the app's map), or a Plotly map of more than five
+# traces (bench/bare_page.py; not ui/preload's tiny chart).
+MAP_DRAWN_JS = """() => Object.values(window.latentExplorer || {}).some(p => p.timeline.mapDrawn)
+    || [...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p._fullData && p._fullData.length > 5)"""
 _EXCEPTIONS_JS = """() => [...document.querySelectorAll('[data-testid="stException"]')]
     .map(e => e.innerText.slice(0, 400))"""
 _IDLE_JS = """() => document.querySelector('[data-testid="stApp"]')

@@ -18,12 +18,12 @@ from core.data import load_dataset
 from core.neighbours import nearest
 from core.projection import cached_projection
 
-from .browser import ROOT, screenshot, streamlit_server, wait_idle
+from .browser import ROOT, explorer_pixel, explorer_probe, screenshot, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
 KEY = "demo_explorer"
-PROBE = f"(window.latentExplorer && window.latentExplorer[{KEY!r}])"
+PROBE = explorer_probe(KEY)
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +50,7 @@ def open_demo(page, url: str, query: str, status: str = "live") -> None:
 
 def page_xy(page, x: float, y: float) -> tuple[float, float]:
     """Data coordinates on the map -> page pixels."""
-    return page.evaluate(
-        f"""([x, y]) => {{ const e = {PROBE}.explorer, r = e.map.getBoundingClientRect();
-            const [px, py] = e.toPixel(x, y); return [r.left + px, r.top + py]; }}""",
-        [float(x), float(y)],  # numpy floats do not serialise
-    )
+    return explorer_pixel(page, KEY, x, y)
 
 
 def sent_to_python(page, name: str) -> dict:

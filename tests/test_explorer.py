@@ -74,3 +74,35 @@ def test_the_demo_page_runs_without_exception():
     at.run()
     assert not at.exception
     assert "ae_k2 · raw" in at.title[0].value
+
+
+def test_the_compute_layer_publishes_a_checkpoints_map_once_per_version():
+    from ui import compute
+
+    (info,) = [i for i in compute.checkpoints() if i.name == "vae_k16"]
+    published = compute.explorer_map(info, "embedded", "tsne")
+    assert published == compute.explorer_map(info, "embedded", "tsne")
+    assert published["latent_dim"] == 16 and published["sprite_columns"] == 71
+    for name in ("coords_url", "labels_url", "codes_url", "sprites_url"):
+        assert (explorer.STATIC_DIR / published[name].removeprefix("/app/static/")).exists()
+    assert compute.decoder(info) == explorer.decoder_for(info.path)
+
+
+@pytest.mark.parametrize(
+    ("point", "says"),
+    [
+        ((0.5, 0.5), None),
+        ((1.2, -0.2), None),  # within the margin a quarter of the map beyond its box
+        ((float("inf"), float("-inf")), "(inf, -inf) is not a place on the map"),
+        ((float("nan"), 0.0), "(nan, 0) is not a place"),
+        ((1.3, 0.5), "far off the map (x from 0.00 to 1.00"),
+        ((0.5, -1e300), "far off the map"),
+        ((1.0,), "(1) is not a place"),
+    ],
+)
+def test_a_place_is_decoded_only_when_finite_and_near_the_map(point, says):
+    from core.maps import place_problem
+
+    coords = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    problem = place_problem(point, coords)
+    assert problem is None if says is None else says in problem

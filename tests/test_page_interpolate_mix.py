@@ -9,22 +9,23 @@ from ui.compute import map_dataset
 from ui.navigation import PAGES
 
 from . import apptest
+from .apptest import explorer_data
 
 PATHS = {spec.title: spec.path for spec in PAGES}
 
 
-def open_page(title: str, **state) -> AppTest:
+def open_page(title: str, query: dict | None = None, **state) -> AppTest:
     """The app, then one page. The model is set in the session, not only through the sidebar's
     widget, so that it stays chosen over the test's reruns."""
-    return apptest.open_page(PATHS[title], **{"app_model": "ae_k2", **state})
+    return apptest.open_page(PATHS[title], query=query, **{"app_model": "ae_k2", **state})
 
 
-def interpolate(**state) -> AppTest:
-    return open_page("Interpolate", **state)
+def interpolate(query: dict | None = None, **state) -> AppTest:
+    return open_page("Interpolate", query, **state)
 
 
-def mix(**state) -> AppTest:
-    return open_page("Mix a class", **state)
+def mix(query: dict | None = None, **state) -> AppTest:
+    return open_page("Mix a class", query, **state)
 
 
 def strip_captions(at: AppTest) -> list[str]:
@@ -51,7 +52,9 @@ def test_the_pair_clicked_on_the_map_is_interpolated():
     captions = strip_captions(at)
     assert len(captions) == 10  # the default steps, end points included
     assert all(" · " in c and c.endswith("%") for c in captions)  # classifier label · confidence
-    assert len(at.get("plotly_chart")) == 2  # path on the map, classifier probabilities
+    assert len(at.get("plotly_chart")) == 1  # the classifier's probabilities
+    path = explorer_data(at, "interp_explorer")["overlays"]  # the path drawn on the live map
+    assert [o["kind"] for o in path] == ["path"] and len(path[0]["points"]) == 10
     assert len(at.get("download_button")) == 2  # PNG strip, GIF animation
 
     at.slider(key="interp_steps").set_value(32).run()
@@ -87,6 +90,40 @@ def test_the_map_source_explains_what_to_do_without_a_valid_pair():
     assert "another dataset" in at.warning[0].value
 
 
+def test_a_link_opens_a_walk_between_two_indices_and_its_seed():
+    at = interpolate(query={"a": "5", "b": "17"})
+    assert at.radio(key="interp_source").value == "index"
+    assert at.subheader[0].value.startswith("From #5 ") and "to #17 " in at.subheader[0].value
+    at = interpolate(query={"seed": "7"})
+    assert at.number_input(key="interp_seed").value == 7 and at.query_params["seed"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ({"a": "5", "b": "99999"}, "endpoint b '99999' is not a whole number from 0 to 4,999"),
+        ({"a": "-1", "b": "2"}, "endpoint a '-1'"),
+        ({"a": "1e309", "b": "2"}, "endpoint a '1e309'"),
+        ({"a": "nan", "b": "inf"}, "endpoint b 'inf'"),
+        ({"a": "3"}, "only one endpoint"),
+        ({"seed": "-5"}, "seed '-5' is not a whole number from 0 to 4,294,967,295"),
+        ({"seed": "1" * 40}, "seed '111"),
+    ],
+)
+def test_a_links_absurd_endpoints_or_seed_get_a_line_and_no_decode(query, says):
+    at = interpolate(query=query)
+    assert any(says in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not at.get("image") and not at.get("bidi_component")  # nothing decoded or drawn
+    at.run()  # the link is read once: the page then works with its widgets
+    assert not at.exception and strip_captions(at)
+
+
+def test_a_gans_link_with_an_absurd_seed_gets_a_line_and_no_decode():
+    at = interpolate(query={"seed": "2e40"}, app_model="gan_k32")
+    assert any("seed '2e40'" in w.value for w in at.warning)
+    assert not at.get("image")
+
+
 def test_tsne_map_places_the_path():
     at = interpolate(map_pair=[3, 9], app_model="ae_k16", interp_map="tsne", interp_steps=4)
     assert len(strip_captions(at)) == 4
@@ -118,7 +155,22 @@ def test_mix_makes_new_eights_with_their_nearest_real_digits():
         "Classified as 8",
     ]
     assert "Why a VAE's mixtures look smoother" in at.info[0].value
-    assert len(at.get("plotly_chart")) == 1
+    marks = explorer_data(at, "mix_explorer")["overlays"]  # the codes on the live map
+    assert [(o["kind"], len(o["points"])) for o in marks] == [("ring", 200), ("star", 16)]
+
+
+@pytest.mark.parametrize("seed", ["-1", "1e309", "x", "99999999999"])
+def test_mix_refuses_an_absurd_seed_from_a_link(seed):
+    at = mix(query={"seed": seed})
+    assert any(f"seed {seed!r}" in w.value for w in at.warning)
+    assert not at.get("image")
+    at.run()
+    assert not at.exception and len(at.get("image")) == 16
+
+
+def test_mix_opens_a_links_seed():
+    at = mix(query={"seed": "3"}, mix_n_new=4)
+    assert at.number_input(key="mix_seed").value == 3
 
 
 def test_a_seed_gives_the_same_digits_and_regenerate_new_ones():

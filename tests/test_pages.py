@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui.navigation import existing_pages
 
-from .apptest import APP, open_page
+from .apptest import APP, explorer_data, open_page
 
 
 @pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
@@ -50,6 +50,66 @@ def test_map_decodes_empty_space_in_every_projection(method):
     assert (len(at.warning) > 0) == (method == "tsne")  # t-SNE says it is approximate
 
 
+def test_map_hands_the_explorer_its_model_map_and_selection():
+    at = open_page("views/latent_map.py", map_selected={"index": 7})
+    data = explorer_data(at, "map_explorer")
+    assert data["inverse"] == {"kind": "raw"} and data["latent_dim"] == 2
+    assert data["decoder_url"].startswith("/app/static/onnx/ae_k2_") and data["notice"] is None
+    assert data["selected"] == 7  # the selection the map is first drawn with
+    assert data["coords_url"].startswith("/app/static/cache/") and data["sprites_url"]
+    assert at.query_params["sel"] == "i7"
+    at.radio(key="map_method").set_value("tsne").run()
+    data = explorer_data(at, "map_explorer")
+    assert data["inverse"]["kind"] == "tsne" and data["codes_url"]
+
+
+def test_the_map_keeps_its_mount_while_clicked_and_remounts_with_the_selection_on_return():
+    at = open_page("views/latent_map.py")
+    assert explorer_data(at, "map_explorer")["selected"] is None
+    at.session_state["map_selected"] = {"index": 9}  # what a click on digit 9 leaves
+    at.run()
+    assert explorer_data(at, "map_explorer")["selected"] is None  # same data: zoom kept
+    at.switch_page("views/interpolate.py").run()
+    at.switch_page("views/latent_map.py").run()
+    assert not at.exception and explorer_data(at, "map_explorer")["selected"] == 9
+
+
+def test_a_link_reopens_a_selected_digit_or_place():
+    at = open_page("views/latent_map.py", query={"model": "vae_k2", "proj": "raw", "sel": "i12"})
+    assert any(s.value.startswith("Digit #12") for s in at.subheader)
+    assert explorer_data(at, "map_explorer")["selected"] == 12
+    at = open_page("views/latent_map.py", query={"model": "vae_k2", "sel": "0.5,-0.25"})
+    assert any(s.value == "Empty space at (0.50, -0.25)" for s in at.subheader)
+
+
+@pytest.mark.parametrize(
+    ("sel", "says"),
+    [
+        ("1e309,-1e309", "(inf, -inf) is not a place on the map"),
+        ("nan,0", "(nan, 0) is not a place on the map"),
+        ("1e6,0", "far off the map"),
+        ("3,4,5", "not two numbers"),
+        ("abc", "not two numbers"),
+        ("i99999", "not a whole number from 0 to 4,999"),
+        ("i-3", "not a whole number"),
+    ],
+)
+def test_a_link_to_a_non_finite_or_absurd_place_gets_one_line_and_no_decode(sel, says):
+    """Issue 15 §5: /latent_map?model=vae_k2&sel=1e309,-1e309 once showed 'Empty space at
+    (inf, -inf)' and a black image."""
+    at = open_page("views/latent_map.py", query={"model": "vae_k2", "sel": sel})
+    assert [says in w.value for w in at.warning] == [True]
+    assert not at.main.get("image")  # nothing decoded, nothing shown
+    assert not any(s.value.startswith(("Empty space", "Digit #")) for s in at.subheader)
+
+
+def test_a_click_far_off_the_map_is_not_decoded():
+    # What a click beyond the data's box sends (the explorer itself decodes nothing there).
+    at = open_page("views/latent_map.py", map_selected={"point": [400.0, -3.0]})
+    assert [("far off the map" in w.value) for w in at.warning] == [True]
+    assert not at.main.get("image")
+
+
 def test_map_explains_why_a_gan_has_no_map():
     at = open_page("views/latent_map.py", app_model="gan_k32")
     assert any("no encoder" in i.value for i in at.info)
@@ -58,6 +118,12 @@ def test_map_explains_why_a_gan_has_no_map():
 def test_map_background_manifold_for_a_2d_model():
     at = open_page("views/latent_map.py", map_background=True)
     assert at.toggle(key="map_background").value
+    background = explorer_data(at, "map_explorer")["background"]
+    x0, x1, y0, y1 = background["extent"]
+    assert background["url"].endswith(".png") and x0 < x1 and y0 < y1
+    at.radio(key="map_method").set_value("pca").run()
+    assert at.toggle(key="map_background").disabled
+    assert explorer_data(at, "map_explorer")["background"] is None
 
 
 def test_the_plotly_preload_chart_is_gone_when_the_first_run_ends():

@@ -52,10 +52,11 @@ from core.latent import (
     reconstruct,
     sample_prior,
 )
-from core.maps import Projection, methods_for
+from core.maps import Projection, methods_for, place_problem
 from core.metrics import mse, per_image_mse, per_image_ssim, psnr
 from core.models import Model, transposed_conv_output_size
 from core.projection import cached_projection
+from ui import explorer
 from ui.images import tile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,13 +232,58 @@ def decode_place(
 
 
 @per_checkpoint(show_spinner=False, max_entries=8)
-def manifold_background(info: CheckpointInfo, ranges: tuple, tiles: int) -> np.ndarray:
-    """The decoder's output over a tiles x tiles lattice of the axes, float [28 t, 28 t]; row 0
-    is the top (largest z2)."""
+def manifold_background(
+    info: CheckpointInfo, ranges: tuple, tiles: int
+) -> tuple[np.ndarray, list[float]]:
+    """The decoder's output over a tiles x tiles lattice of the axes ``ranges`` ((x0, x1),
+    (y0, y1)): (uint8 mosaic [28 t, 28 t], row 0 the top (largest z2); its extent [x0, x1, y0,
+    y1], the lattice's outer tile edges, so that each tile is centred on the code it decodes)."""
     xs = np.linspace(*ranges[0], tiles)
     ys = np.linspace(*ranges[1], tiles)[::-1]
     z = np.array([[x, y] for y in ys for x in xs], dtype=np.float32)
-    return tile(decode_points(model(info), z), columns=tiles, gap=0)
+    half = [(hi - lo) / (tiles - 1) / 2 for lo, hi in ranges]
+    extent = [
+        ranges[0][0] - half[0],
+        ranges[0][1] + half[0],
+        ranges[1][0] - half[1],
+        ranges[1][1] + half[1],
+    ]
+    return tile(decode_points(model(info), z), columns=tiles, gap=0), [float(v) for v in extent]
+
+
+# --- the live explorer: what the browser fetches ---------------------------------------------
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def decoder(info: CheckpointInfo) -> explorer.Decoder:
+    """The URL of the checkpoint's ONNX decoder (exported on first use), or why there is none.
+    Cached per version: finding the export hashes the checkpoint's bytes (~3 ms per MB)."""
+    return explorer.decoder_for(info.path)
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def explorer_map(info: CheckpointInfo, dataset_name: str, method: str) -> dict[str, Any]:
+    """A map's arrays published for the browser (``ui.explorer.publish_map``: coords, labels,
+    codes, the originals' sprite atlas), hashed once per checkpoint version, not per rerun."""
+    latents, projection = latents_and_projection(info, dataset_name, method)
+    digits = map_dataset(dataset_name)
+    return explorer.publish_map(
+        projection.coords, digits.labels.numpy(), latents, digits.images.numpy()
+    )
+
+
+def explorer_inverse(info: CheckpointInfo, dataset_name: str, method: str) -> dict[str, Any]:
+    """The map's way back from a point to a code, for the browser (``ui.explorer.inverse_rule``)."""
+    return explorer.inverse_rule(latents_and_projection(info, dataset_name, method)[1])
+
+
+def map_point_problem(
+    info: CheckpointInfo, dataset_name: str, method: str, point: Sequence[float]
+) -> str | None:
+    """Why a place [x, y] from a link or a click is not decoded, or None when it may be: not
+    two finite numbers, or farther off the map than the explorer's own preview decodes."""
+    _, projection = latents_and_projection(info, dataset_name, method)
+    return place_problem(point, projection.coords)
 
 
 # --- single digits ----------------------------------------------------------------------------

@@ -139,9 +139,49 @@ def inverse_rule(projection: Projection) -> dict[str, Any]:
     return {"kind": "tsne", "neighbours": INVERSE_NEIGHBOURS}
 
 
-def latent_explorer(
+def publish_map(
     coords: np.ndarray,
     labels: np.ndarray,
+    codes: np.ndarray | None = None,
+    images: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Write a map's arrays to ``static/cache/`` (once per content) and return the part of the
+    component's data that names them. Hashing them costs ~5 ms per 5,000 digits (~60 ms at
+    60,000): pages get it from ``ui.compute.explorer_map``, cached per checkpoint version.
+
+    coords float [N, 2]; labels int [N] (< 256); codes float [N, k] (needed for t-SNE and for
+    the reconstruction over a point; for raw maps the coords are the codes); images uint8
+    [N, 28, 28] (the originals, sent as one sprite atlas).
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    labels = np.asarray(labels)
+    if coords.ndim != 2 or coords.shape[1] != 2 or len(labels) != len(coords):
+        raise ValueError(f"coords must be [N, 2] with N labels; got {coords.shape}, {labels.shape}")
+    published: dict[str, Any] = {
+        "latent_dim": 2 if codes is None else int(np.asarray(codes).shape[1]),
+        "coords_url": publish_array(coords, "float32"),
+        "labels_url": publish_array(labels, "uint8"),
+        "codes_url": None if codes is None else publish_array(codes, "float32"),
+        "sprites_url": None,
+        "sprite_columns": sprite_columns(len(coords)),
+    }
+    if images is not None:
+        raw = np.ascontiguousarray(images, dtype=np.uint8)
+        published["sprites_url"] = publish(
+            lambda: sprite_atlas(raw), _digest(raw.tobytes()), ".png"
+        )
+    return published
+
+
+def overlay(points: np.ndarray, kind: str, color: str = "black") -> dict[str, Any]:
+    """Marks drawn over the map: ``kind`` "path" (a line through the points, dots at each),
+    "ring" (open circles) or "star"; points float [M, 2] in map coordinates."""
+    return {"kind": kind, "color": color, "points": np.asarray(points, dtype=float).tolist()}
+
+
+def latent_explorer(
+    coords: np.ndarray | None,
+    labels: np.ndarray | None,
     class_names: Sequence[str],
     decoder: Decoder,
     inverse: dict[str, Any],
@@ -149,7 +189,9 @@ def latent_explorer(
     key: str,
     codes: np.ndarray | None = None,
     images: np.ndarray | None = None,
+    published: dict[str, Any] | None = None,
     background: tuple[np.ndarray, Sequence[float]] | None = None,
+    overlays: Sequence[dict[str, Any]] = (),
     selected: int | None = None,
     height: int = 520,
     on_click: Callable[[], None] | None = None,
@@ -159,38 +201,28 @@ def latent_explorer(
     ``{"index": i | None, "point": [x, y], "code": [...] | None}`` on the run after a click,
     ``.pair`` is ``{"from": i, "to": j}`` after a drag from point i to point j (else None).
 
-    coords float [N, 2]; labels int [N] (< 256); codes float [N, k] (needed for t-SNE and for
-    the reconstruction over a point; for raw maps the coords are the codes); images uint8
-    [N, 28, 28] (the originals); background (uint8 image [H, W], extent [x0, x1, y0, y1]) is
-    drawn under the points, row 0 at y1; selected: a dataset index to select at mount.
+    The map is ``published`` (``publish_map``'s result; then coords, labels, codes and images
+    may be None) or the arrays themselves, as ``publish_map`` takes them. background (uint8
+    image [H, W], extent [x0, x1, y0, y1]) is drawn under the points, row 0 at y1; overlays
+    (``overlay(...)``) over them; selected: a dataset index to select at mount.
     """
-    coords = np.asarray(coords, dtype=np.float32)
-    labels = np.asarray(labels)
-    if coords.ndim != 2 or coords.shape[1] != 2 or len(labels) != len(coords):
-        raise ValueError(f"coords must be [N, 2] with N labels; got {coords.shape}, {labels.shape}")
-    if inverse["kind"] == "tsne" and codes is None:
+    if published is None:
+        published = publish_map(coords, labels, codes, images)
+    if inverse["kind"] == "tsne" and published["codes_url"] is None:
         raise ValueError("a t-SNE map needs the codes: its inverse averages the nearest codes")
-    latent_dim = 2 if codes is None else int(np.asarray(codes).shape[1])
     data: dict[str, Any] = {
         "key": key,
         "height": int(height),
         "class_names": [str(c) for c in class_names],
-        "latent_dim": latent_dim,
         "inverse": inverse,
-        "coords_url": publish_array(coords, "float32"),
-        "labels_url": publish_array(labels, "uint8"),
-        "codes_url": None if codes is None else publish_array(codes, "float32"),
-        "sprites_url": None,
-        "sprite_columns": sprite_columns(len(coords)),
+        **published,
         "background": None,
+        "overlays": list(overlays),
         "selected": selected,
         "decoder_url": decoder.url,
         "runtime_url": RUNTIME_URL,
         "notice": decoder.notice,
     }
-    if images is not None:
-        raw = np.ascontiguousarray(images, dtype=np.uint8)
-        data["sprites_url"] = publish(lambda: sprite_atlas(raw), _digest(raw.tobytes()), ".png")
     if background is not None:
         image, extent = background
         image = np.ascontiguousarray(image, dtype=np.uint8)

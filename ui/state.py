@@ -46,8 +46,37 @@ def pick(key: str, options: Sequence, preferred: Sequence = (), url: str | None 
     st.session_state[key] = next((v for v in [*wanted, *preferred] if v in options), options[0])
 
 
+MAX_SEED = 2**32 - 1  # numpy's and torch's seeds both take this range
+
+
+def url_int(name: str, lo: int, hi: int, what: str) -> tuple[int | None, str | None]:
+    """The URL's query parameter ``name`` as an integer in [lo, hi]: (value, None), (None, None)
+    when the link has none, or (None, one sentence saying why it is refused)."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return None, None
+    text = raw.strip().removeprefix("i")
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else None
+    if value is None or not lo <= value <= hi:
+        return None, f"The link's {what} {raw!r} is not a whole number from {lo:,} to {hi:,}."
+    return value, None
+
+
 def models_for(dataset: str, kinds: Sequence[str] = GENERATIVE_KINDS) -> list[CheckpointInfo]:
     return [i for i in compute.checkpoints() if i.kind in kinds and i.dataset == dataset]
+
+
+def record_page(url_path: str) -> None:
+    """Note the page this run shows (app.py, every run), so that a page can tell a first run
+    of a visit (``entering``) from a rerun of its own widgets."""
+    st.session_state["app_previous_page"] = st.session_state.get("app_page")
+    st.session_state["app_page"] = url_path
+
+
+def entering(url_path: str) -> bool:
+    """Whether this run opens the page at ``url_path`` (the run before showed another page),
+    so its components are mounted afresh."""
+    return st.session_state.get("app_previous_page") != url_path
 
 
 def render_sidebar() -> Selection:

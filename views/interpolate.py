@@ -8,6 +8,7 @@ import streamlit as st
 from core.classify import class_names
 from core.latent import random_pair
 from ui import compute, images, plots, state
+from ui.explorer import latent_explorer, overlay
 
 SOURCES = {
     "map": "Pair clicked on the map",
@@ -24,7 +25,40 @@ state.init(interp_seed=0, interp_index_a=0, interp_index_b=1)
 
 
 def _next_seed() -> None:
-    st.session_state["interp_seed"] += 1
+    st.session_state["interp_seed"] = (st.session_state["interp_seed"] + 1) % (state.MAX_SEED + 1)
+
+
+def _take_dragged_pair() -> None:
+    """A drag on the map from one digit to another: the walk's new endpoints (a callback, so
+    the endpoints radio, drawn above the map, can still be set)."""
+    dragged = st.session_state["interp_explorer"].get("pair")
+    if dragged:
+        st.session_state["map_pair"] = [int(dragged["from"]), int(dragged["to"])]
+        st.session_state["interp_source"] = "map"
+
+
+def _link_problems(n: int | None) -> list[str]:
+    """A link's endpoints (``a``, ``b``: dataset indices) and ``seed``, read once per session
+    into the widgets; what is wrong with them, one sentence each (then nothing is decoded)."""
+    if st.session_state.get("interp_link_read"):
+        return []
+    st.session_state["interp_link_read"] = True
+    problems = []
+    seed, problem = state.url_int("seed", 0, state.MAX_SEED, "seed")
+    problems += [problem] if problem else []
+    if seed is not None:
+        st.session_state["interp_seed"] = seed
+    if n is not None and ("a" in st.query_params or "b" in st.query_params):
+        ends = [state.url_int(end, 0, n - 1, f"endpoint {end}") for end in ("a", "b")]
+        problems += [problem for _, problem in ends if problem]
+        if all(value is not None for value, _ in ends):
+            st.session_state["interp_index_a"], st.session_state["interp_index_b"] = (
+                value for value, _ in ends
+            )
+            st.session_state["interp_source"] = "index"
+        elif not any(problem for _, problem in ends):
+            problems.append("The link names only one endpoint; it needs both a and b.")
+    return problems
 
 
 selection = state.current()
@@ -34,6 +68,8 @@ if selection.model is None:
 info = selection.model
 is_gan = not selection.has_encoder
 names = class_names(selection.dataset)
+dataset = None if is_gan else compute.map_dataset(selection.dataset)
+link_problems = _link_problems(None if dataset is None else len(dataset))
 
 st.title("Interpolate")
 st.caption(
@@ -49,18 +85,26 @@ method = top[1].radio(
     "Interpolation", list(INTERPOLATIONS), key="interp_method", format_func=INTERPOLATIONS.get
 )
 steps = top[2].slider("Steps", 2, 32, key="interp_steps", help="Including both end points.")
+if link_problems:
+    for problem in link_problems:
+        st.warning(f"{problem} Nothing is decoded from this link.", icon=":material/link_off:")
+    for name in ("a", "b", "seed"):
+        st.query_params.pop(name, None)
+    st.stop()
 
 # --- the two end points: codes z0, z1 (and, with an encoder, their dataset indices) ----------
 
 pair: tuple[int, int] | None = None
 if is_gan:
     row = top[0].columns([2, 3], vertical_alignment="bottom")
-    seed = row[0].number_input("Seed", min_value=0, step=1, key="interp_seed")
+    seed = row[0].number_input(
+        "Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="interp_seed"
+    )
+    st.query_params["seed"] = int(seed)
     row[1].button("New random pair", key="interp_reroll", on_click=_next_seed)
     top[0].caption("A GAN has no encoder: the ends are two random codes z ~ N(0, I).")
     z0, z1 = compute.random_codes(info, int(seed))
 else:
-    dataset = compute.map_dataset(selection.dataset)
     labels = dataset.labels.numpy()
     n = len(labels)
     if source == "map":
@@ -87,7 +131,10 @@ else:
         class_b = row[1].selectbox(
             "Class B", range(10), key="interp_class_b", format_func=names.__getitem__
         )
-        seed = row[2].number_input("Seed", min_value=0, step=1, key="interp_seed")
+        seed = row[2].number_input(
+            "Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="interp_seed"
+        )
+        st.query_params["seed"] = int(seed)
         row[3].button("New random pair", key="interp_reroll", on_click=_next_seed)
         try:
             pair = random_pair(labels, class_a, class_b, seed=int(seed))
@@ -108,10 +155,16 @@ else:
             )
             st.stop()
         pair = (int(chosen[0]), int(chosen[1]))
+        st.query_params["a"], st.query_params["b"] = pair
+    if source != "index":
+        st.query_params.pop("a", None)
+        st.query_params.pop("b", None)
+    if source != "class":
+        st.query_params.pop("seed", None)
 
     # The latent map's choice of map, when it is alive; the radio is drawn further down.
     state.pick("interp_map", compute.map_methods(info), [st.session_state.get("map_method")])
-    latents, projection = compute.latents_and_projection(
+    latents, _ = compute.latents_and_projection(
         info, selection.dataset, st.session_state["interp_map"]
     )
     z0, z1 = latents[pair[0]], latents[pair[1]]
@@ -168,15 +221,22 @@ if pair is not None:
     with map_col:
         map_method = state.map_picker(st, "Map", info, key="interp_map")
         path_xy = compute.place(info, selection.dataset, map_method, path)  # [steps, 2]
-        fig = plots.latent_map(
-            projection.coords,
-            labels,
+        latent_explorer(
+            None,
+            None,
             names,
-            axis_titles=plots.AXIS_TITLES[map_method],
-            highlight={"path": path_xy},
+            compute.decoder(info),
+            compute.explorer_inverse(info, selection.dataset, map_method),
+            key="interp_explorer",
+            published=compute.explorer_map(info, selection.dataset, map_method),
+            overlays=[overlay(path_xy, "path")],
             height=460,
+            on_pair=_take_dragged_pair,
         )
-        st.plotly_chart(fig, key="interp_chart", width="stretch")
+        st.caption(
+            "Point at the map to decode any place; drag from one digit to another to "
+            "walk between them instead."
+        )
         if map_method == "tsne":
             st.caption("t-SNE has no formula for new codes: the path's points are placed on it.")
         elif map_method == "pca" and method == "linear":

@@ -1,4 +1,4 @@
-"""Latent map: every digit's code in 2-D; click a digit, or empty space, to see it decoded."""
+"""Latent map: every digit's code in 2-D, decoded live under the pointer; a click selects."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import pandas as pd
 import streamlit as st
 
 from ui import compute, images, plots, state
+from ui.explorer import latent_explorer
 
 BACKGROUND_TILES = 20  # decoded digits per side of the 2-D manifold background
+INTERPOLATE_PAGE = "views/interpolate.py"
 
 state.init(
     map_selected=None,  # {"index": i} or {"point": [x, y]}
-    map_pair=[],  # the last two clicked dataset indices
-    map_last_event=None,
+    map_pair=[],  # the last two clicked dataset indices (the Interpolate page reads them)
+    map_mounted=None,  # (what the explorer shows, the index it was mounted with)
 )
 
 selection = state.current()
@@ -24,11 +26,12 @@ labels = dataset.labels.numpy()
 st.title("Latent map")
 st.caption(
     f"The encoder f maps each 784-pixel digit to a {info.latent_dim}-D code. Each dot is one "
-    f"of {len(labels):,} digits, coloured by its label. Click a dot to see the digit and its "
-    "reconstruction g(f(x)); click empty space to see what the decoder makes there."
+    f"of {len(labels):,} digits, coloured by its label. Point anywhere to see what the decoder "
+    "g makes there; click to keep a digit or a place, drag from one digit to another to walk "
+    "between them on the Interpolate page. Scroll to zoom, drag empty space to pan."
 )
 
-controls = st.columns([2, 2, 3])
+controls = st.columns([3, 3, 1])
 method = state.map_picker(controls[0], "Projection", info, key="map_method", url="proj")
 show_background = controls[1].toggle(
     "Decoded digits in the background",
@@ -40,86 +43,64 @@ st.query_params["proj"] = method
 
 latents, projection = compute.latents_and_projection(info, selection.dataset, method)
 coords = projection.coords
-
 background = None
 if show_background and method == "raw":
-    ranges = plots.axis_range(coords)
-    background = compute.manifold_background(info, ranges, BACKGROUND_TILES)
+    background = compute.manifold_background(info, plots.axis_range(coords), BACKGROUND_TILES)
 
+# --- the selection: from the URL on a session's first look, then from clicks ------------------
 
-def _clicked_points(event) -> list:
-    """The points of the chart's selection event in session state (none before any click)."""
-    return ((event or {}).get("selection") or {}).get("points") or []
-
-
-def _select_from_event(event) -> None:
-    """A new click becomes the selection; the same event seen again on a rerun is ignored.
-
-    Read from session state before the map is drawn, so a click costs one run, not two."""
-    points = _clicked_points(event)
-    if not points:
-        return
-    point = points[0]
-    custom = point.get("customdata")
-    custom = custom[0] if isinstance(custom, list) else custom
-    signature = (point.get("x"), point.get("y"), custom)
-    if signature == st.session_state["map_last_event"]:
-        return
-    st.session_state["map_last_event"] = signature
-    if custom is None or int(custom) == plots.GRID_POINT:
-        st.session_state["map_selected"] = {"point": [float(point["x"]), float(point["y"])]}
-    else:
-        index = int(custom)
-        st.session_state["map_selected"] = {"index": index}
-        pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
-        st.session_state["map_pair"] = pair + [index]
-
-
-def _selection_from_url() -> None:
-    if st.session_state["map_selected"] is not None or "sel" not in st.query_params:
-        return
+link_problem = None
+if st.session_state["map_selected"] is None and "sel" in st.query_params:
     raw = st.query_params["sel"]
-    try:
-        if raw.startswith("i"):
-            index = int(raw[1:])
-            if 0 <= index < len(labels):
-                st.session_state["map_selected"] = {"index": index}
+    if raw.startswith("i"):
+        index, link_problem = state.url_int("sel", 0, len(labels) - 1, "digit")
+        if index is not None:
+            st.session_state["map_selected"] = {"index": index}
+    else:
+        try:
+            point = [float(v) for v in raw.split(",")]
+        except ValueError:
+            point = None
+        if point is None or len(point) != 2:
+            link_problem = f"The link's place {raw!r} is not two numbers x,y: nothing is selected."
         else:
-            x, y = (float(v) for v in raw.split(","))
-            st.session_state["map_selected"] = {"point": [x, y]}
-    except ValueError:
-        st.toast("The link's selected point could not be read; pick one on the map.")
+            st.session_state["map_selected"] = {"point": point}
 
+# The explorer keeps its own selection and zoom; its data changes only with the map itself (or
+# when the page is opened again, which mounts it afresh), so the index it is mounted with stays
+# the one it had when this map was drawn.
+shown = (info.name, selection.dataset, method, show_background)
+mounted = st.session_state["map_mounted"]
+if mounted is None or mounted[0] != shown or state.entering("latent_map"):
+    chosen = st.session_state["map_selected"] or {}
+    mounted = (shown, chosen.get("index"))
+    st.session_state["map_mounted"] = mounted
 
-chart_state = st.session_state.get("map_chart")
-_select_from_event(chart_state)
-_selection_from_url()
-chosen = st.session_state["map_selected"]
-# Plotly marks a point clicked on this chart itself (its 'selected' style), and leaving the
-# figure unchanged spares the browser a redraw of 7,000 WebGL points. A selection that comes
-# from elsewhere (the URL, another page, a rerun with a new projection) gets a drawn marker.
-clicked_here = bool(_clicked_points(chart_state))
-highlight = {}
-if clicked_here or not chosen:
-    pass
-elif "index" in chosen:
-    highlight["selected"] = coords[chosen["index"]]
-elif chosen:
-    highlight["selected"] = np.array(chosen["point"])
-
-left, right = st.columns([3, 2], gap="medium")
+left, right = st.columns([5, 3], gap="medium")
 with left:
-    fig = plots.latent_map(
-        coords,
-        labels,
+    event = latent_explorer(
+        None,
+        None,
         dataset.class_names,
-        axis_titles=plots.AXIS_TITLES[method],
+        compute.decoder(info),
+        compute.explorer_inverse(info, selection.dataset, method),
+        key="map_explorer",
+        published=compute.explorer_map(info, selection.dataset, method),
         background=background,
-        highlight=highlight,
+        selected=mounted[1],
     )
-    st.plotly_chart(
-        fig, key="map_chart", on_select="rerun", selection_mode="points", width="stretch"
-    )
+    if event.click is not None:
+        index = event.click["index"]
+        if index is None:
+            st.session_state["map_selected"] = {"point": [float(v) for v in event.click["point"]]}
+        else:
+            st.session_state["map_selected"] = {"index": int(index)}
+            pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
+            st.session_state["map_pair"] = pair + [int(index)]
+    if event.pair is not None:  # a drag from one digit to another: walk between them
+        st.session_state["map_pair"] = [int(event.pair["from"]), int(event.pair["to"])]
+        st.session_state["interp_source"] = "map"
+        st.switch_page(INTERPOLATE_PAGE)
     if method == "pca":
         ratio = projection.explained_variance_ratio
         st.caption(
@@ -134,11 +115,14 @@ with left:
         file_name=f"{info.name}_{method}_coords.csv",
         mime="text/csv",
         key="map_csv",
+        on_click="ignore",  # a download needs no rerun
     )
 
 with right:
     chosen = st.session_state["map_selected"]
-    if chosen is None:
+    if link_problem is not None:
+        st.warning(link_problem, icon=":material/link_off:")
+    elif chosen is None:
         st.info("Click a dot to inspect a digit, or click empty space to decode that place.")
     elif "index" in chosen:
         index = chosen["index"]
@@ -162,6 +146,20 @@ with right:
             ],
             scale=2,
         )
+        pair = st.session_state["map_pair"]
+        if st.button(
+            f"Walk from #{pair[0]} to #{pair[1]}" if len(pair) == 2 else "Walk between two digits",
+            key="map_walk",
+            icon=":material/timeline:",
+            disabled=len(pair) < 2,
+            help="Opens Interpolate on the last two digits you clicked (or drag from one to the "
+            "other on the map).",
+        ):
+            st.session_state["interp_source"] = "map"
+            st.switch_page(INTERPOLATE_PAGE)
+    elif problem := compute.map_point_problem(info, selection.dataset, method, chosen["point"]):
+        st.query_params.pop("sel", None)
+        st.warning(f"Nothing decoded: {problem}", icon=":material/block:")
     else:
         x, y = chosen["point"]
         st.query_params["sel"] = f"{x:.4g},{y:.4g}"

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from core.latent import MixConfig
-from ui import compute, images, plots, state
+from ui import compute, images, state
+from ui.explorer import latent_explorer, overlay
 
 MIXINGS = {
     "dirichlet": "Random convex weights (Dirichlet)",
@@ -21,7 +22,13 @@ state.init(mix_mixing="dirichlet", mix_concentration=1.0, mix_noise=0.5)
 
 
 def _next_seed() -> None:
-    st.session_state["mix_seed"] += 1
+    st.session_state["mix_seed"] = (st.session_state["mix_seed"] + 1) % (state.MAX_SEED + 1)
+
+
+link_seed, link_problem = state.url_int("seed", 0, state.MAX_SEED, "seed")
+if link_seed is not None and not st.session_state.get("mix_link_read"):
+    st.session_state["mix_seed"] = link_seed  # a link's seed, read once per session
+st.session_state["mix_link_read"] = True
 
 
 selection = state.current()
@@ -82,7 +89,7 @@ noise = row[2].slider(
     help="Standard deviation of the added noise, in units of each dimension's spread (std) "
     "over the encoded codes.",
 )
-seed = row[3].number_input("Seed", min_value=0, step=1, key="mix_seed")
+seed = row[3].number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="mix_seed")
 row[4].button(
     "Regenerate",
     key="mix_regenerate",
@@ -90,6 +97,12 @@ row[4].button(
     icon=":material/casino:",
     width="stretch",
 )
+
+if link_problem is not None:
+    st.query_params.pop("seed", None)
+    st.warning(f"{link_problem} Nothing is decoded from this link.", icon=":material/link_off:")
+    st.stop()
+st.query_params["seed"] = int(seed)
 
 config = MixConfig(
     label=label,
@@ -174,18 +187,17 @@ with left:
     # The latent map's choice of map, when it is alive.
     preferred = [st.session_state.get("map_method")]
     map_method = state.map_picker(st, "Map", info, key="mix_map", preferred=preferred)
-    map_labels = compute.map_dataset(selection.dataset).labels.numpy()
-    _, projection = compute.latents_and_projection(info, selection.dataset, map_method)
     source_xy, new_xy = compute.mix_on_map(info, selection.dataset, map_method, config)
-    fig = plots.latent_map(
-        projection.coords,
-        map_labels,
+    latent_explorer(
+        None,
+        None,
         names,
-        axis_titles=plots.AXIS_TITLES[map_method],
+        compute.decoder(info),
+        compute.explorer_inverse(info, selection.dataset, map_method),
+        key="mix_explorer",
+        published=compute.explorer_map(info, selection.dataset, map_method),
+        overlays=[overlay(source_xy, "ring"), overlay(new_xy, "star", "#d62728")],
         height=480,
     )
-    plots.add_points(fig, source_xy, f"encoded {names[label]}s", "circle-open", "black", 7)
-    plots.add_points(fig, new_xy, "new digits", "star", "#d62728", 13)
-    st.plotly_chart(fig, key="mix_chart", width="stretch")
     if map_method == "tsne":
         st.caption("t-SNE has no formula for new codes: these are placed on the fixed map.")

@@ -19,7 +19,7 @@ const CLASS_COLORS = [
 ]; // Tableau 10, as ui/plots.py
 const HIT_RADIUS = 7; // css px: the pointer is "over" a point this close to it
 const DRAG_THRESHOLD = 4; // css px moved before a press becomes a drag
-const OFF_MAP_MARGIN = 0.25; // codes beyond the data's box widened by this share are not decoded
+const OFF_MAP_MARGIN = 0.25; // codes beyond the data's box widened by this share are not decoded (core/maps.py)
 const STRIP_STEPS = 8; // decoded digits along a dragged path
 const MAX_SLIDERS = 16;
 const STATS_KEPT = 4000;
@@ -157,7 +157,7 @@ class Explorer {
     } catch (error) {
       this.session = null;
       const reason = String(error && error.message ? error.message : error).split("\n")[0];
-      this.setStatus("fallback", `Live preview off: the decoder could not run in this browser (${reason.slice(0, 160)}).`);
+      this.setStatus("fallback", `Live preview off: the decoder could not run in this browser (${reason.split(". ")[0].slice(0, 100)}).`);
     }
   }
 
@@ -297,6 +297,7 @@ class Explorer {
   }
 
   drawOverlay() {
+    if (!this.view) return; // not sized yet (a selection given at mount): resize() draws it
     const canvas = this.canvases.overlay, ctx = canvas.getContext("2d"), s = this.dpr;
     ctx.setTransform(s, 0, 0, s, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
@@ -304,6 +305,7 @@ class Explorer {
       ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI);
       ctx.strokeStyle = color; ctx.lineWidth = width; ctx.stroke();
     };
+    for (const mark of this.data.overlays || []) this.drawMark(ctx, mark);
     if (this.selection) {
       const [x, y] = this.selection.index != null ? this.pointXY(this.selection.index) : this.selection.point;
       const [px, py] = this.toPixel(x, y);
@@ -317,6 +319,32 @@ class Explorer {
     if (this.hover && this.hover.index != null) {
       const [px, py] = this.toPixel(...this.pointXY(this.hover.index));
       ring(px, py, 5, "black", 1.5);
+    }
+  }
+
+  drawMark(ctx, mark) {
+    // The page's overlays (ui/explorer.py overlay): a path, open rings or stars at map points.
+    const pixels = mark.points.map(([x, y]) => this.toPixel(x, y));
+    ctx.strokeStyle = ctx.fillStyle = mark.color;
+    if (mark.kind === "path") {
+      ctx.beginPath();
+      pixels.forEach(([px, py], i) => (i ? ctx.lineTo(px, py) : ctx.moveTo(px, py)));
+      ctx.lineWidth = 2; ctx.stroke();
+    }
+    for (const [px, py] of pixels) {
+      ctx.beginPath();
+      if (mark.kind === "star") {
+        for (let j = 0; j < 10; j++) {
+          const r = j % 2 ? 3.5 : 8, a = Math.PI * (j / 5 - 0.5);
+          ctx.lineTo(px + r * Math.cos(a), py + r * Math.sin(a));
+        }
+        ctx.closePath(); ctx.fill(); ctx.lineWidth = 0.8; ctx.strokeStyle = "white"; ctx.stroke();
+        ctx.strokeStyle = mark.color;
+      } else {
+        ctx.arc(px, py, mark.kind === "path" ? 3 : 3.5, 0, 2 * Math.PI);
+        ctx.lineWidth = 1;
+        if (mark.kind === "path") ctx.fill(); else ctx.stroke();
+      }
     }
   }
 
