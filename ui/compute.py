@@ -56,6 +56,7 @@ from core.maps import Projection, methods_for
 from core.metrics import mse, per_image_mse, per_image_ssim, psnr
 from core.models import Model, transposed_conv_output_size
 from core.projection import cached_projection
+from ui.explorer import Decoder, decoder_for
 from ui.images import tile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -425,6 +426,13 @@ def manifold(info: CheckpointInfo, extent: float, tiles: int) -> np.ndarray:
     return tile(decode_points(model(info), latent_lattice(extent, tiles)), columns=tiles, gap=0)
 
 
+def manifold_extent(extent: float, tiles: int) -> list[float]:
+    """The box [z1 min, z1 max, z2 min, z2 max] that ``manifold``'s mosaic covers on the raw
+    map: tiles are 2 extent / (tiles - 1) apart and each is centred on its own code."""
+    reach = extent + extent / (tiles - 1)  # half a tile beyond the outer codes
+    return [-reach, reach, -reach, reach]
+
+
 @per_checkpoint(show_spinner=False, max_entries=16)
 def reparameterization(
     info: CheckpointInfo, dataset_name: str, index: int, n: int, seed: int
@@ -457,6 +465,11 @@ def gan_samples(info: CheckpointInfo, seed: int) -> np.ndarray:
     """The seed's GAN_SAMPLES generated digits float32 [N, 28, 28]: the grid shows the first
     ones, D scores the first GAN_SCORED, the classifier judges them all."""
     return sample_prior(model(info), GAN_SAMPLES, seed)[1]
+
+
+def gan_code(info: CheckpointInfo, seed: int, index: int) -> np.ndarray:
+    """The code z [k] of ``gan_samples(info, seed)[index]`` (the same draw of N(0, I))."""
+    return prior_codes(GAN_SAMPLES, info.latent_dim, seed)[index]
 
 
 @per_checkpoint(show_spinner="Scoring digits with the discriminator…", max_entries=16)
@@ -553,3 +566,12 @@ def decoder_shapes(info: CheckpointInfo) -> list[convolution.LayerShape]:
     return convolution.layer_shapes(
         convolution.decoder_of(private), torch.zeros(1, private.latent_dim)
     )
+
+
+# --- the browser's decoders ---------------------------------------------------------------------
+
+
+@per_checkpoint(show_spinner="Exporting the decoder for the browser…", max_entries=64)
+def decoder(info: CheckpointInfo) -> Decoder:
+    """The checkpoint's ONNX decoder (exported once per content) as a URL, or why there is none."""
+    return decoder_for(info.path)

@@ -4,6 +4,8 @@
 page passes the map (coords, labels, class names), the way back from the map to a code
 (``inverse_rule(projection)``), the dataset's codes and images, and the model's ONNX decoder
 (``decoder_for(checkpoint)``). It returns the last click or drag as trigger values.
+``code_sliders(...)`` mounts the same element in its sliders-only mode: no map, one code and a
+slider per latent dimension, decoded in the browser as a slider moves.
 
 Big arrays do not travel in the element's data (which Streamlit sends on every rerun): they are
 written once, content-addressed, to ``static/cache/`` and the browser fetches them by URL from
@@ -27,13 +29,14 @@ import streamlit as st
 from PIL import Image
 
 from core.export import ExportError, cached_export
-from core.projection import INVERSE_NEIGHBOURS, Projection
+from core.maps import INVERSE_NEIGHBOURS, Projection
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
 EXPORT_DIR = STATIC_DIR / "onnx"
 PUBLISHED_DIR = STATIC_DIR / "cache"  # not committed: arrays and atlases written by the app
 RUNTIME_URL = "/app/static/vendor/onnxruntime-web/ort.wasm.bundle.min.mjs"
+MAX_SLIDERS = 16  # as explorer.js: larger codes get sliders for their first 16 dimensions
 _ASSETS = Path(__file__).parent / "components" / "explorer"
 
 _component = st.components.v2.component(
@@ -51,6 +54,26 @@ class Decoder:
 
     url: str | None
     notice: str | None = None
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Points a page marks on the map (the user's digit, its neighbours): a ring each, and a
+    key in the legend."""
+
+    label: str
+    points: np.ndarray  # [M, 2] map coordinates
+    color: str = "black"
+    radius: float = 7.0  # css px
+
+    def to_data(self) -> dict[str, Any]:
+        points = np.asarray(self.points, dtype=float).reshape(-1, 2)
+        return {
+            "label": self.label,
+            "points": points.tolist(),
+            "color": self.color,
+            "radius": float(self.radius),
+        }
 
 
 def static_url(path: Path) -> str:
@@ -150,6 +173,8 @@ def latent_explorer(
     codes: np.ndarray | None = None,
     images: np.ndarray | None = None,
     background: tuple[np.ndarray, Sequence[float]] | None = None,
+    background_opacity: float = 0.45,
+    marks: Sequence[Mark] = (),
     selected: int | None = None,
     height: int = 520,
     on_click: Callable[[], None] | None = None,
@@ -162,7 +187,8 @@ def latent_explorer(
     coords float [N, 2]; labels int [N] (< 256); codes float [N, k] (needed for t-SNE and for
     the reconstruction over a point; for raw maps the coords are the codes); images uint8
     [N, 28, 28] (the originals); background (uint8 image [H, W], extent [x0, x1, y0, y1]) is
-    drawn under the points, row 0 at y1; selected: a dataset index to select at mount.
+    drawn under the points, row 0 at y1, at ``background_opacity``; marks are rings drawn
+    over the points (not clickable); selected: a dataset index to select at mount.
     """
     coords = np.asarray(coords, dtype=np.float32)
     labels = np.asarray(labels)
@@ -187,6 +213,7 @@ def latent_explorer(
         "decoder_url": decoder.url,
         "runtime_url": RUNTIME_URL,
         "notice": decoder.notice,
+        "marks": [mark.to_data() for mark in marks],
     }
     if images is not None:
         raw = np.ascontiguousarray(images, dtype=np.uint8)
@@ -196,10 +223,57 @@ def latent_explorer(
         image = np.ascontiguousarray(image, dtype=np.uint8)
         digest = _digest(str(image.shape).encode(), image.tobytes())
         url = publish(lambda: _png(image), digest, ".png")
-        data["background"] = {"url": url, "extent": [float(v) for v in extent]}
+        data["background"] = {
+            "url": url,
+            "extent": [float(v) for v in extent],
+            "opacity": float(background_opacity),
+        }
     return _component(
         key=key,
         data=data,
         on_click_change=on_click or (lambda: None),
         on_pair_change=on_pair or (lambda: None),
     )
+
+
+def prior_ranges(code: np.ndarray, sigmas: float = 3.0) -> list[list[float]]:
+    """Slider ranges for a code of a N(0, I) prior: [-sigmas, sigmas] per shown dimension,
+    widened to keep the code's own value (plus a half) inside."""
+    shown = np.asarray(code, dtype=float).reshape(-1)[:MAX_SLIDERS]
+    reach = np.maximum(sigmas, np.abs(shown) + 0.5)
+    return [[-float(r), float(r)] for r in reach]
+
+
+def code_sliders(
+    decoder: Decoder,
+    code: np.ndarray,
+    *,
+    key: str,
+    ranges: Sequence[Sequence[float]] | None = None,
+    caption: str | None = None,
+) -> None:
+    """Mount the sliders-only mode: the digit g(code), the code's numbers and one slider per
+    latent dimension (the first ``MAX_SLIDERS``), decoded in the browser while a slider moves,
+    with a reset to ``code``. Nothing is sent back to Python. A new ``code`` starts over.
+
+    code float [k]; ranges [[lo, hi], ...] per shown dimension (default ``prior_ranges``);
+    caption: what the starting code is, shown above its numbers.
+    """
+    code = np.asarray(code, dtype=np.float32).reshape(-1)
+    if not np.isfinite(code).all():
+        raise ValueError("the code has non-finite values")
+    ranges = prior_ranges(code) if ranges is None else [[float(a), float(b)] for a, b in ranges]
+    if len(ranges) != min(len(code), MAX_SLIDERS):
+        raise ValueError(f"{len(ranges)} ranges for {min(len(code), MAX_SLIDERS)} sliders")
+    data = {
+        "mode": "sliders",
+        "key": key,
+        "latent_dim": len(code),
+        "code": code.astype(float).tolist(),
+        "ranges": ranges,
+        "caption": caption,
+        "decoder_url": decoder.url,
+        "runtime_url": RUNTIME_URL,
+        "notice": decoder.notice,
+    }
+    _component(key=key, data=data)
