@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT
@@ -21,3 +24,12 @@ def open_page(path: str = HOME, timeout: float = 120, **state) -> AppTest:
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+def component_data(at: AppTest, key: str) -> dict[str, Any]:
+    """The ``data`` a page handed the live explorer (or its sliders) mounted with ``key``:
+    AppTest runs no JavaScript, but it keeps what Python sent."""
+    for element in at.get("bidi_component"):
+        if element.proto.id.endswith(f"-{key}"):
+            return json.loads(element.proto.json)
+    raise AssertionError(f"no component with key {key!r}")
