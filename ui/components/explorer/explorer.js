@@ -681,7 +681,7 @@ class CodeSliders {
     try {
       this.session = await loadSession(d.runtime_url, d.decoder_url);
       this.setStatus("live", d.notice);
-      this.reset();
+      this.request({ codes: Float32Array.from(this.selection.code), kind: "selection", t: performance.now() });
     } catch (error) {
       this.session = null;
       const reason = String(error && error.message ? error.message : error).split("\n")[0];
@@ -689,15 +689,12 @@ class CodeSliders {
     }
   }
 
-  setStatus(status, notice) {
-    this.probe.status = status;
-    this.probe.timeline[status] ??= performance.now();
-    this.root.dataset.status = status;
-    const text = status === "fallback" ? `${notice} The sliders need it; the pictures above come from the server.` : notice;
-    const line = this.el("notice");
-    line.hidden = !text;
-    line.textContent = text || "";
-    if (status === "fallback") this.el("sliders").replaceChildren();
+  setStatus(status, notice) { // the explorer's, with the fallback line saying what is lost here
+    Explorer.prototype.setStatus.call(this, status, notice);
+    if (status !== "fallback") return;
+    this.el("notice").textContent = `${notice} The sliders need it; the pictures above come from the server.`;
+    this.el("where").textContent = "";
+    this.el("sliders").replaceChildren();
   }
 
   showOriginal() {} // a free code has no original digit
