@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -29,8 +30,10 @@ def open_page(
     return at
 
 
-def explorer_data(at: AppTest, key: str) -> dict:
-    """The data a page handed the live explorer mounted with ``key`` (ui/explorer.py)."""
-    found = [e for e in at.get("bidi_component") if e.key == key]
-    assert len(found) == 1, f"{len(found)} explorers with key {key!r}"
-    return json.loads(found[0].proto.json)
+def component_data(at: AppTest, key: str) -> dict[str, Any]:
+    """The ``data`` a page handed the live explorer (or its sliders) mounted with ``key``:
+    AppTest runs no JavaScript, but it keeps what Python sent."""
+    for element in at.get("bidi_component"):
+        if element.proto.id.endswith(f"-{key}"):
+            return json.loads(element.proto.json)
+    raise AssertionError(f"no component with key {key!r}")

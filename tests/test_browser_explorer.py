@@ -32,14 +32,6 @@ def demo_url():
         yield url
 
 
-@pytest.fixture
-def frames_sent(page):
-    """Every websocket frame the page sends to the server (the app's only channel)."""
-    sent: list = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
-    return sent
-
-
 def open_demo(page, url: str, query: str, status: str = "live") -> None:
     page.goto(f"{url}/?{query}", wait_until="domcontentloaded")
     wait_idle(page)

@@ -41,13 +41,19 @@ def test_vae_gan_and_concepts_pages(page, app_url):
     text = _main_text(page)
     assert "Traceback" not in text and "from the sidebar" in text
     assert {"1 sigma", "2 sigma", "mu"} <= set(_plot_traces(page, 0))  # the posterior on the map
-    assert page.locator('[data-testid="stImage"] img').count() >= 2 + 2 + 6
+    assert page.locator('[data-testid="stImage"] img').count() >= 1 + 2 + 6  # prior, x, z's
+    # the manifold and the sliders are live explorers (tests/test_browser_live.py drives them)
+    assert page.evaluate("() => Object.keys(window.latentExplorer || {}).sort()") == [
+        "vae_manifold",
+        "vae_sliders",
+    ]
     screenshot(page, "vae_studio")
 
     _open(page, "GAN studio", "Which digits does G draw?")
     text = _main_text(page)
     assert "Traceback" not in text and "Real-data floor" in text
     assert page.locator(".js-plotly-plot").count() == 2  # D's scores, the class histogram
+    assert page.locator(".lx-sliders input").count() == 16  # the first 16 of z's 32
     screenshot(page, "gan_studio")
 
     _open(page, "Concepts", "A decoder, layer by layer")

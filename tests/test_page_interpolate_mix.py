@@ -9,7 +9,7 @@ from ui.compute import map_dataset
 from ui.navigation import PAGES
 
 from . import apptest
-from .apptest import explorer_data
+from .apptest import component_data
 
 PATHS = {spec.title: spec.path for spec in PAGES}
 
@@ -53,7 +53,7 @@ def test_the_pair_clicked_on_the_map_is_interpolated():
     assert len(captions) == 10  # the default steps, end points included
     assert all(" · " in c and c.endswith("%") for c in captions)  # classifier label · confidence
     assert len(at.get("plotly_chart")) == 1  # the classifier's probabilities
-    path = explorer_data(at, "interp_explorer")["overlays"]  # the path drawn on the live map
+    path = component_data(at, "interp_explorer")["overlays"]  # the path drawn on the live map
     assert [o["kind"] for o in path] == ["path"] and len(path[0]["points"]) == 10
     assert len(at.get("download_button")) == 2  # PNG strip, GIF animation
 
@@ -155,7 +155,7 @@ def test_mix_makes_new_eights_with_their_nearest_real_digits():
         "Classified as 8",
     ]
     assert "Why a VAE's mixtures look smoother" in at.info[0].value
-    marks = explorer_data(at, "mix_explorer")["overlays"]  # the codes on the live map
+    marks = component_data(at, "mix_explorer")["overlays"]  # the codes on the live map
     assert [(o["kind"], len(o["points"])) for o in marks] == [("ring", 200), ("star", 16)]
 
 

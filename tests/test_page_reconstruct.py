@@ -15,6 +15,7 @@ from core.preprocess import preprocess_array
 from ui.state import models_for
 
 from . import apptest
+from .apptest import component_data
 
 PAGE = "views/reconstruct.py"
 
@@ -171,6 +172,11 @@ def test_the_digit_is_placed_on_every_kind_of_map(digits, model, method):
     at = open_page(app_model=model, reconstruct_input=real, reconstruct_method=method)
     assert at.radio(key="reconstruct_method").value == method
     assert "5 nearest digits" in messages(at)
+    placed = component_data(at, "reconstruct_map")  # the live map, with the digit marked
+    assert placed["inverse"]["kind"] == method and placed["decoder_url"].endswith(".onnx")
+    marks = {m["label"]: np.array(m["points"]) for m in placed["overlays"]}
+    assert marks["5 nearest"].shape == (5, 2) and marks["your digit"].shape == (1, 2)
+    assert np.isfinite(marks["your digit"]).all()
     assert (len([c for c in at.caption if "openTSNE places" in c.value]) > 0) == (method == "tsne")
 
 

@@ -9,7 +9,9 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from .apptest import open_page
+from core.latent import prior_codes
+
+from .apptest import component_data, open_page
 
 
 def figure(at: AppTest, key: str) -> dict:
@@ -51,6 +53,21 @@ def test_vae_page_with_a_2d_vae_from_the_sidebar():
     bars = figure(at, "vae_kl")["data"][0]
     assert len(values(bars["y"])) == 2 and (values(bars["y"]) >= 0).all()
     assert "dimensions are active" in texts(at.markdown)
+    # the manifold: the mosaic alone under a live raw map, each tile centred on its code
+    manifold = component_data(at, "vae_manifold")
+    assert manifold["inverse"] == {"kind": "raw"} and manifold["decoder_url"].endswith(".onnx")
+    assert manifold["background"]["extent"] == [-2 - 2 / 14, 2 + 2 / 14] * 2  # 15 tiles
+    assert manifold["background"]["opacity"] == 1.0 and manifold["class_names"] == []
+    at.toggle(key="vae_manifold_points").set_value(True).run()
+    assert not at.exception, at.exception
+    manifold = component_data(at, "vae_manifold")
+    assert manifold["class_names"] and manifold["sprites_url"] and manifold["codes_url"]
+    # the sliders start from the digit's posterior mean
+    sliders = component_data(at, "vae_sliders")
+    assert (
+        sliders["mode"] == "sliders" and sliders["latent_dim"] == 2 and len(sliders["ranges"]) == 2
+    )
+    assert "Move the code of digit" in texts(at.subheader)
 
 
 def test_vae_page_offers_its_own_picker_when_the_sidebar_model_is_not_a_vae():
@@ -63,6 +80,8 @@ def test_vae_page_offers_its_own_picker_when_the_sidebar_model_is_not_a_vae():
     assert any("16-D latent space" in i.value for i in at.info)  # no manifold for k > 2
     assert "PCA map" in texts(at.caption)
     assert len(values(figure(at, "vae_kl")["data"][0]["y"])) == 16
+    sliders = component_data(at, "vae_sliders")  # 16 sliders for the 16-D mu
+    assert sliders["latent_dim"] == 16 and len(sliders["ranges"]) == 16
 
 
 def test_vae_controls_change_the_digit_and_the_samples_without_errors():
@@ -96,6 +115,12 @@ def test_gan_page_scores_classifies_and_measures_1000_samples():
     real, fake = figure(at, "gan_scores")["data"][:2]
     assert len(values(real["x"])) == len(values(fake["x"])) == 500
     assert len(at.get("image")) >= 1 + 2 + 8 + 8  # grid, walk + gif, the two rows of extremes
+    sliders = component_data(at, "gan_sliders")  # sample 0's z: the first of the seed's draws
+    assert sliders["mode"] == "sliders" and sliders["decoder_url"].startswith(
+        "/app/static/onnx/gan"
+    )
+    assert sliders["latent_dim"] == 32 and len(sliders["ranges"]) == 16  # the first 16 dims
+    np.testing.assert_allclose(sliders["code"], prior_codes(1000, 32, 0)[0], atol=1e-6)
 
 
 def test_gan_page_picks_a_gan_itself_and_its_controls_rerun():
@@ -109,6 +134,13 @@ def test_gan_page_picks_a_gan_itself_and_its_controls_rerun():
     after = values(figure(at, "gan_classes")["data"][0]["y"])
     assert after.sum() == 1000 and not np.array_equal(before, after)  # new seed, new samples
     assert "(seed 7)" in texts(at.caption)
+    at.number_input(key="gan_edit").set_value(63).run()  # the last tile of the 8 x 8 grid
+    np.testing.assert_allclose(
+        component_data(at, "gan_sliders")["code"], prior_codes(1000, 32, 7)[63], atol=1e-6
+    )
+    at.slider(key="gan_grid").set_value(2).run()  # the grid shrinks below the chosen tile
+    assert not at.exception, at.exception
+    assert at.number_input(key="gan_edit").value == 0
 
 
 # --- Concepts ---------------------------------------------------------------------------------

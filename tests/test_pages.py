@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui.navigation import existing_pages
 
-from .apptest import APP, explorer_data, open_page
+from .apptest import APP, component_data, open_page
 
 
 @pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
@@ -52,32 +52,32 @@ def test_map_decodes_empty_space_in_every_projection(method):
 
 def test_map_hands_the_explorer_its_model_map_and_selection():
     at = open_page("views/latent_map.py", map_selected={"index": 7})
-    data = explorer_data(at, "map_explorer")
+    data = component_data(at, "map_explorer")
     assert data["inverse"] == {"kind": "raw"} and data["latent_dim"] == 2
     assert data["decoder_url"].startswith("/app/static/onnx/ae_k2_") and data["notice"] is None
     assert data["selected"] == 7  # the selection the map is first drawn with
     assert data["coords_url"].startswith("/app/static/cache/") and data["sprites_url"]
     assert at.query_params["sel"] == "i7"
     at.radio(key="map_method").set_value("tsne").run()
-    data = explorer_data(at, "map_explorer")
+    data = component_data(at, "map_explorer")
     assert data["inverse"]["kind"] == "tsne" and data["codes_url"]
 
 
 def test_the_map_keeps_its_mount_while_clicked_and_remounts_with_the_selection_on_return():
     at = open_page("views/latent_map.py")
-    assert explorer_data(at, "map_explorer")["selected"] is None
+    assert component_data(at, "map_explorer")["selected"] is None
     at.session_state["map_selected"] = {"index": 9}  # what a click on digit 9 leaves
     at.run()
-    assert explorer_data(at, "map_explorer")["selected"] is None  # same data: zoom kept
+    assert component_data(at, "map_explorer")["selected"] is None  # same data: zoom kept
     at.switch_page("views/interpolate.py").run()
     at.switch_page("views/latent_map.py").run()
-    assert not at.exception and explorer_data(at, "map_explorer")["selected"] == 9
+    assert not at.exception and component_data(at, "map_explorer")["selected"] == 9
 
 
 def test_a_link_reopens_a_selected_digit_or_place():
     at = open_page("views/latent_map.py", query={"model": "vae_k2", "proj": "raw", "sel": "i12"})
     assert any(s.value.startswith("Digit #12") for s in at.subheader)
-    assert explorer_data(at, "map_explorer")["selected"] == 12
+    assert component_data(at, "map_explorer")["selected"] == 12
     at = open_page("views/latent_map.py", query={"model": "vae_k2", "sel": "0.5,-0.25"})
     assert any(s.value == "Empty space at (0.50, -0.25)" for s in at.subheader)
 
@@ -118,12 +118,12 @@ def test_map_explains_why_a_gan_has_no_map():
 def test_map_background_manifold_for_a_2d_model():
     at = open_page("views/latent_map.py", map_background=True)
     assert at.toggle(key="map_background").value
-    background = explorer_data(at, "map_explorer")["background"]
+    background = component_data(at, "map_explorer")["background"]
     x0, x1, y0, y1 = background["extent"]
     assert background["url"].endswith(".png") and x0 < x1 and y0 < y1
     at.radio(key="map_method").set_value("pca").run()
     assert at.toggle(key="map_background").disabled
-    assert explorer_data(at, "map_explorer")["background"] is None
+    assert component_data(at, "map_explorer")["background"] is None
 
 
 def test_the_plotly_preload_chart_is_gone_when_the_first_run_ends():

@@ -482,6 +482,13 @@ def manifold(info: CheckpointInfo, extent: float, tiles: int) -> np.ndarray:
     return tile(decode_points(model(info), latent_lattice(extent, tiles)), columns=tiles, gap=0)
 
 
+def manifold_extent(extent: float, tiles: int) -> list[float]:
+    """The box [z1 min, z1 max, z2 min, z2 max] that ``manifold``'s mosaic covers on the raw
+    map: tiles are 2 extent / (tiles - 1) apart and each is centred on its own code."""
+    reach = extent + extent / (tiles - 1)  # half a tile beyond the outer codes
+    return [-reach, reach, -reach, reach]
+
+
 @per_checkpoint(show_spinner=False, max_entries=16)
 def reparameterization(
     info: CheckpointInfo, dataset_name: str, index: int, n: int, seed: int
@@ -514,6 +521,11 @@ def gan_samples(info: CheckpointInfo, seed: int) -> np.ndarray:
     """The seed's GAN_SAMPLES generated digits float32 [N, 28, 28]: the grid shows the first
     ones, D scores the first GAN_SCORED, the classifier judges them all."""
     return sample_prior(model(info), GAN_SAMPLES, seed)[1]
+
+
+def gan_code(info: CheckpointInfo, seed: int, index: int) -> np.ndarray:
+    """The code z [k] of ``gan_samples(info, seed)[index]`` (the same draw of N(0, I))."""
+    return prior_codes(GAN_SAMPLES, info.latent_dim, seed)[index]
 
 
 @per_checkpoint(show_spinner="Scoring digits with the discriminator…", max_entries=16)

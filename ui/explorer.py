@@ -4,6 +4,8 @@
 page passes the map (coords, labels, class names), the way back from the map to a code
 (``inverse_rule(projection)``), the dataset's codes and images, and the model's ONNX decoder
 (``decoder_for(checkpoint)``). It returns the last click or drag as trigger values.
+``code_sliders(...)`` mounts the same element in its sliders-only mode: no map, one code and a
+slider per latent dimension, decoded in the browser as a slider moves.
 
 Big arrays do not travel in the element's data (which Streamlit sends on every rerun): they are
 written once, content-addressed, to ``static/cache/`` and the browser fetches them by URL from
@@ -34,6 +36,7 @@ STATIC_DIR = ROOT / "static"  # served at /app/static/ (server.enableStaticServi
 EXPORT_DIR = STATIC_DIR / "onnx"
 PUBLISHED_DIR = STATIC_DIR / "cache"  # not committed: arrays and atlases written by the app
 RUNTIME_URL = "/app/static/vendor/onnxruntime-web/ort.wasm.bundle.min.mjs"
+MAX_SLIDERS = 16  # as explorer.js: larger codes get sliders for their first 16 dimensions
 _ASSETS = Path(__file__).parent / "components" / "explorer"
 
 _component = st.components.v2.component(
@@ -173,10 +176,27 @@ def publish_map(
     return published
 
 
-def overlay(points: np.ndarray, kind: str, color: str = "black") -> dict[str, Any]:
+def overlay(
+    points: np.ndarray,
+    kind: str,
+    color: str = "black",
+    label: str | None = None,
+    radius: float | None = None,
+) -> dict[str, Any]:
     """Marks drawn over the map: ``kind`` "path" (a line through the points, dots at each),
-    "ring" (open circles) or "star"; points float [M, 2] in map coordinates."""
-    return {"kind": kind, "color": color, "points": np.asarray(points, dtype=float).tolist()}
+    "ring" (open circles) or "star"; points float [M, 2] in map coordinates. A ring with a
+    ``radius`` (css px) is a page's own point (the user's digit): white-haloed, and its
+    ``label`` gets a key in the legend."""
+    mark = {
+        "kind": kind,
+        "color": color,
+        "points": np.asarray(points, float).reshape(-1, 2).tolist(),
+    }
+    if label is not None:
+        mark["label"] = label
+    if radius is not None:
+        mark["radius"] = float(radius)
+    return mark
 
 
 def latent_explorer(
@@ -192,6 +212,7 @@ def latent_explorer(
     published: dict[str, Any] | None = None,
     background: tuple[np.ndarray, Sequence[float]] | None = None,
     overlays: Sequence[dict[str, Any]] = (),
+    background_opacity: float = 0.45,
     selected: int | None = None,
     height: int = 520,
     on_click: Callable[[], None] | None = None,
@@ -203,8 +224,9 @@ def latent_explorer(
 
     The map is ``published`` (``publish_map``'s result; then coords, labels, codes and images
     may be None) or the arrays themselves, as ``publish_map`` takes them. background (uint8
-    image [H, W], extent [x0, x1, y0, y1]) is drawn under the points, row 0 at y1; overlays
-    (``overlay(...)``) over them; selected: a dataset index to select at mount.
+    image [H, W], extent [x0, x1, y0, y1]) is drawn under the points, row 0 at y1, at
+    ``background_opacity``; overlays (``overlay(...)``) over them; selected: a dataset index to
+    select at mount.
     """
     if published is None:
         published = publish_map(coords, labels, codes, images)
@@ -228,10 +250,57 @@ def latent_explorer(
         image = np.ascontiguousarray(image, dtype=np.uint8)
         digest = _digest(str(image.shape).encode(), image.tobytes())
         url = publish(lambda: _png(image), digest, ".png")
-        data["background"] = {"url": url, "extent": [float(v) for v in extent]}
+        data["background"] = {
+            "url": url,
+            "extent": [float(v) for v in extent],
+            "opacity": float(background_opacity),
+        }
     return _component(
         key=key,
         data=data,
         on_click_change=on_click or (lambda: None),
         on_pair_change=on_pair or (lambda: None),
     )
+
+
+def prior_ranges(code: np.ndarray, sigmas: float = 3.0) -> list[list[float]]:
+    """Slider ranges for a code of a N(0, I) prior: [-sigmas, sigmas] per shown dimension,
+    widened to keep the code's own value (plus a half) inside."""
+    shown = np.asarray(code, dtype=float).reshape(-1)[:MAX_SLIDERS]
+    reach = np.maximum(sigmas, np.abs(shown) + 0.5)
+    return [[-float(r), float(r)] for r in reach]
+
+
+def code_sliders(
+    decoder: Decoder,
+    code: np.ndarray,
+    *,
+    key: str,
+    ranges: Sequence[Sequence[float]] | None = None,
+    caption: str | None = None,
+) -> None:
+    """Mount the sliders-only mode: the digit g(code), the code's numbers and one slider per
+    latent dimension (the first ``MAX_SLIDERS``), decoded in the browser while a slider moves,
+    with a reset to ``code``. Nothing is sent back to Python. A new ``code`` starts over.
+
+    code float [k]; ranges [[lo, hi], ...] per shown dimension (default ``prior_ranges``);
+    caption: what the starting code is, shown above its numbers.
+    """
+    code = np.asarray(code, dtype=np.float32).reshape(-1)
+    if not np.isfinite(code).all():
+        raise ValueError("the code has non-finite values")
+    ranges = prior_ranges(code) if ranges is None else [[float(a), float(b)] for a, b in ranges]
+    if len(ranges) != min(len(code), MAX_SLIDERS):
+        raise ValueError(f"{len(ranges)} ranges for {min(len(code), MAX_SLIDERS)} sliders")
+    data = {
+        "mode": "sliders",
+        "key": key,
+        "latent_dim": len(code),
+        "code": code.astype(float).tolist(),
+        "ranges": ranges,
+        "caption": caption,
+        "decoder_url": decoder.url,
+        "runtime_url": RUNTIME_URL,
+        "notice": decoder.notice,
+    }
+    _component(key=key, data=data)

@@ -7,10 +7,12 @@ import numpy as np
 import streamlit as st
 
 from ui import compute, images, plots, state
+from ui.explorer import MAX_SLIDERS, code_sliders
 
 N_EXTREMES = 8  # digits shown at each end of D's scale
 
 state.init(gan_seed=0, gan_grid=8, gan_walk_seed=1, gan_steps=10, gan_walk_method="slerp")
+state.init(gan_edit=0)
 
 selection = state.current()
 st.title("GAN studio")
@@ -34,6 +36,27 @@ with left:
 with right:
     grid = images.tile(compute.gan_samples(info, seed)[: side * side], columns=side)
     st.image(images.to_pil(grid, scale=2))
+
+# --- one sample's z, on sliders ----------------------------------------------------------------
+st.header("Move one sample's z")
+shown = side * side
+if st.session_state["gan_edit"] >= shown:  # the grid shrank below the chosen tile
+    st.session_state["gan_edit"] = 0
+left, right = st.columns([1, 3], gap="large")
+with left:
+    tile = int(st.number_input(f"Sample (of {shown})", 0, shown - 1, step=1, key="gan_edit"))
+    st.caption(
+        "Tiles count from 0 at the top left, row by row. Each slider moves one number of its "
+        f"z; your browser runs G on every move (first {min(MAX_SLIDERS, info.latent_dim)} of "
+        f"{info.latent_dim} dimensions)."
+    )
+with right:
+    code_sliders(
+        compute.decoder(info),
+        compute.gan_code(info, seed, tile),
+        key="gan_sliders",
+        caption=f"z of sample {tile} (seed {seed})",
+    )
 
 # --- a walk between two random latents --------------------------------------------------------
 st.header("A walk between two random latents")

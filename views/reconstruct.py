@@ -16,6 +16,7 @@ from core.checkpoints import CheckpointInfo
 from core.inversion import InversionConfig, InversionResult
 from core.models import ENCODER_KINDS
 from ui import compute, digit_input, images, plots, state
+from ui.explorer import inverse_rule, latent_explorer, overlay
 
 DIGIT_SIDE = 96  # px: each reconstruction
 DEFAULT_JUDGE = "ae_k16"  # the anomaly verdict's model until the user picks another
@@ -124,33 +125,42 @@ mapped = selection.model if selection.has_encoder else judge
 whose = "the sidebar's model" if selection.has_encoder else "the judge above"
 st.caption(f"On the map of **{mapped.label}** ({whose}), with the 5 nearest map digits.")
 method = state.map_picker(st, "Projection", mapped, key="reconstruct_method")
-_, projection = compute.latents_and_projection(mapped, selection.dataset, method)
+latents, projection = compute.latents_and_projection(mapped, selection.dataset, method)
 map_digits = compute.map_dataset(selection.dataset)
 labels = map_digits.labels.numpy()
 z = compute.encode(mapped, digit)  # [k]
 point = compute.place(mapped, selection.dataset, method, z[None])[0]  # [2]
 neighbours, distances = compute.neighbours(mapped, selection.dataset, method, z)
 
-map_column, neighbour_column = st.columns([3, 2], gap="medium")
-with map_column:
-    fig = plots.latent_map(
-        projection.coords,
-        labels,
-        map_digits.class_names,
-        axis_titles=plots.AXIS_TITLES[method],
-        highlight={f"your {noun}": point[None]},
-        height=520,
+latent_explorer(
+    projection.coords,
+    labels,
+    map_digits.class_names,
+    compute.decoder(mapped),
+    inverse_rule(projection),
+    key="reconstruct_map",
+    codes=latents,
+    images=map_digits.images.numpy(),
+    overlays=[
+        overlay(projection.coords[neighbours], "ring", "#d62728", label="5 nearest", radius=6),
+        overlay(point[None], "ring", "black", label=f"your {noun}", radius=9),
+    ],
+    height=480,
+)
+st.caption(
+    f"The black ring is your {noun}, the red ones its 5 nearest. Point at the map: your "
+    "browser decodes the code under the pointer; over a dot, its digit and reconstruction."
+)
+if method == "tsne":
+    st.caption(
+        "t-SNE has no formula for new points: openTSNE places yours by optimising its "
+        "position against the fixed map, so it lands near digits with similar codes."
     )
-    plots.add_points(fig, projection.coords[neighbours], "5 nearest", color="#d62728", size=12)
-    st.plotly_chart(fig, key="reconstruct_map", width="stretch")
-    if method == "tsne":
-        st.caption(
-            "t-SNE has no formula for new points: openTSNE places yours by optimising its "
-            "position against the fixed map, so it lands near digits with similar codes."
-        )
-with neighbour_column:
+code_column, neighbour_column = st.columns([1, 2], gap="medium")
+with code_column:
     st.markdown(f"**{mapped.name}**'s code for your {noun}, and its 5 nearest {noun}s")
     st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
+with neighbour_column:
     captions = [
         f"{map_digits.class_names[labels[j]]} · d={d:.2f}"
         for j, d in zip(neighbours, distances, strict=True)

@@ -9,9 +9,10 @@ import streamlit as st
 
 from core.posterior import ACTIVE_UNIT_THRESHOLD
 from ui import compute, images, plots, state
+from ui.explorer import MAX_SLIDERS, code_sliders, inverse_rule, latent_explorer
 
 state.init(vae_seed=0, vae_grid=8, vae_extent=2.0, vae_tiles=15, vae_class=3, vae_which=0)
-state.init(vae_samples=6, vae_eps_seed=0, vae_zoom=True)
+state.init(vae_samples=6, vae_eps_seed=0, vae_zoom=True, vae_manifold_points=False)
 
 selection = state.current()
 st.title("VAE studio")
@@ -22,6 +23,9 @@ st.caption(
 )
 info = state.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
 k = info.latent_dim
+digits = compute.map_dataset(selection.dataset)
+labels = digits.labels.numpy()
+names = digits.class_names
 
 # --- samples from the prior ------------------------------------------------------------------
 st.header("Samples from the prior")
@@ -44,7 +48,7 @@ if k != 2:
         "latent. Pick vae_k2 in the sidebar (or above) to see it."
     )
 else:
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns([1, 3], gap="large")  # room for a near-square map beside its preview
     with left:
         extent = st.slider(
             "Range (± sigma of the prior)",
@@ -55,14 +59,34 @@ else:
             help="The lattice covers [-r, r] x [-r, r]; 95% of N(0, I) lies within ±2.",
         )
         tiles = st.slider("Digits per side", 5, 25, key="vae_tiles")
+        show_codes = st.toggle(
+            "Show the digits' codes",
+            key="vae_manifold_points",
+            help="Each map digit's mean mu, coloured by its label, over the mosaic.",
+        )
         st.caption(
             f"g(z) over a {tiles} x {tiles} lattice: z1 from {-extent:g} (left) to {extent:g} "
             f"(right), z2 from {extent:g} (top) to {-extent:g} (bottom). Far outside ±2 the "
-            "prior has almost no mass and the decoder was never asked to draw anything."
+            "prior has almost no mass and the decoder was never asked to draw anything. "
+            "Point anywhere on it: your browser decodes the z under the pointer."
         )
     with right:
         mosaic = compute.manifold(info, float(extent), int(tiles))
-        st.image(images.to_pil(mosaic, scale=max(1, 600 // mosaic.shape[0])))
+        latents, raw_map = compute.latents_and_projection(info, selection.dataset, "raw")
+        shown = slice(None) if show_codes else slice(0)  # the points, or none: the mosaic alone
+        latent_explorer(
+            raw_map.coords[shown],
+            labels[shown],
+            names if show_codes else [],
+            compute.decoder(info),
+            inverse_rule(raw_map),
+            key="vae_manifold",
+            codes=latents[shown],
+            images=digits.images.numpy() if show_codes else None,
+            background=(mosaic, compute.manifold_extent(float(extent), int(tiles))),
+            background_opacity=0.45 if show_codes else 1.0,
+            height=440,
+        )
 
 # --- the reparameterization trick ------------------------------------------------------------
 st.header("The reparameterization trick")
@@ -72,10 +96,7 @@ st.latex(
     r"\underbrace{\mathbb{E}_{q}[-\log p(x\mid z)]}_{\text{reconstruction}}"
     r" + \underbrace{\mathrm{KL}(q(z\mid x)\,\|\,\mathcal{N}(0,I))}_{\text{KL}}"
 )
-digits = compute.map_dataset(selection.dataset)
-labels = digits.labels.numpy()
 val_idx = digits.val_idx.numpy()
-names = digits.class_names
 controls = st.columns(4)
 label = controls[0].selectbox(
     "Class", range(len(names)), key="vae_class", format_func=lambda c: names[c]
@@ -151,6 +172,14 @@ table = pd.DataFrame(
 )
 with st.expander(f"mu, sigma and KL of digit #{index}, per dimension"):
     st.dataframe(table.round(3), hide_index=True, width="stretch")
+
+st.subheader(f"Move the code of digit #{index}")
+st.caption(
+    f"Start from its posterior mean mu and move one dimension at a time (the first "
+    f"{min(MAX_SLIDERS, k)} of {k}): your browser runs the decoder on every move. A grey "
+    "dimension in the KL chart below changes little or nothing."
+)
+code_sliders(compute.decoder(info), trick.mu, key="vae_sliders", caption=f"mu of digit #{index}")
 
 # --- KL per latent dimension -----------------------------------------------------------------
 st.header("KL per latent dimension")

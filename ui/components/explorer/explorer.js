@@ -8,6 +8,8 @@
 //          a click without drag; index is the dataset index of the point under the pointer
 //   pair:  {from: i, to: j}
 //          a drag that starts on point i and is released on another point j
+// `data.mode === "sliders"` mounts CodeSliders instead (the end of this file): no map, one
+// slider per latent dimension of one code; it sends nothing to Python at all.
 //
 // The decoder runs in onnxruntime-web (WASM, one thread). One decode at a time: a move while
 // one is in flight only replaces the pending code, so the preview always catches up with the
@@ -205,7 +207,7 @@ class Explorer {
     const ranges = [];
     for (let d = 0; d < k; d++) {
       let lo = Infinity, hi = -Infinity;
-      if (source) {
+      if (source && this.n) {
         for (let i = 0; i < this.n; i++) { const v = source[i * k + d]; if (v < lo) lo = v; if (v > hi) hi = v; }
       } else { lo = -3; hi = 3; }
       const pad = (hi - lo) * OFF_MAP_MARGIN || 1;
@@ -264,7 +266,7 @@ class Explorer {
     const [x0, x1, y0, y1] = this.data.background.extent;
     const [px0, py0] = this.toPixel(x0, y1), [px1, py1] = this.toPixel(x1, y0);
     ctx.imageSmoothingEnabled = false;
-    ctx.globalAlpha = 0.45;
+    ctx.globalAlpha = this.data.background.opacity ?? 0.45;
     ctx.drawImage(this.backdrop, px0 * this.dpr, py0 * this.dpr, (px1 - px0) * this.dpr, (py1 - py0) * this.dpr);
   }
 
@@ -340,6 +342,10 @@ class Explorer {
         }
         ctx.closePath(); ctx.fill(); ctx.lineWidth = 0.8; ctx.strokeStyle = "white"; ctx.stroke();
         ctx.strokeStyle = mark.color;
+      } else if (mark.radius) { // a page's own point (a labelled ring): white halo, then colour
+        ctx.arc(px, py, mark.radius, 0, 2 * Math.PI);
+        ctx.lineWidth = 4.5; ctx.strokeStyle = "white"; ctx.stroke();
+        ctx.lineWidth = 2.5; ctx.strokeStyle = mark.color; ctx.stroke();
       } else {
         ctx.arc(px, py, mark.kind === "path" ? 3 : 3.5, 0, 2 * Math.PI);
         ctx.lineWidth = 1;
@@ -643,6 +649,13 @@ class Explorer {
       });
       legend.append(button);
     });
+    for (const mark of (this.data.overlays || []).filter((m) => m.label)) { // a key, no toggle
+      const key = document.createElement("span");
+      key.className = "lx-mark";
+      key.innerHTML = `<i style="border-color:${mark.color}"></i>`;
+      key.append(mark.label);
+      legend.append(key);
+    }
   }
 
   destroy() {
@@ -652,10 +665,77 @@ class Explorer {
   }
 }
 
+// --- sliders-only mode (ui/explorer.py code_sliders) -------------------------------------
+// No map: one code (data.code, k numbers), one slider per dimension (the first MAX_SLIDERS),
+// decoded as a slider moves, and a reset to the starting code. The decode loop, the digit
+// drawing, the code's numbers and the sliders themselves are the explorer's (borrowed below,
+// not copied), so a slider behaves the same here and beside a map.
+
+class CodeSliders {
+  constructor(root, data) {
+    this.root = root;
+    this.data = data;
+    this.k = data.latent_dim;
+    this.session = null;
+    this.pending = null;
+    this.busy = false;
+    this.sliderRanges = data.ranges; // [[lo, hi], ...] per shown dimension
+    this.probe = { stats: [], last: null, status: "loading", explorer: this, timeline: {} };
+    window.latentExplorer[data.key] = this.probe;
+    this.el = (name) => root.querySelector(`.lx-${name}`);
+    root.dataset.mode = "sliders";
+    this.el("decoded-caption").textContent = "decoded g(z)";
+    const reset = document.createElement("button");
+    Object.assign(reset, { className: "lx-reset", type: "button", textContent: "reset" });
+    reset.addEventListener("click", () => this.reset());
+    this.el("digits").append(reset);
+    this.reset();
+    this.load();
+  }
+
+  reset() { // back to the code Python sent: sliders, numbers and digit
+    this.selection = { index: null, point: null, code: Float32Array.from(this.data.code) };
+    this.buildSliders();
+    this.describe(this.selection.code, this.data.caption || "the starting code", false);
+    this.request({ codes: Float32Array.from(this.selection.code), kind: "reset", t: performance.now() });
+  }
+
+  async load() {
+    const d = this.data;
+    if (!d.decoder_url) return this.setStatus("fallback", d.notice || "No decoder for this model.");
+    try {
+      this.session = await loadSession(d.runtime_url, d.decoder_url);
+      this.setStatus("live", d.notice);
+      this.request({ codes: Float32Array.from(this.selection.code), kind: "selection", t: performance.now() });
+    } catch (error) {
+      this.session = null;
+      const reason = String(error && error.message ? error.message : error).split("\n")[0];
+      this.setStatus("fallback", `Live preview off: the decoder could not run in this browser (${reason.slice(0, 160)}).`);
+    }
+  }
+
+  setStatus(status, notice) { // the explorer's, with the fallback line saying what is lost here
+    Explorer.prototype.setStatus.call(this, status, notice);
+    if (status !== "fallback") return;
+    this.el("notice").textContent = `${notice} The sliders need it; the pictures above come from the server.`;
+    this.el("where").textContent = "";
+    this.el("sliders").replaceChildren();
+  }
+
+  showOriginal() {} // a free code has no original digit
+
+  destroy() {
+    if (window.latentExplorer[this.data.key] === this.probe) delete window.latentExplorer[this.data.key];
+  }
+}
+for (const name of ["runDecoder", "request", "pump", "drawDigit", "describe", "buildSliders"]) {
+  CodeSliders.prototype[name] = Explorer.prototype[name];
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".lx");
   if (root.explorer) root.explorer.destroy(); // new data for the same element: start over
-  root.explorer = new Explorer(root, data, setTriggerValue);
+  root.explorer = data.mode === "sliders" ? new CodeSliders(root, data) : new Explorer(root, data, setTriggerValue);
   return () => root.explorer && root.explorer.destroy();
 }
