@@ -216,7 +216,7 @@ for column, (label, data, suffix, mime) in zip(row[1:], downloads, strict=True):
         width="stretch",
     )
 
-map_col, side_col = st.columns([3, 2], gap="large")
+map_col, side_col = st.columns([2, 1], gap="large")
 if pair is not None:
     with map_col:
         map_method = state.map_picker(st, "Map", info, key="interp_map")

@@ -76,7 +76,7 @@ if mounted is None or mounted[0] != shown or state.entering("latent_map"):
     mounted = (shown, chosen.get("index"))
     st.session_state["map_mounted"] = mounted
 
-left, right = st.columns([5, 3], gap="medium")
+left, right = st.columns([2, 1], gap="medium")  # the map and its live preview need the room
 with left:
     event = latent_explorer(
         None,

@@ -165,7 +165,7 @@ if prediction is not None:
 
 # --- where the codes sit ---------------------------------------------------------------------
 
-left, right = st.columns([3, 2], gap="medium")
+left, right = st.columns([5, 2], gap="medium")
 how = {
     "dirichlet": f"a random convex combination of {n_combine} source codes, so it lies inside "
     "their cloud",
