@@ -736,6 +736,18 @@ def few_labels_table(
     return rows
 
 
+def few_labels_reading(
+    rows: list[dict[str, Any]], classifier: str, per_class: int
+) -> tuple[dict[str, Any] | None, float, list[dict[str, Any]]]:
+    """What the curves say at ``per_class`` labels: (the best code's row, None when there is no
+    code; the pixels' accuracy; the rows of codes whose encoder was given the label)."""
+    at = [r for r in rows if r["classifier"] == classifier and r["per_class"] == per_class]
+    codes = [r for r in at if r["family"] not in ("pixels", "PCA") and not r["conditional"]]
+    pixels = next(r["mean"] for r in at if r["features"] == "pixels")
+    best = max(codes, key=lambda r: r["mean"]) if codes else None
+    return best, pixels, [r for r in at if r["conditional"]]
+
+
 def needs_label(info: CheckpointInfo) -> bool:
     """Whether the checkpoint's encoder is given the label too (a conditional model's code)."""
     return few_labels.is_conditional(model(info))

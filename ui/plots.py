@@ -432,12 +432,21 @@ def learning_curves(
     rows: Sequence[dict], classifier: str, highlight: Sequence[str] = ()
 ) -> go.Figure:
     """Accuracy against labels per class (log axis), one line per feature set with its spread
-    over the draws as error bars; ``rows`` as ``ui.compute.few_labels_table`` gives them."""
+    over the draws as error bars; ``rows`` as ``ui.compute.few_labels_table`` gives them.
+    Pixels are black, PCA grey and dotted, the codes in colour; ``highlight`` drawn thick."""
     fig = go.Figure()
     names = list(dict.fromkeys(r["features"] for r in rows))
+    codes = [n for n in names if n != "pixels" and not n.startswith("pca")]
+    sizes = sorted({r["per_class"] for r in rows})
     for name in names:
         mine = [r for r in rows if r["features"] == name and r["classifier"] == classifier]
-        bold = name in highlight or name == "pixels"
+        if name == "pixels":
+            color, dash = "black", None
+        elif name.startswith("pca"):
+            color, dash = "rgb(150,150,150)", "dot"
+        else:
+            color, dash = CLASS_COLORS[codes.index(name) % len(CLASS_COLORS)], None
+        wide = name in highlight or name == "pixels"
         fig.add_trace(
             go.Scatter(
                 x=[r["per_class"] for r in mine],
@@ -445,15 +454,16 @@ def learning_curves(
                 error_y=dict(array=[r["std"] for r in mine], thickness=1, width=3),
                 mode="lines+markers",
                 name=name,
-                line=dict(width=3 if bold else 1.5, dash="dot" if name.startswith("pca") else None),
+                line=dict(width=3.5 if wide else 1.5, color=color, dash=dash),
+                marker=dict(color=color, size=7 if wide else 5),
                 hovertemplate=f"{name}<br>%{{x}} labels/class: %{{y:.3f}}<extra></extra>",
             )
         )
     fig.update_layout(
         height=460,
         margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(type="log", title="labelled training digits per class"),
-        yaxis=dict(title="validation accuracy", range=[0, 1]),
+        xaxis=dict(type="log", title="labelled training digits per class", tickvals=sizes),
+        yaxis=dict(title="validation accuracy", range=[0, 1], gridcolor="rgb(235,235,235)"),
         legend=dict(title="features"),
         plot_bgcolor="white",
     )

@@ -34,28 +34,25 @@ classifier = st.radio(
     horizontal=True,
 )
 mine = [r for r in rows if r["classifier"] == classifier]
-at = {r["features"]: r for r in mine if r["per_class"] == READ_AT}
-codes = [r for r in at.values() if r["family"] not in ("pixels", "PCA") and not r["conditional"]]
-best = max(codes, key=lambda r: r["mean"]) if codes else None
-decoupled = [r for r in at.values() if r["conditional"]]
+best, pixels, decoupled = compute.few_labels_reading(rows, classifier, READ_AT)
 
 if best is not None:
-    pixels = at["pixels"]["mean"]
+    if decoupled:
+        scores = ", ".join(f"{r['features']}'s z {r['mean']:.1%}" for r in decoupled)
+        decoupling = (
+            f" **A decoupled code knows little of the class**: {scores} (its encoder is given "
+            "the label, so the code keeps only the handwriting; chance is 10 %)."
+        )
+    else:
+        decoupling = (
+            " A decoupled code (a conditional VAE's z, whose encoder is given the label) would "
+            "know little of the class; none is in the checkpoint list yet."
+        )
     st.markdown(
         f"**A good code is a better starting point than pixels when labels are few**: with "
         f"{READ_AT} labels per class, {best['features']}'s {best['k']}-D code reaches "
         f"{best['mean']:.1%} against {pixels:.1%} for the 784 raw pixels "
-        f"({100 * (best['mean'] - pixels):+.1f} points)."
-        + (
-            " **A decoupled code knows little of the class**: "
-            + ", ".join(
-                f"{r['features']}'s z (label given to its encoder) {r['mean']:.1%}"
-                for r in decoupled
-            )
-            + " against 10 % for chance."
-            if decoupled
-            else ""
-        )
+        f"({100 * (best['mean'] - pixels):+.1f} points).{decoupling}"
     )
 highlight = [best["features"]] if best else []
 st.plotly_chart(plots.learning_curves(rows, classifier, highlight), key="few_plot", width="stretch")
@@ -74,7 +71,9 @@ wide = table.pivot(index=["features", "family", "k"], columns="labels/class", va
 order = list(dict.fromkeys(r["features"] for r in mine))
 wide = wide.reindex(order, level="features").reset_index()
 wide.columns = [f"{c} per class" if isinstance(c, int) else c for c in wide.columns]
-st.dataframe(wide, hide_index=True, key="few_table", width="stretch")
+st.dataframe(
+    wide, hide_index=True, key="few_table", width="stretch", height=35 * (len(wide) + 1) + 3
+)
 st.caption(
     "Validation accuracy, mean ± std over the draws. PCA is fitted on the training pixels "
     "without their labels, as the autoencoders are; every feature set sees the same labelled "
