@@ -25,7 +25,7 @@ for spec in existing_pages():
     )
     sections.setdefault(spec.section, []).append(page)
 
-navigation = st.navigation(sections)
+navigation = st.navigation(sections, expanded=True)  # every page listed, none under "View more"
 record_page(navigation.url_path)
 render_sidebar()
 preload.finish(preload_slot)  # before the page, which may st.stop(); the fetch goes on

@@ -4,7 +4,9 @@
 height). ``direction(codes, values)`` fits the latent direction along which an attribute grows;
 ``class_preserving_direction(codes, values, labels)`` does the same while holding the codes'
 class-discriminant scores fixed, so that a walk changes the handwriting and not the digit.
-``walk(z, v, scale)`` gives the codes z + alpha v with alpha from -2 to +2 standard deviations.
+``class_edit_directions`` averages per-digit edit directions (a shear, a dilation) over each
+class: one direction per class. ``walk(z, v, scale)`` gives the codes z + alpha v with alpha
+from -2 to +2 standard deviations.
 
 Images: uint8 ``[N, 28, 28]`` or float ``[N, 1, 28, 28]`` / ``[N, 28, 28]`` in [0, 1]. Codes are
 float arrays ``[N, k]``; directions are unit vectors ``[k]`` (float64).
@@ -211,6 +213,25 @@ def local_directions(
     if (norms < 1e-12).any():
         raise ValueError("an edit did not move the code: no direction for that digit")
     return d / norms
+
+
+def class_edit_directions(
+    encode: Callable[[np.ndarray], np.ndarray],
+    images: ArrayLike,
+    labels: ArrayLike,
+    attribute: str,
+    classes: int = 10,
+) -> np.ndarray:
+    """One unit direction per class, float64 [classes, k]: the mean of ``local_directions``
+    over the class's digits. Global for a class (a digit needs no edit of its own, only its
+    class), and it inherits what the edits keep: on the shipped 16-D models it keeps the label
+    along slant walks more often than any regression direction (bench/uses.py)."""
+    local = local_directions(encode, images, attribute)  # [N, k]
+    y = np.asarray(to_numpy(labels))
+    missing = [c for c in range(classes) if not (y == c).any()]
+    if missing:
+        raise ValueError(f"no digit of class {missing[0]} to average edits over")
+    return np.stack([_unit(local[y == c].mean(axis=0)) for c in range(classes)])
 
 
 # --- walking ------------------------------------------------------------------------------------

@@ -5,19 +5,36 @@
 them on the whole validation split. Features are any float matrix ``[N, d]``: raw pixels, PCA
 components, or a model's codes; the unlabelled training features are what a code is learnt from,
 so they may also set the standardisation.
+
+``cached_curve`` computes a learning curve once per content (the checkpoint's bytes or the name
+of a pixel feature set, the dataset, the parameters) and reloads it from a small JSON file
+afterwards; ``python -m core.few_labels --precompute checkpoints`` fills the shipped cache.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import inspect
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
+from core.data import Dataset, load_dataset, to_float
 from core.metrics import ArrayLike, to_numpy
 
+CACHE_FORMAT = 1
+DEFAULT_CACHE_DIR = Path("checkpoints/few_labels")
 LABELS_PER_CLASS = (1, 5, 10, 50, 100)
 DRAWS = 5
 CLASSIFIERS = ("logistic", "1-nn")
@@ -96,3 +113,141 @@ def learning_curve(
                 CurvePoint(name, n, float(np.mean(scores)), float(np.std(scores)), scores)
             )
     return points
+
+
+# --- the features compared ----------------------------------------------------------------------
+
+Features = tuple[np.ndarray, np.ndarray]  # (training rows [N_train, d], validation rows [N_val, d])
+
+
+def pixel_features(dataset: Dataset) -> Features:
+    """Raw pixels in [0, 1], [N, 784]."""
+    train, val = dataset.split("train")[0], dataset.split("val")[0]
+    return (
+        train.numpy().reshape(len(train), -1) / 255.0,
+        val.numpy().reshape(len(val), -1) / 255.0,
+    )
+
+
+def pca_features(dataset: Dataset, k: int) -> Features:
+    """The first k principal components of the pixels, fitted on the (unlabelled) training rows."""
+    from core.pca import fit_pca
+
+    train, val = pixel_features(dataset)
+    pca = fit_pca(train, k)
+    return pca.transform(train), pca.transform(val)
+
+
+def is_conditional(model: torch.nn.Module) -> bool:
+    """Whether the model's encoder is given the label too (``encode(x, y)``): its code is the
+    part of a digit the label does not say (a conditional VAE's style)."""
+    encode = getattr(model, "encode", None)
+    return encode is not None and len(inspect.signature(encode).parameters) == 2
+
+
+@torch.no_grad()
+def code_features(model: torch.nn.Module, dataset: Dataset) -> Features:
+    """The model's codes of the training and validation digits, float32 [N, k]. A conditional
+    encoder is given each digit's true label, as it is when it learns."""
+    from core.latent import encode_images
+
+    def codes(part: str) -> np.ndarray:
+        images, labels = dataset.split(part)
+        if not is_conditional(model):
+            return encode_images(model, images)
+        device = next(model.parameters()).device
+        x, y = to_float(images).float().to(device), labels.to(device)
+        return model.encode(x, y).float().cpu().numpy()
+
+    return codes("train"), codes("val")
+
+
+# --- the disk cache -------------------------------------------------------------------------------
+
+
+def cache_key(
+    source: bytes, dataset: Dataset, per_class: tuple[int, ...], draws: int, seed: int
+) -> str:
+    """sha256 over what a curve depends on: the features' source (a checkpoint's bytes, or the
+    name of a pixel feature set), the dataset's images, labels and split, and the parameters."""
+    h = hashlib.sha256()
+    h.update(f"latent-lab few labels {CACHE_FORMAT}\n".encode())
+    h.update(source)
+    h.update(f"\n{dataset.name}\n".encode())
+    for tensor in (dataset.images, dataset.labels, dataset.train_idx, dataset.val_idx):
+        h.update(tensor.cpu().contiguous().numpy().tobytes())
+    h.update(json.dumps([list(per_class), CLASSIFIERS, draws, seed]).encode())
+    return h.hexdigest()
+
+
+def cached_curve(
+    name: str,
+    source: bytes,
+    dataset: Dataset,
+    features: Callable[[], Features],
+    cache_dir: str | Path = DEFAULT_CACHE_DIR,
+    per_class: tuple[int, ...] = LABELS_PER_CLASS,
+    draws: int = DRAWS,
+    seed: int = 0,
+) -> list[CurvePoint]:
+    """``learning_curve`` of ``features()`` on the dataset's labels, read from
+    ``<cache_dir>/<name>_<dataset>_<key>.json`` when its key matches, else computed (seconds to
+    a minute) and written atomically. A retrained checkpoint has other bytes: its file misses."""
+    key = cache_key(source, dataset, per_class, draws, seed)
+    path = Path(cache_dir) / f"{name}_{dataset.name}_{key[:16]}.json"
+    if path.exists():
+        try:
+            return [CurvePoint(**p) for p in json.loads(path.read_text())["points"]]
+        except (ValueError, KeyError, TypeError, OSError):
+            pass  # an unreadable cache is recomputed and overwritten
+    train, val = features()
+    labels = (dataset.split("train")[1], dataset.split("val")[1])
+    points = learning_curve(train, labels[0], val, labels[1], per_class, draws, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"name": name, "key": key, "points": [p.as_dict() for p in points]}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(payload, f)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return points
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+
+def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> None:
+    """The curves of pixels, PCA at every code size, and every encoder checkpoint in ``folder``."""
+    from core.checkpoints import list_checkpoints, load_model
+
+    infos = [i for i in list_checkpoints(folder) if i.dataset == "embedded"]
+    dataset = load_dataset("embedded")
+    models = {i.name: load_model(i.path) for i in infos}
+    coded = [i for i in infos if hasattr(models[i.name], "encode")]
+    jobs: list[tuple[str, bytes, Callable[[], Features]]] = [
+        ("pixels", b"pixels", lambda: pixel_features(dataset))
+    ]
+    for k in sorted({i.latent_dim for i in coded}):
+        jobs.append((f"pca_k{k}", f"pca {k}".encode(), lambda k=k: pca_features(dataset, k)))
+    for i in coded:
+        model = models[i.name]
+        jobs.append((i.name, i.path.read_bytes(), lambda m=model: code_features(m, dataset)))
+    for name, source, features in jobs:
+        start = time.perf_counter()
+        cached_curve(name, source, dataset, features, cache_dir)
+        print(f"{name}: {time.perf_counter() - start:.1f}s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.few_labels", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--precompute", type=Path, required=True, help="a checkpoint folder")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    precompute(args.precompute, args.cache_dir)
+
+
+if __name__ == "__main__":
+    main()

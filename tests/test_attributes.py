@@ -154,3 +154,21 @@ def test_edit_directions_of_a_tiny_ae_follow_each_digit(tiny_ae, small_digits):
     assert (values[:, -1] > values[:, 0]).mean() > 0.6
     with pytest.raises(ValueError, match="no edit"):
         attributes.local_directions(encode, val_x, "width")
+
+
+def test_class_edit_directions_average_each_class_s_edits(tiny_ae, small_digits):
+    train_x, train_y = small_digits.split("train")
+
+    def encode(x: np.ndarray) -> np.ndarray:
+        return encode_images(tiny_ae, torch.from_numpy(np.round(x * 255).astype(np.uint8)))
+
+    per_class = attributes.class_edit_directions(encode, train_x, train_y, "slant")  # [10, 8]
+    assert per_class.shape == (10, 8) and np.allclose(np.linalg.norm(per_class, axis=1), 1)
+    local = attributes.local_directions(encode, train_x, "slant")
+    threes = local[train_y.numpy() == 3].mean(axis=0)
+    assert np.allclose(per_class[3], threes / np.linalg.norm(threes))
+    # the classes' directions differ (a 1 leans by other units than a 0), yet agree in sign
+    cosines = per_class @ per_class.T
+    assert cosines.min() > 0 and not np.allclose(cosines, 1)
+    with pytest.raises(ValueError, match="no digit of class 1 "):
+        attributes.class_edit_directions(encode, train_x[:5], train_y[:5] * 0, "slant")

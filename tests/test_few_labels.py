@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from core.data import Dataset
-from core.few_labels import CLASSIFIERS, draw_labelled, learning_curve
+from core.data import Dataset, to_float
+from core.few_labels import (
+    CLASSIFIERS,
+    cached_curve,
+    code_features,
+    draw_labelled,
+    is_conditional,
+    learning_curve,
+    pca_features,
+    pixel_features,
+)
 
 
 def test_draws_are_stratified_reproducible_and_refuse_too_many():
@@ -52,3 +62,55 @@ def test_features_that_know_nothing_of_the_class_score_chance():
     # measured: noise 0.11 and 0.12; planted 0.87 and 0.80 (classes 8 and 9 share the zero code)
     assert all(abs(p.mean - 0.1) < 0.05 for p in blind)
     assert all(p.mean > 0.7 for p in seeing)
+
+
+# --- features and the disk cache ---------------------------------------------------------------
+
+
+def test_code_features_of_a_plain_and_a_conditional_encoder(small_digits: Dataset):
+    from core.cvae import CVAEConfig, build_cvae
+
+    from .conftest import train_tiny
+
+    ae = train_tiny(small_digits, "ae", 4, epochs=1, seed=0)  # fp32
+    cvae = build_cvae(CVAEConfig(latent_dim=3, channels=8, hidden=32)).eval()
+    assert not is_conditional(ae) and is_conditional(cvae)
+    for model, k in ((ae, 4), (cvae, 3)):
+        train, val = code_features(model, small_digits)
+        assert train.shape == (540, k) and val.shape == (60, k)
+        assert np.isfinite(train).all()
+    # the conditional code depends on the label it is given: not the same as with label 0
+    images, labels = small_digits.split("val")
+    with torch.no_grad():
+        zero = cvae.encode(to_float(images), torch.zeros_like(labels)).numpy()
+    assert not np.allclose(code_features(cvae, small_digits)[1], zero)
+
+
+def test_pixel_and_pca_features(small_digits: Dataset):
+    train, val = pixel_features(small_digits)
+    assert train.shape == (540, 784) and val.shape == (60, 784)
+    assert train.min() >= 0 and train.max() <= 1
+    low_train, low_val = pca_features(small_digits, 5)
+    assert low_train.shape == (540, 5) and low_val.shape == (60, 5)
+
+
+def test_cached_curve_is_written_once_and_keyed_by_its_source(small_digits: Dataset, tmp_path):
+    calls = []
+
+    def features():
+        calls.append(1)
+        return pca_features(small_digits, 5)
+
+    first = cached_curve("pca_k5", b"pca 5", small_digits, features, tmp_path, (1, 10), draws=2)
+    again = cached_curve("pca_k5", b"pca 5", small_digits, features, tmp_path, (1, 10), draws=2)
+    assert len(calls) == 1 and len(list(tmp_path.glob("pca_k5_embedded_*.json"))) == 1
+    assert [p.accuracies for p in again] == [p.accuracies for p in first]
+    assert {(p.classifier, p.per_class) for p in first} == {
+        (c, n) for c in CLASSIFIERS for n in (1, 10)
+    }
+    cached_curve("pca_k5", b"other bytes", small_digits, features, tmp_path, (1, 10), draws=2)
+    assert len(calls) == 2 and len(list(tmp_path.glob("*.json"))) == 2  # a new source misses
+    next(tmp_path.glob("*.json")).write_text("not json")  # unreadable: recomputed, not raised
+    cached_curve("pca_k5", b"pca 5", small_digits, features, tmp_path, (1, 10), draws=2)
+    cached_curve("pca_k5", b"other bytes", small_digits, features, tmp_path, (1, 10), draws=2)
+    assert len(calls) == 3

@@ -89,6 +89,22 @@ PAGES = (
         "Models",
         "Transposed convolutions: o = (i - 1) s + k - 2p, layer by layer.",
     ),
+    # --- what a code is good for (issue 14) ---
+    PageSpec(
+        "views/attributes.py",
+        "Attributes",
+        ":material/tune:",
+        "Uses",
+        "Slant, thickness, width, height: move a digit's code along them, or along a vector "
+        "drawn from two groups.",
+    ),
+    PageSpec(
+        "views/few_labels.py",
+        "Few labels",
+        ":material/label:",
+        "Uses",
+        "What a code buys a classifier that has 1 to 100 labelled digits per class.",
+    ),
 )
 
 

@@ -410,3 +410,71 @@ def conv_picture(cells: np.ndarray, k: int) -> go.Figure:
         legend=dict(x=1.02, y=1),
     )
     return fig
+
+
+# --- groups selected on a map and learning curves (issue 14) ---------------------------------
+
+
+def selected_indices(event) -> list[int]:
+    """Dataset indices of the digits in a chart's box or lasso selection (``st.plotly_chart``'s
+    event), sorted; the faint grid of empty space is not a digit."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    found = set()
+    for point in points:
+        custom = point.get("customdata")
+        custom = custom[0] if isinstance(custom, list) else custom
+        if custom is not None and int(custom) != GRID_POINT:
+            found.add(int(custom))
+    return sorted(found)
+
+
+def learning_curves(
+    rows: Sequence[dict], classifier: str, highlight: Sequence[str] = ()
+) -> go.Figure:
+    """Accuracy against labels per class (log axis), one line per feature set with its spread
+    over the draws as error bars; ``rows`` as ``ui.compute.few_labels_table`` gives them.
+    Pixels are black, PCA grey and dotted, the codes in colour; ``highlight`` drawn thick."""
+    fig = go.Figure()
+    names = list(dict.fromkeys(r["features"] for r in rows))
+    codes = [n for n in names if n != "pixels" and not n.startswith("pca")]
+    sizes = sorted({r["per_class"] for r in rows})
+    for name in names:
+        mine = [r for r in rows if r["features"] == name and r["classifier"] == classifier]
+        if name == "pixels":
+            color, dash = "black", None
+        elif name.startswith("pca"):
+            color, dash = "rgb(150,150,150)", "dot"
+        else:
+            color, dash = CLASS_COLORS[codes.index(name) % len(CLASS_COLORS)], None
+        wide = name in highlight or name == "pixels"
+        fig.add_trace(
+            go.Scatter(
+                x=[r["per_class"] for r in mine],
+                y=[r["mean"] for r in mine],
+                error_y=dict(array=[r["std"] for r in mine], thickness=1, width=3),
+                mode="lines+markers",
+                name=name,
+                line=dict(width=3.5 if wide else 1.5, color=color, dash=dash),
+                marker=dict(color=color, size=7 if wide else 5),
+                hovertemplate=f"{name}<br>%{{x}} labels/class: %{{y:.3f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=460,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(type="log", title="labelled training digits per class", tickvals=sizes),
+        yaxis=dict(title="validation accuracy", range=[0, 1], gridcolor="rgb(235,235,235)"),
+        legend=dict(title="features"),
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def for_group_selection(fig: go.Figure) -> go.Figure:
+    """A latent map made for box/lasso selections: drag draws a box (the lasso is in the
+    toolbar), selected digits stay as drawn and the others fade, instead of the click marker."""
+    for trace in fig.data:  # plotly merges styles: give each class its own colour back
+        selected = dict(size=trace.marker.size, color=trace.marker.color, opacity=1)
+        trace.update(selected=dict(marker=selected), unselected=dict(marker=dict(opacity=0.15)))
+    fig.update_layout(dragmode="select")
+    return fig

@@ -163,3 +163,29 @@ def map_picker(
     methods = compute.map_methods(info)
     pick(key, methods, preferred, url=url)
     return where.radio(label, methods, key=key, format_func=PROJECTIONS.get, horizontal=True)
+
+
+# --- a validation digit by class and index (issue 14's pages) ---------------------------------
+
+
+def digit_picker(
+    where, key: str, labels, class_names: Sequence[str], val_idx, default: int = 0, nth: int = 0
+):
+    """A class select box and a number input "which one" among that class's validation digits
+    (digits the directions were not fitted on); returns the dataset index. Session keys
+    ``<key>_class`` and ``<key>_nth``."""
+    pick(f"{key}_class", list(range(len(class_names))), [default])
+    left, right = where.columns(2)
+    label = left.selectbox(
+        "Class", range(len(class_names)), key=f"{key}_class", format_func=class_names.__getitem__
+    )
+    members = [int(i) for i in val_idx if labels[i] == label]
+    if not members:
+        where.error(f"The validation split has no digit of class {class_names[label]}.")
+        st.stop()
+    init(**{f"{key}_nth": nth})
+    st.session_state[f"{key}_nth"] = min(st.session_state[f"{key}_nth"], len(members) - 1)
+    nth = right.number_input(
+        f"Which one (of {len(members)})", 0, len(members) - 1, key=f"{key}_nth", step=1
+    )
+    return members[int(nth)]

@@ -1,0 +1,192 @@
+"""Attributes: move a digit's code along the direction in which slant, thickness, width or height
+grows, and make vectors from groups of digits on the map (Latent Space Cartography)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.attributes import ATTRIBUTES, WALK_SPAN, WALK_STEPS, walk_offsets
+from ui import compute, images, plots, state
+
+UNITS = {"slant": "shear", "thickness": "px", "width": "px", "height": "px"}
+KEEPING = {"scores held": "class scores held", "class edit": "the class's mean edit"}
+GROUP_STEPS = 7
+
+state.init(attr_attribute="slant", attr_alpha=1.0, attr_group_a=[], attr_group_b=[])
+
+selection = state.current()
+info = state.require_encoder(selection)
+if compute.needs_label(info):
+    st.info(
+        f"**{info.name}**'s encoder is given the label as well as the digit, so a code alone "
+        "is not a digit here. Pick an AE or VAE in the sidebar."
+    )
+    st.stop()
+data = compute.dataset(selection.dataset)
+names, labels = data.class_names, data.labels.numpy()
+
+st.title("Attributes")
+st.caption(
+    "A direction v in the latent space along which a measured attribute of the handwriting "
+    "grows: the digit's code moves to z + α v, α in standard deviations of the training codes "
+    "projected on v. Under each step: the attribute measured on the decoded digit and what the "
+    "shipped classifier reads."
+)
+
+val_idx = data.val_idx.tolist()
+top = st.columns([2, 3, 3], vertical_alignment="bottom")
+attribute = top[0].radio("Attribute", ATTRIBUTES, key="attr_attribute", horizontal=True)
+with top[1]:
+    # the default: a 7 that the 2- and 16-D models reconstruct as a 7 (the first one: as a 9)
+    index = state.digit_picker(st, "attr_digit", labels, names, val_idx, default=7, nth=5)
+alpha = top[2].slider(
+    "α (standard deviations along v)",
+    -WALK_SPAN,
+    WALK_SPAN,
+    step=0.25,
+    key="attr_alpha",
+    help="The code moves to z + α s v, s the std of the training codes projected on v.",
+)
+
+keeping = compute.direction_names(info, attribute)[1:]  # the ones that keep the digit
+if keeping:
+    state.pick("attr_keep", keeping, ["class edit"])
+    st.radio(
+        "Direction that keeps the digit",
+        keeping,
+        key="attr_keep",
+        format_func=KEEPING.get,
+        horizontal=True,
+        help="bench/uses.py measures both on the validation digits: along slant the class's "
+        "mean edit keeps the label more often; along thickness the held class scores do.",
+    )
+shown = ("plain", st.session_state["attr_keep"]) if keeping else ("plain",)
+alphas = tuple(walk_offsets(1.0, WALK_STEPS, WALK_SPAN).round(3))
+strips = compute.attribute_walk(info, selection.dataset, attribute, index, alphas, shown)
+here = compute.attribute_walk(info, selection.dataset, attribute, index, (float(alpha),), shown)
+unit = UNITS[attribute]
+
+
+def _reading(result: dict, i: int) -> str:
+    label = f" · {names[result['labels'][i]]}" if "labels" in result else ""
+    return f"{result['values'][i]:.2f}{label}"
+
+
+columns = st.columns(len(strips), gap="large")
+for column, (name, strip) in zip(columns, strips.items(), strict=True):
+    with column:
+        st.subheader("Plain" if name == "plain" else "Keeps the digit")
+        whose = (
+            f" This digit walks class {names[strip['class']]}'s." if name == "class edit" else ""
+        )
+        st.caption(compute.DIRECTIONS[name] + whose)
+        now = here[name]
+        images.digit_row(
+            [data.images[index].numpy(), now["images"][0]],
+            ["the digit", f"α = {alpha:+.2f}"],
+            scale=4,
+        )
+        read = (
+            f", read as **{names[now['labels'][0]]}** ({now['confidence'][0]:.0%})"
+            if "labels" in now
+            else ""
+        )
+        st.markdown(f"At α = {alpha:+.2f}: {attribute} **{now['values'][0]:.2f}** {unit}{read}")
+        images.digit_row(
+            strip["images"], [f"{a:+.1f}: {_reading(strip, i)}" for i, a in enumerate(alphas)]
+        )
+        if "labels" in strip:
+            kept = int((strip["labels"] == strip["labels"][WALK_STEPS // 2]).sum())
+            st.caption(
+                f"{attribute} ({unit}) from {strip['values'][0]:.2f} to {strip['values'][-1]:.2f}; "
+                f"the classifier reads the same digit as at α = 0 on {kept} of {WALK_STEPS} steps."
+            )
+if not keeping:
+    st.info(
+        f"No direction here keeps the digit: holding all nine class-discriminant scores needs "
+        f"a code of k ≥ {compute.IDENTITY_MIN_DIM} (this one is {info.latent_dim}-D), and "
+        f"{attribute} has no edit to average (slant and thickness do)."
+    )
+
+# --- groups on the map ---------------------------------------------------------------------------
+
+st.divider()
+st.subheader("A vector from two groups")
+st.caption(
+    "Draw a box or a lasso around some digits on the map and make them group A, then another "
+    "group B: the mean code of A minus the mean code of B is a vector (as in Latent Space "
+    "Cartography). Below, it is added step by step to the digit picked above."
+)
+dataset = compute.map_dataset(selection.dataset)
+method = state.map_picker(st, "Projection", info, key="attr_map_method")
+_, projection = compute.latents_and_projection(info, selection.dataset, method)
+fig = plots.latent_map(
+    projection.coords, dataset.labels.numpy(), names, plots.AXIS_TITLES[method], height=480
+)
+plots.for_group_selection(fig)
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    event = st.plotly_chart(
+        fig, key="attr_map", on_select="rerun", selection_mode=("box", "lasso"), width="stretch"
+    )
+chosen = plots.selected_indices(event)
+with right:
+    st.caption(f"{len(chosen)} digits selected on the map.")
+    buttons = st.columns(3)
+    for column, group in zip(buttons[:2], ("a", "b"), strict=True):
+        if column.button(f"Selection → {group.upper()}", key=f"attr_set_{group}"):
+            if not chosen:
+                st.warning(
+                    "Nothing is selected: draw a box or a lasso around some digits on the map "
+                    "first (the box and lasso tools are in the map's toolbar)."
+                )
+            else:
+                st.session_state[f"attr_group_{group}"] = chosen
+    if buttons[2].button("Clear groups", key="attr_clear"):
+        st.session_state["attr_group_a"], st.session_state["attr_group_b"] = [], []
+    group_a, group_b = st.session_state["attr_group_a"], st.session_state["attr_group_b"]
+    for group, members in (("A", group_a), ("B", group_b)):
+        if members:
+            counts = np.bincount(dataset.labels.numpy()[members], minlength=len(names))
+            top_classes = ", ".join(
+                f"{names[c]} ×{counts[c]}" for c in np.argsort(-counts)[:3] if counts[c]
+            )
+            st.markdown(f"**Group {group}**: {len(members)} digits ({top_classes})")
+        else:
+            st.markdown(f"**Group {group}**: empty")
+    if not group_a or not group_b:
+        st.info("Select both groups to make a vector: A and B each need at least one digit.")
+    else:
+        vector = compute.group_vector(info, selection.dataset, group_a, group_b)
+        ts, walked, read = compute.vector_walk(info, selection.dataset, index, vector, GROUP_STEPS)
+        st.markdown(f"z + t (mean A − mean B), |mean A − mean B| = {np.linalg.norm(vector):.2f}")
+        captions = [
+            f"t {t:.2f}" + (f" · {names[read.labels[i]]}" if read else "") for i, t in enumerate(ts)
+        ]
+        images.digit_row(walked, captions)
+
+# --- analogies -----------------------------------------------------------------------------------
+
+st.divider()
+st.subheader("Analogies: a − b + c")
+st.caption(
+    "The code of a, minus the code of b, plus the code of c, decoded: what a has that b lacks, "
+    "given to c."
+)
+picks = st.columns(4, gap="medium")
+chosen_digits = []
+# defaults: a 1 minus another 1 (their difference is style only) plus a 7
+for column, key, default, nth in zip(picks[:3], "abc", (1, 1, 7), (0, 1, 5), strict=True):
+    with column:
+        st.markdown(f"**{key}**")
+        chosen_digits.append(
+            state.digit_picker(st, f"attr_analogy_{key}", labels, names, val_idx, default, nth)
+        )
+        st.image(images.to_pil(data.images[chosen_digits[-1]].numpy(), 4))
+result, read = compute.analogy(info, selection.dataset, *chosen_digits)
+with picks[3]:
+    st.markdown("**a − b + c**")
+    st.image(images.to_pil(result, 4))
+    if read is not None:
+        st.markdown(f"read as **{names[read.labels[0]]}** ({read.confidence[0]:.0%})")
