@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 from core import attributes  # noqa: E402
 from core.checkpoints import load_model  # noqa: E402
 from core.classify import predict  # noqa: E402
-from core.cvae import CVAE, load_cvae  # noqa: E402
 from core.data import Dataset, load_dataset, to_float  # noqa: E402
 from core.few_labels import learning_curve  # noqa: E402
 from core.latent import decode_points  # noqa: E402
+from core.models import CVAE  # noqa: E402
 from core.projection import encode_images, fit_pca  # noqa: E402
 
 CKPT = ROOT / "checkpoints"
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     ds = load_dataset("embedded")
     classifier = load_model(CKPT / "classifier.pt")
-    cvae = load_cvae(args.cvae) if args.cvae.exists() else None
+    cvae = load_model(args.cvae) if args.cvae.exists() else None
     report: dict[str, object] = {"dataset": "embedded", "split": "val"}
     if "1" not in skip and cvae is not None:
         report["cvae"] = bench_cvae(cvae, classifier, ds)
