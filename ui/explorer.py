@@ -27,7 +27,7 @@ import streamlit as st
 from PIL import Image
 
 from core.export import ExportError, cached_export
-from core.projection import INVERSE_NEIGHBOURS, Projection
+from core.maps import INVERSE_NEIGHBOURS, Projection
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
