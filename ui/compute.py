@@ -616,9 +616,9 @@ def style_grid(
 def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
     """How much of the class a code carries, on the validation split: the mean accuracy of
     logistic regression and 1-NN trained on PROBE_PER_CLASS labelled training codes per class
-    (PROBE_DRAWS draws, ``core.few_labels``), and the PCA map of the validation codes
-    (``coords`` float32 [N_val, 2], ``labels`` int64 [N_val]). A CVAE's codes are its z given
-    the true label, which the decoder is told anyway."""
+    (PROBE_DRAWS draws, ``core.few_labels``), and the t-SNE map of the validation codes
+    (``coords`` float32 [N_val, 2], ``labels`` int64 [N_val]; PCA of 16-D codes hides clusters
+    that t-SNE shows). A CVAE's codes are its z given the true label."""
     data = dataset(dataset_name)
     (train_x, train_y), (val_x, val_y) = data.split("train"), data.split("val")
     train_z, val_z = _codes(info, train_x, train_y), _codes(info, val_x, val_y)
@@ -628,6 +628,6 @@ def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
     return {
         **{p.classifier: p.mean for p in points},
         "chance": 1.0 / len(data.class_names),
-        "coords": project(val_z, "pca").coords,
+        "coords": project(val_z, "tsne").coords,
         "labels": val_y.numpy(),
     }

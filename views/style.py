@@ -129,15 +129,14 @@ a, label_a, _ = validation_digit("style_swap_a", "style_swap_a_nth", pick_a)
 pick_b.markdown("**Digit B**")
 b, label_b, _ = validation_digit("style_swap_b", "style_swap_b_nth", pick_b)
 swapped, judged_swap = compute.style_swap(info, a, label_a, b, label_b)
-images.digit_row(
-    [a, b, swapped[1], swapped[0]],
-    [
-        f"A: a {class_names[label_a]}",
-        f"B: a {class_names[label_b]}",
-        f"A's label, B's style: {reading(judged_swap, 1)}",
-        f"B's label, A's style: {reading(judged_swap, 0)}",
-    ],
-)
+swap_row = {
+    f"A: a {class_names[label_a]}": a,
+    f"B: a {class_names[label_b]}": b,
+    f"A's label, B's style: {reading(judged_swap, 1)}": swapped[1],
+    f"B's label, A's style: {reading(judged_swap, 0)}": swapped[0],
+}
+for column, (caption, picture) in zip(st.columns(6), swap_row.items(), strict=False):
+    column.image(images.to_pil(picture, IMAGE_SCALE), caption=caption, width=28 * IMAGE_SCALE)
 
 # --- a grid of styles by labels ---------------------------------------------------------------
 
@@ -199,11 +198,11 @@ for column, (m, report) in zip(st.columns(2), reports, strict=True):
             f"(mean of {compute.PROBE_DRAWS} draws), scored on the validation split.",
         )
         st.caption(
-            f"1-NN: {report['1-nn']:.1%} · chance: {report['chance']:.0%} · map: PCA of the "
+            f"1-NN: {report['1-nn']:.1%} · chance: {report['chance']:.0%} · map: t-SNE of the "
             "validation digits' codes, coloured by their true label"
         )
         figure = plots.latent_map(
-            report["coords"], report["labels"], class_names, ("PC 1", "PC 2"), height=420
+            report["coords"], report["labels"], class_names, plots.AXIS_TITLES["tsne"], height=420
         )
         st.plotly_chart(figure, key=f"style_map_{m.kind}", width="stretch")
 (_, plain_report), (_, cvae_report) = reports
