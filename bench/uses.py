@@ -37,9 +37,9 @@ from core.checkpoints import load_model  # noqa: E402
 from core.classify import predict  # noqa: E402
 from core.data import Dataset, load_dataset, to_float  # noqa: E402
 from core.few_labels import learning_curve  # noqa: E402
-from core.latent import decode_points  # noqa: E402
+from core.latent import decode_points, encode_images  # noqa: E402
 from core.models import CVAE  # noqa: E402
-from core.projection import encode_images, fit_pca  # noqa: E402
+from core.pca import fit_pca  # noqa: E402
 
 CKPT = ROOT / "checkpoints"
 RENDER_TARGET = 0.95
