@@ -15,7 +15,8 @@ import torch
 
 from core.checkpoints import load_model
 from core.data import load_dataset
-from core.projection import cached_projection, nearest
+from core.neighbours import nearest
+from core.projection import cached_projection
 
 from .browser import ROOT, screenshot, streamlit_server, wait_idle
 
