@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 from core import attributes  # noqa: E402
 from core.checkpoints import load_model  # noqa: E402
 from core.classify import predict  # noqa: E402
-from core.cvae import CVAE, load_cvae  # noqa: E402
 from core.data import Dataset, load_dataset, to_float  # noqa: E402
 from core.few_labels import learning_curve  # noqa: E402
 from core.latent import decode_points, encode_images  # noqa: E402
+from core.models import CVAE  # noqa: E402
 from core.pca import fit_pca  # noqa: E402
 
 CKPT = ROOT / "checkpoints"
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     ds = load_dataset("embedded")
     classifier = load_model(CKPT / "classifier.pt")
-    cvae = load_cvae(args.cvae) if args.cvae.exists() else None
+    cvae = load_model(args.cvae) if args.cvae.exists() else None
     report: dict[str, object] = {"dataset": "embedded", "split": "val"}
     if skip and args.out.exists():  # a partial run keeps the other parts' last results
         report |= json.loads(args.out.read_text())

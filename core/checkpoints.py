@@ -180,7 +180,7 @@ def _scan(folder: str | Path) -> tuple[list[CheckpointInfo], list[CheckpointErro
             infos.append(read_info(path))
         except CheckpointError as exc:
             errors.append(exc)
-    order = {"ae": 0, "vae": 1, "gan": 2, "classifier": 3}
+    order = {"ae": 0, "vae": 1, "cvae": 2, "gan": 3, "classifier": 4}
     return sorted(infos, key=lambda i: (order.get(i.kind, 9), i.latent_dim, i.name)), errors
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import inspect
 import json
 import os
 import tempfile
@@ -30,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from core.data import Dataset, load_dataset, to_float
+from core.data import Dataset, load_dataset
 from core.metrics import ArrayLike, to_numpy
 
 CACHE_FORMAT = 1
@@ -141,8 +140,7 @@ def pca_features(dataset: Dataset, k: int) -> Features:
 def is_conditional(model: torch.nn.Module) -> bool:
     """Whether the model's encoder is given the label too (``encode(x, y)``): its code is the
     part of a digit the label does not say (a conditional VAE's style)."""
-    encode = getattr(model, "encode", None)
-    return encode is not None and len(inspect.signature(encode).parameters) == 2
+    return bool(getattr(model, "conditional", False))
 
 
 @torch.no_grad()
@@ -153,11 +151,7 @@ def code_features(model: torch.nn.Module, dataset: Dataset) -> Features:
 
     def codes(part: str) -> np.ndarray:
         images, labels = dataset.split(part)
-        if not is_conditional(model):
-            return encode_images(model, images)
-        device = next(model.parameters()).device
-        x, y = to_float(images).float().to(device), labels.to(device)
-        return model.encode(x, y).float().cpu().numpy()
+        return encode_images(model, images, labels=labels if is_conditional(model) else None)
 
     return codes("train"), codes("val")
 

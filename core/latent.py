@@ -22,20 +22,43 @@ MIXINGS = ("dirichlet", "mean", "noise")
 DECODE_BATCH = 1024  # codes decoded at once: bounds the decoder's activations on 6,000 digits
 
 
+Labels = np.ndarray | torch.Tensor | int | None  # a CVAE's y: int64 [N], or one label for all
+
+
+def _given(model: Model, labels: Labels, n: int) -> tuple[torch.Tensor, ...]:
+    """The label argument of a conditional model's encode/decode: (y int64 [n],) on its device;
+    () for the others. A CVAE without labels, or another kind with them, is a ValueError."""
+    if not model.conditional:
+        if labels is not None:
+            raise ValueError(f"a {model.kind.upper()} takes no labels")
+        return ()
+    if labels is None:
+        raise ValueError(f"a {model.kind.upper()} needs the label of every digit it codes")
+    y = np.broadcast_to(np.asarray(labels, dtype=np.int64), (n,))
+    return (torch.from_numpy(y.copy()).to(model_device(model)),)
+
+
 @torch.no_grad()
 def encode_images(
-    model: Model, images: torch.Tensor | np.ndarray, batch_size: int = 1024
+    model: Model, images: torch.Tensor | np.ndarray, batch_size: int = 1024, labels: Labels = None
 ) -> np.ndarray:
     """Images [N, 28, 28] (uint8, or float in [0, 1]) -> codes float32 [N, k], without grad.
 
-    VAEs give the posterior mean. GANs and classifiers have no encoder: ValueError.
+    VAEs give the posterior mean; a CVAE its style code E[q(z|x, y)] given ``labels`` [N].
+    GANs and classifiers have no encoder: ValueError.
     """
-    if not model.has_encoder:
+    if not (model.has_encoder or model.conditional):
         raise ValueError(f"a {model.kind.upper()} has no encoder; only AE and VAE codes exist")
     require_eval(model)
     device = model_device(model)
+    given = _given(model, labels, len(images))
     codes = [
-        model.encode(to_float(images[start : start + batch_size]).float().to(device)).float().cpu()
+        model.encode(
+            to_float(images[start : start + batch_size]).float().to(device),
+            *(y[start : start + batch_size] for y in given),
+        )
+        .float()
+        .cpu()
         for start in range(0, len(images), batch_size)
     ]  # each [B, k]
     if not codes:
@@ -44,15 +67,17 @@ def encode_images(
 
 
 @torch.no_grad()
-def decode_points(model: Model, z: np.ndarray) -> np.ndarray:
-    """Codes [M, k] (or one code [k]) -> images float32 [M, 28, 28] in [0, 1], without grad."""
+def decode_points(model: Model, z: np.ndarray, labels: Labels = None) -> np.ndarray:
+    """Codes [M, k] (or one code [k]) -> images float32 [M, 28, 28] in [0, 1], without grad.
+    A CVAE draws each code as its label in ``labels`` ([M], or one label for all)."""
     require_eval(model)
     z = np.atleast_2d(np.asarray(z, dtype=np.float32))
     if z.shape[1] != model.latent_dim:
         raise ValueError(
             f"codes are {z.shape[1]}-D, the model's latent space is {model.latent_dim}-D"
         )
-    images = model.decode(torch.from_numpy(z).to(model_device(model)))  # [M, 1, 28, 28]
+    given = _given(model, labels, len(z))
+    images = model.decode(torch.from_numpy(z).to(model_device(model)), *given)  # [M, 1, 28, 28]
     return images.float().squeeze(1).cpu().numpy()
 
 

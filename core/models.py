@@ -3,6 +3,9 @@
 Every model shares one protocol on float tensors ``[N, 1, 28, 28]`` in [0, 1]: ``kind``,
 ``latent_dim``, ``has_encoder``; generative ones add ``decode(z)``, AE/VAE ``encode(x)`` and the
 GAN ``discriminate(x)``. Callers ask ``model.has_encoder`` rather than test kind strings.
+The CVAE is ``conditional``: its ``encode(x, y)`` and ``decode(z, y)`` also take the label (int64
+``[N]``), so it is in neither ``ENCODER_KINDS`` nor ``GENERATIVE_KINDS`` (whose callers pass
+no label) but in ``CONDITIONAL_KINDS``.
 Each model is built from a dataclass config, so a checkpoint can rebuild it from plain types.
 """
 
@@ -15,7 +18,7 @@ from typing import ClassVar, Literal, get_args
 import torch
 from torch import nn
 
-ModelKind = Literal["ae", "vae", "gan", "classifier"]
+ModelKind = Literal["ae", "vae", "gan", "classifier", "cvae"]
 KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 IMAGE_SIZE = 28
 
@@ -34,12 +37,15 @@ class ModelConfig:
     channels: int = 32  # width of the first conv block; the second has 2x
     hidden: int = 256  # fully connected layer between the conv stack and the code
     dataset: str = "embedded"
+    num_classes: int = 10  # CVAE: the classes of the label given to encoder and decoder
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}")
         if self.kind != "classifier" and not 2 <= self.latent_dim <= 128:
             raise ValueError(f"latent_dim must be in 2..128, got {self.latent_dim}")
+        if self.num_classes < 2:
+            raise ValueError(f"num_classes must be at least 2, got {self.num_classes}")
 
 
 # Decoder upsampling plan shared by AE, VAE and GAN: 7 -> 14 -> 28 with k=4, s=2, p=1.
@@ -79,6 +85,7 @@ class _LatentModel(nn.Module):
 
     kind: ClassVar[ModelKind]
     has_encoder: ClassVar[bool] = False  # True: ``encode(x)`` gives codes of real digits
+    conditional: ClassVar[bool] = False  # True: ``encode(x, y)``, ``decode(z, y)`` take labels
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -96,8 +103,8 @@ class _EncoderDecoder(_LatentModel):
         self.encoder = ConvEncoder(config.channels, config.hidden)
         self.decoder = ConvDecoder(config.latent_dim, config.channels, config.hidden)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+    def decode(self, z: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        return self.decoder(z, logits=logits)
 
 
 def _downsample(c: int) -> list[nn.Module]:
@@ -315,18 +322,77 @@ class DigitClassifier(_LatentModel):
         return self.head(self.features(x))
 
 
-Model = Autoencoder | VAE | GAN | DigitClassifier
+class CVAE(_LatentModel):
+    """Conditional VAE: the label carries the content (which digit), z the handwriting (style).
+
+    q(z|x,y) = N(mu, sigma^2) from conv features of x joined with one-hot y; p(x|z,y) a
+    Bernoulli decoder of [z, one-hot y]; prior N(0, I) on z whatever y (Sohn, Lee & Yan 2015,
+    "Learning Structured Output Representation using Deep Conditional Generative Models";
+    Kingma et al. 2014's M2 with y observed). Trained on the VAE's negative ELBO: since the
+    decoder is told y, the KL term pushes z to keep only what y does not say.
+    """
+
+    kind = "cvae"
+    conditional = True
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__(config)
+        self.num_classes = config.num_classes
+        h = config.hidden
+        self.encoder = ConvEncoder(config.channels, h)  # x -> state size. hidden
+        self.join = nn.Sequential(
+            nn.Linear(h + config.num_classes, h),  # [features, one-hot] -> state size. hidden
+            nn.LeakyReLU(0.2),
+        )
+        self.to_mu = nn.Linear(h, config.latent_dim)  # state size. k
+        self.to_logvar = nn.Linear(h, config.latent_dim)  # state size. k
+        # [z, one-hot] -> image: the AE/VAE decoder with k + classes inputs
+        self.decoder = ConvDecoder(config.latent_dim + config.num_classes, config.channels, h)
+
+    def one_hot(self, y: torch.Tensor) -> torch.Tensor:
+        """int64 [N] -> float [N, classes]; a label outside 0..classes-1 is a ValueError."""
+        if y.dtype != torch.int64 or y.ndim != 1:
+            raise ValueError(f"labels must be int64 [N], got {y.dtype} {tuple(y.shape)}")
+        if len(y) and (y.min() < 0 or y.max() >= self.num_classes):
+            raise ValueError(f"labels must be in 0..{self.num_classes - 1}")
+        return nn.functional.one_hot(y, self.num_classes).float()
+
+    def encode_dist(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.join(torch.cat([self.encoder(x), self.one_hot(y).to(x.dtype)], dim=1))
+        return self.to_mu(h), self.to_logvar(h)
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The posterior mean: the style code used for maps, swaps and renders."""
+        return self.encode_dist(x, y)[0]
+
+    def decode(self, z: torch.Tensor, y: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        return self.decoder(torch.cat([z, self.one_hot(y).to(z.dtype)], dim=1), logits=logits)
+
+    def forward(
+        self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(reconstruction logits, mu, logvar), z drawn as the VAE draws it."""
+        mu, logvar = self.encode_dist(x, y)
+        z = VAE.reparameterize(mu, logvar, generator)
+        return self.decode(z, y, logits=True), mu, logvar
+
+
+Model = Autoencoder | VAE | GAN | DigitClassifier | CVAE
 
 _BUILDERS: dict[str, type[_LatentModel]] = {
     "ae": Autoencoder,
     "vae": VAE,
     "gan": GAN,
     "classifier": DigitClassifier,
+    "cvae": CVAE,
 }
 
 
 ENCODER_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if cls.has_encoder)
-GENERATIVE_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if hasattr(cls, "decode"))
+GENERATIVE_KINDS = tuple(
+    kind for kind, cls in _BUILDERS.items() if hasattr(cls, "decode") and not cls.conditional
+)  # decode(z) alone
+CONDITIONAL_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if cls.conditional)
 
 
 def build_model(config: ModelConfig, generator: torch.Generator | None = None) -> Model:

@@ -12,7 +12,13 @@ from core.models import KINDS, ModelConfig, ModelKind
 from core.train import TrainConfig
 
 # The shipped model whose recipe a new model of each kind starts from (its lr and batch size).
-REFERENCE = {"ae": "ae_k16", "vae": "vae_k16", "gan": "gan_k32", "classifier": "classifier"}
+REFERENCE = {
+    "ae": "ae_k16",
+    "vae": "vae_k16",
+    "gan": "gan_k32",
+    "classifier": "classifier",
+    "cvae": "cvae_k8",
+}
 
 
 def shipped_configs() -> dict[str, TrainConfig]:
@@ -41,14 +47,19 @@ def shipped_configs() -> dict[str, TrainConfig]:
         "classifier": TrainConfig(
             ModelConfig("classifier", 0, channels=32, hidden=128), epochs=20, augment_shift=2
         ),
+        # beta = 4 pushes the class out of z: at beta 1-2 a style rendered as another label
+        # still reads as the source's digit (docs/recipes.md)
+        "cvae_k8": TrainConfig(model("cvae", 8), epochs=20, batch_size=64, beta=4.0),
     }
 
 
 def defaults_for(kind: ModelKind, latent_dim: int | None = None) -> TrainConfig:
     """A new model of this kind: the model defaults of ``ModelConfig`` and ``TrainConfig``, with
-    the learning rate and batch size of the shipped model of that kind."""
+    the learning rate, batch size and beta of the shipped model of that kind."""
     if kind not in KINDS:
         raise ValueError(f"unknown model kind {kind!r}")
     reference = shipped_configs()[REFERENCE[kind]]
     model = ModelConfig(kind) if latent_dim is None else ModelConfig(kind, latent_dim)
-    return replace(TrainConfig(model), lr=reference.lr, batch_size=reference.batch_size)
+    return replace(
+        TrainConfig(model), lr=reference.lr, batch_size=reference.batch_size, beta=reference.beta
+    )

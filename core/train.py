@@ -27,7 +27,16 @@ from core import losses
 from core.checkpoints import round_to_half, save_checkpoint
 from core.data import Dataset, add_gaussian_noise, to_float
 from core.devices import PRECISIONS, Precision, autocast, resolve_precision, select_device
-from core.models import GAN, VAE, Model, ModelConfig, build_model, count_parameters, model_device
+from core.models import (
+    CVAE,
+    GAN,
+    VAE,
+    Model,
+    ModelConfig,
+    build_model,
+    count_parameters,
+    model_device,
+)
 
 
 @dataclass
@@ -36,7 +45,7 @@ class TrainConfig:
     epochs: int = 30
     batch_size: int = 128
     lr: float = 2e-3
-    beta: float = 1.0  # VAE: weight of the KL term (1 = the true ELBO)
+    beta: float = 1.0  # VAE and CVAE: weight of the KL term (1 = the true ELBO)
     noise_std: float = 0.0  # AE: train as a denoiser on x + N(0, noise_std^2), clipped
     augment_shift: int = 0  # random translations of up to this many pixels (not the GAN)
     seed: int = 0
@@ -124,9 +133,10 @@ def _step_ae(model, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
     return {"loss": loss.item()}
 
 
-def _step_vae(model: VAE, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
+def _step_vae(model: VAE | CVAE, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
+    """The VAE's and the CVAE's step: the CVAE is also given the label."""
     x = _shift(x, cfg.augment_shift, gen)
-    logits, mu, logvar = model(x, gen)
+    logits, mu, logvar = model(x, *_label(model, y), generator=gen)
     terms = losses.negative_elbo(logits.float(), x, mu.float(), logvar.float(), beta=cfg.beta)
     _backward(terms.loss, opts[0])
     return {"loss": terms.loss.item(), "recon": terms.recon.item(), "kl": terms.kl.item()}
@@ -160,7 +170,18 @@ def _backward(loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
     opt.step()
 
 
-_STEPS = {"ae": _step_ae, "vae": _step_vae, "gan": _step_gan, "classifier": _step_classifier}
+def _label(model: Model, y: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The extra argument of a conditional model's encode/decode: (y,), or () for the others."""
+    return (y,) if model.conditional else ()
+
+
+_STEPS = {
+    "ae": _step_ae,
+    "vae": _step_vae,
+    "cvae": _step_vae,
+    "gan": _step_gan,
+    "classifier": _step_classifier,
+}
 
 
 def _adam(kind: type[torch.optim.Optimizer], params, **kw) -> torch.optim.Optimizer:
@@ -234,12 +255,14 @@ def _batch_metrics(
 ) -> dict[str, float]:
     if model.kind == "ae":
         return {"mse": losses.reconstruction_mse(model(x).float(), x).item()}
-    if model.kind == "vae":
-        mu, logvar = model.encode_dist(x)
+    if model.kind in ("vae", "cvae"):
+        given = _label(model, y)
+        mu, logvar = model.encode_dist(x, *given)
         mu, logvar = mu.float(), logvar.float()
-        logits = model.decoder(model.reparameterize(mu, logvar, gen), logits=True).float()
+        z = VAE.reparameterize(mu, logvar, gen)
+        logits = model.decode(z, *given, logits=True).float()
         terms = losses.negative_elbo(logits, x, mu, logvar)
-        mse = losses.reconstruction_mse(model.decode(mu).float(), x)
+        mse = losses.reconstruction_mse(model.decode(mu, *given).float(), x)
         return {
             "neg_elbo": terms.neg_elbo.item(),
             "recon": terms.recon.item(),

@@ -49,7 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--lr", type=float, default=None, help="default: the shipped model's of that kind"
     )
-    parser.add_argument("--beta", type=float, default=1.0, help="VAE: weight of the KL term")
+    parser.add_argument(
+        "--beta",
+        type=float,
+        default=None,
+        help="VAE/CVAE: weight of the KL term (default: the shipped model's of that kind)",
+    )
     parser.add_argument("--noise-std", type=float, default=0.0, help="AE: train as a denoiser")
     parser.add_argument("--dataset", choices=DATASETS, default="embedded")
     parser.add_argument("--data-root", default=None, help="folder with IDX files (mnist, fashion)")
@@ -105,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
             epochs=args.epochs,
             batch_size=args.batch_size or defaults.batch_size,
             lr=args.lr or defaults.lr,
-            beta=args.beta,
+            beta=defaults.beta if args.beta is None else args.beta,
             noise_std=args.noise_std,
             seed=args.seed,
             max_batches=args.max_batches,
@@ -153,7 +158,7 @@ def _workers(requested: int, n_jobs: int, device: torch.device) -> int:
 
 
 # Rough relative cost of an epoch per kind (32 channels): only orders the jobs, longest first.
-_EPOCH_COST = {"ae": 1.4, "vae": 1.9, "gan": 8.1, "classifier": 2.6}
+_EPOCH_COST = {"ae": 1.4, "vae": 1.9, "cvae": 2.0, "gan": 8.1, "classifier": 2.6}
 
 
 def _job_cost(cfg: TrainConfig) -> float:

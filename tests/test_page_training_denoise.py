@@ -64,6 +64,10 @@ def test_train_form_defaults_and_kind_specific_settings():
     at.radio(key="train_kind").set_value("vae").run()
     assert not at.slider(key="train_beta").disabled
     assert at.select_slider(key="train_lr").value == 2e-3
+    at.radio(key="train_kind").set_value("cvae").run()  # the conditional VAE: its recipe's beta
+    assert not at.slider(key="train_beta").disabled and at.slider(key="train_beta").value == 4.0
+    at.radio(key="train_kind").set_value("vae").run()
+    assert at.slider(key="train_beta").value == 1.0
 
 
 def test_start_stop_and_find_the_new_model_in_the_picker(checkpoint_dir):

@@ -35,6 +35,7 @@ from core.data import (
     to_float,
 )
 from core.devices import select_device
+from core.few_labels import learning_curve
 from core.inversion import InversionConfig, InversionResult, invert
 from core.jobs import TrainingJob
 from core.latent import (
@@ -52,7 +53,7 @@ from core.latent import (
     reconstruct,
     sample_prior,
 )
-from core.maps import Projection, methods_for, place_problem
+from core.maps import Projection, methods_for, place_problem, project
 from core.metrics import mse, per_image_mse, per_image_ssim, psnr
 from core.models import Model, transposed_conv_output_size
 from core.projection import cached_projection
@@ -820,3 +821,80 @@ def few_labels_reading(
 def needs_label(info: CheckpointInfo) -> bool:
     """Whether the checkpoint's encoder is given the label too (a conditional model's code)."""
     return few_labels.is_conditional(model(info))
+
+
+# --- style and content: the conditional VAE ---------------------------------------------------
+
+PROBE_PER_CLASS = 100  # labelled training codes per class the "does z know the class?" probe sees
+PROBE_DRAWS = 5
+
+
+def _codes(info: CheckpointInfo, images: np.ndarray | torch.Tensor, labels) -> np.ndarray:
+    """Codes [N, k] of uint8 images: a CVAE's style code given the labels, else the code."""
+    found = model(info)
+    return encode_images(found, images, labels=labels if found.conditional else None)
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def style_row(
+    info: CheckpointInfo, digit: np.ndarray, label: int
+) -> tuple[np.ndarray, np.ndarray, Prediction | None]:
+    """One uint8 digit [28, 28] of class ``label``: (its style code z = E[q(z|x, y)] [k], z drawn
+    as every label float [C, 28, 28], the classifier's reading of each, or None without one)."""
+    cvae = model(info)
+    z = encode_images(cvae, digit[None], labels=[label])[0]
+    classes = np.arange(cvae.num_classes)
+    renders = decode_points(cvae, np.repeat(z[None], len(classes), 0), labels=classes)
+    return z, renders, labels_of(renders, info.dataset)
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def style_swap(
+    info: CheckpointInfo, a: np.ndarray, label_a: int, b: np.ndarray, label_b: int
+) -> tuple[np.ndarray, Prediction | None]:
+    """Two uint8 digits [28, 28] trade styles: (float [2, 28, 28] = a's z drawn as b's label, b's
+    z drawn as a's label; the classifier's reading of both)."""
+    cvae = model(info)
+    z = encode_images(cvae, np.stack([a, b]), labels=[label_a, label_b])  # [2, k]
+    swapped = decode_points(cvae, z, labels=[label_b, label_a])
+    return swapped, labels_of(swapped, info.dataset)
+
+
+@per_checkpoint(show_spinner=False, max_entries=32)
+def style_grid(
+    info: CheckpointInfo, dataset_name: str, source: str, rows: int, seed: int
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Rows of styles, columns the labels 0..C-1: (the real validation digits whose styles the
+    rows are, uint8 [rows, 28, 28], or None for ``source="prior"`` (z ~ N(0, I)), the grid of
+    renders float [rows * C, 28, 28], row-major)."""
+    cvae = model(info)
+    if source == "prior":
+        real, z = None, prior_codes(rows, cvae.latent_dim, seed)
+    else:
+        val_x, val_y = dataset(dataset_name).split("val")
+        pick = np.sort(np.random.default_rng(seed).choice(len(val_x), rows, replace=False))
+        real = val_x[pick].numpy()
+        z = encode_images(cvae, real, labels=val_y[pick])
+    classes = np.tile(np.arange(cvae.num_classes), len(z))  # [rows * C]
+    return real, decode_points(cvae, np.repeat(z, cvae.num_classes, 0), labels=classes)
+
+
+@per_checkpoint(show_spinner="Encoding the digits and fitting the class probes…", max_entries=16)
+def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
+    """How much of the class a code carries, on the validation split: the mean accuracy of
+    logistic regression and 1-NN trained on PROBE_PER_CLASS labelled training codes per class
+    (PROBE_DRAWS draws, ``core.few_labels``), and the t-SNE map of the validation codes
+    (``coords`` float32 [N_val, 2], ``labels`` int64 [N_val]; PCA of 16-D codes hides clusters
+    that t-SNE shows). A CVAE's codes are its z given the true label."""
+    data = dataset(dataset_name)
+    (train_x, train_y), (val_x, val_y) = data.split("train"), data.split("val")
+    train_z, val_z = _codes(info, train_x, train_y), _codes(info, val_x, val_y)
+    points = learning_curve(
+        train_z, train_y, val_z, val_y, per_class=(PROBE_PER_CLASS,), draws=PROBE_DRAWS
+    )
+    return {
+        **{p.classifier: p.mean for p in points},
+        "chance": 1.0 / len(data.class_names),
+        "coords": project(val_z, "tsne").coords,
+        "labels": val_y.numpy(),
+    }

@@ -62,6 +62,13 @@ PAGES = (
         "Sample the prior and watch the reparameterization trick.",
     ),
     PageSpec(
+        "views/style.py",
+        "Style & content",
+        ":material/style:",
+        "Models",
+        "A conditional VAE draws one handwriting as every digit; where the class lives.",
+    ),
+    PageSpec(
         "views/gan.py",
         "GAN studio",
         ":material/casino:",

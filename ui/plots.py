@@ -198,7 +198,9 @@ CURVES = {
     "vae": {"train loss (β-weighted)": "loss", "validation −ELBO": "val_neg_elbo"},
     "gan": {"discriminator loss": "d_loss", "generator loss": "g_loss"},
 }
+CURVES["cvae"] = CURVES["vae"]  # the same loss, the label given too
 Y_TITLES = {"ae": "MSE per pixel", "vae": "nats per digit", "gan": "BCE loss"}
+Y_TITLES["cvae"] = Y_TITLES["vae"]
 
 
 def training_curves(kind: str, history: list[dict[str, float]]) -> go.Figure:

@@ -1,4 +1,5 @@
-"""Train: a new AE, VAE or GAN in a background thread, with live progress and loss curves.
+"""Train: a new AE, VAE, GAN or conditional VAE in a background thread, with live progress and
+loss curves.
 
 The job runs in ``core.jobs`` (a thread per start); this page only polls it once a second in a
 fragment, so the rest of the app stays usable. The result is a new checkpoint file with a unique
@@ -14,18 +15,23 @@ import streamlit as st
 from core.data import DatasetUnavailable
 from core.devices import available_devices
 from core.jobs import JobSnapshot, TrainingJob
-from core.models import GENERATIVE_KINDS, ModelConfig
+from core.models import CONDITIONAL_KINDS, GENERATIVE_KINDS, ModelConfig
 from core.recipes import defaults_for
 from ui import compute, plots, state
 
-TITLES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN"}  # the kinds a person trains here
-KINDS = {kind: TITLES[kind] for kind in GENERATIVE_KINDS}
+# the kinds a person trains here
+TITLES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "cvae": "Conditional VAE"}
+KINDS = {kind: TITLES[kind] for kind in (*GENERATIVE_KINDS, *CONDITIONAL_KINDS)}
+BETA_KINDS = ("vae", "cvae")  # the kinds whose loss has a KL term
 LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 LEARNING_RATES = (1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
 
 
 def use_lr_of_kind() -> None:
-    st.session_state["train_lr"] = defaults_for(st.session_state["train_kind"]).lr
+    """A new kind starts from its shipped model's learning rate and beta."""
+    defaults = defaults_for(st.session_state["train_kind"])
+    st.session_state["train_lr"] = defaults.lr
+    st.session_state["train_beta"] = defaults.beta
 
 
 def open_in_sidebar(name: str, dataset: str) -> None:
@@ -151,12 +157,12 @@ with st.container(border=True):
         "Learning rate", LEARNING_RATES, key="train_lr", format_func="{:g}".format, disabled=busy
     )
     beta = middle[1].slider(
-        "β (VAE: weight of the KL term; 1 = the true ELBO)",
+        "β (VAE, CVAE: weight of the KL term; 1 = the true ELBO)",
         0.0,
         4.0,
         step=0.1,
         key="train_beta",
-        disabled=busy or kind != "vae",
+        disabled=busy or kind not in BETA_KINDS,
     )
     dataset_name = middle[2].selectbox("Dataset", datasets, key="train_dataset", disabled=busy)
     bottom = st.columns([3, 3, 2])
@@ -188,7 +194,7 @@ if start:
             model=ModelConfig(kind, int(latent_dim), dataset=dataset_name),
             epochs=int(epochs),
             lr=float(lr),
-            beta=float(beta) if kind == "vae" else 1.0,
+            beta=float(beta) if kind in BETA_KINDS else 1.0,
         )
         data = compute.dataset(dataset_name)
     except (ValueError, DatasetUnavailable) as exc:
