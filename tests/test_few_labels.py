@@ -68,12 +68,12 @@ def test_features_that_know_nothing_of_the_class_score_chance():
 
 
 def test_code_features_of_a_plain_and_a_conditional_encoder(small_digits: Dataset):
-    from core.cvae import CVAEConfig, build_cvae
+    from core.models import ModelConfig, build_model
 
-    from .conftest import train_tiny
+    from .conftest import TINY, train_tiny
 
     ae = train_tiny(small_digits, "ae", 4, epochs=1, seed=0)  # fp32
-    cvae = build_cvae(CVAEConfig(latent_dim=3, channels=8, hidden=32)).eval()
+    cvae = build_model(ModelConfig("cvae", 3, **TINY)).eval()
     assert not is_conditional(ae) and is_conditional(cvae)
     for model, k in ((ae, 4), (cvae, 3)):
         train, val = code_features(model, small_digits)
