@@ -15,6 +15,7 @@ import streamlit as st
 from core.checkpoints import CheckpointInfo
 from core.models import ENCODER_KINDS, GENERATIVE_KINDS
 from ui import compute
+from ui.explorer import latent_explorer
 from ui.plots import PROJECTIONS
 
 DEFAULT_MODEL = "ae_k2"
@@ -189,3 +190,27 @@ def digit_picker(
         f"Which one (of {len(members)})", 0, len(members) - 1, key=f"{key}_nth", step=1
     )
     return members[int(nth)]
+
+
+def checkpoint_map(
+    info: CheckpointInfo,
+    dataset_name: str,
+    method: str,
+    class_names: Sequence[str],
+    *,
+    key: str,
+    **options: Any,
+) -> Any:
+    """The live explorer on a checkpoint's map of a dataset: its decoder, arrays and inverse
+    rule come from ``ui.compute`` (cached per checkpoint version). ``options`` are
+    ``ui.explorer.latent_explorer``'s (overlays, background, selected, height, callbacks)."""
+    return latent_explorer(
+        None,
+        None,
+        class_names,
+        compute.decoder(info),
+        compute.explorer_inverse(info, dataset_name, method),
+        key=key,
+        published=compute.explorer_map(info, dataset_name, method),
+        **options,
+    )

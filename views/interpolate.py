@@ -8,7 +8,7 @@ import streamlit as st
 from core.classify import class_names
 from core.latent import random_pair
 from ui import compute, images, plots, state
-from ui.explorer import latent_explorer, overlay
+from ui.explorer import overlay
 
 SOURCES = {
     "map": "Pair clicked on the map",
@@ -221,14 +221,12 @@ if pair is not None:
     with map_col:
         map_method = state.map_picker(st, "Map", info, key="interp_map")
         path_xy = compute.place(info, selection.dataset, map_method, path)  # [steps, 2]
-        latent_explorer(
-            None,
-            None,
+        state.checkpoint_map(
+            info,
+            selection.dataset,
+            map_method,
             names,
-            compute.decoder(info),
-            compute.explorer_inverse(info, selection.dataset, map_method),
             key="interp_explorer",
-            published=compute.explorer_map(info, selection.dataset, map_method),
             overlays=[overlay(path_xy, "path")],
             height=460,
             on_pair=_take_dragged_pair,

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from ui import compute, images, plots, state
-from ui.explorer import latent_explorer
 
 BACKGROUND_TILES = 20  # decoded digits per side of the 2-D manifold background
 INTERPOLATE_PAGE = "views/interpolate.py"
@@ -78,14 +77,12 @@ if mounted is None or mounted[0] != shown or state.entering("latent_map"):
 
 left, right = st.columns([2, 1], gap="medium")  # the map and its live preview need the room
 with left:
-    event = latent_explorer(
-        None,
-        None,
+    event = state.checkpoint_map(
+        info,
+        selection.dataset,
+        method,
         dataset.class_names,
-        compute.decoder(info),
-        compute.explorer_inverse(info, selection.dataset, method),
         key="map_explorer",
-        published=compute.explorer_map(info, selection.dataset, method),
         background=background,
         selected=mounted[1],
     )

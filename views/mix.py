@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.latent import MixConfig
 from ui import compute, images, state
-from ui.explorer import latent_explorer, overlay
+from ui.explorer import overlay
 
 MIXINGS = {
     "dirichlet": "Random convex weights (Dirichlet)",
@@ -188,14 +188,12 @@ with left:
     preferred = [st.session_state.get("map_method")]
     map_method = state.map_picker(st, "Map", info, key="mix_map", preferred=preferred)
     source_xy, new_xy = compute.mix_on_map(info, selection.dataset, map_method, config)
-    latent_explorer(
-        None,
-        None,
+    state.checkpoint_map(
+        info,
+        selection.dataset,
+        map_method,
         names,
-        compute.decoder(info),
-        compute.explorer_inverse(info, selection.dataset, map_method),
         key="mix_explorer",
-        published=compute.explorer_map(info, selection.dataset, map_method),
         overlays=[overlay(source_xy, "ring"), overlay(new_xy, "star", "#d62728")],
         height=480,
     )
