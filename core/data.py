@@ -30,6 +30,7 @@ FASHION_NAMES = (
 )
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+_IDX_TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
 class DatasetUnavailable(RuntimeError):
@@ -134,8 +135,10 @@ def _find_idx(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def _load_idx_folder(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    paths = [_find_idx(folder, stem) for stem in _IDX_FILES]
+def _load_idx_folder(
+    folder: Path, stems: tuple[str, str] = _IDX_FILES
+) -> tuple[np.ndarray, np.ndarray] | None:
+    paths = [_find_idx(folder, stem) for stem in stems]
     if None in paths:
         return None
     return read_idx(paths[0]), read_idx(paths[1])  # type: ignore[arg-type]
@@ -195,6 +198,28 @@ def load_dataset(
     train_idx, val_idx = stratified_split(labels_t, val_fraction, seed)
     names = FASHION_NAMES if name == "fashion-mnist" else DIGIT_NAMES
     return Dataset(name, images_t, labels_t, names, train_idx, val_idx)
+
+
+def load_test_set(name: str, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The official test file of mnist or fashion-mnist (10,000 images held out from training
+    and from the validation split): (uint8 images [N, 28, 28], int64 labels [N]). For
+    benchmarks; the embedded set has none."""
+    folders = [Path(root)] if root is not None else []
+    if name == "fashion-mnist":
+        folders.append(DEBIAN_FASHION_DIR)
+    if name == "embedded" or not folders:
+        raise DatasetUnavailable(
+            f"no test file for {name!r} here: pass the folder of its IDX files"
+        )
+    for folder in folders:
+        found = _load_idx_folder(folder, _IDX_TEST_FILES)
+        if found is not None:
+            images, labels = found
+            return torch.from_numpy(np.array(images)), torch.from_numpy(labels.astype(np.int64))
+    raise DatasetUnavailable(
+        f"{name}'s test files ({', '.join(_IDX_TEST_FILES)}[.gz]) are not in "
+        f"{', '.join(map(str, folders))}"
+    )
 
 
 # --- corruptions, for denoising ---------------------------------------------------------------

@@ -9,6 +9,7 @@ from core.data import (
     add_gaussian_noise,
     add_salt_and_pepper,
     load_dataset,
+    load_test_set,
     read_idx,
     stratified_split,
     to_float,
@@ -65,6 +66,27 @@ def test_reads_a_folder_of_idx_files(tmp_path, compress):
     ds = load_dataset("mnist", root=tmp_path)
     assert np.array_equal(ds.images.numpy(), images) and ds.labels.tolist() == labels.tolist()
     assert len(ds.val_idx) == 10
+
+
+def test_fashion_from_a_folder_has_its_class_names_and_test_file(tmp_path):
+    rng = np.random.default_rng(1)
+    for part, n in (("train", 60), ("t10k", 20)):
+        _write_idx(tmp_path / f"{part}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)), False)
+        _write_idx(tmp_path / f"{part}-labels-idx1-ubyte", np.arange(n) % 10, False)
+    ds = load_dataset("fashion-mnist", root=tmp_path)
+    assert (
+        len(ds) == 60 and ds.class_names[0] == "T-shirt/top" and ds.class_names[9] == "Ankle boot"
+    )
+    test_x, test_y = load_test_set("fashion-mnist", root=tmp_path)
+    assert test_x.shape == (20, 28, 28) and test_x.dtype == torch.uint8
+    assert test_y.tolist() == (np.arange(20) % 10).tolist()
+
+
+def test_a_missing_test_file_is_a_clear_error(tmp_path):
+    with pytest.raises(DatasetUnavailable, match="t10k-images"):
+        load_test_set("mnist", root=tmp_path)
+    with pytest.raises(DatasetUnavailable, match="no test file"):
+        load_test_set("embedded")
 
 
 def test_truncated_idx_is_a_clear_error(tmp_path):
