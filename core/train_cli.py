@@ -20,7 +20,7 @@ import torch
 from core.data import DATASETS, load_dataset
 from core.devices import PRECISIONS, select_device
 from core.models import KINDS, ModelConfig
-from core.recipes import defaults_for, shipped_configs
+from core.recipes import SHIPPED, defaults_for, recipes_for, shipped_configs
 from core.train import Callback, Progress, TrainConfig, TrainResult, fit, train_and_save
 
 
@@ -85,12 +85,17 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_float32_matmul_precision("high")
     dataset = load_dataset(args.dataset, root=args.data_root)
     if args.dry_run:
-        for name, cfg in shipped_configs().items():
+        dry = recipes_for(args.dataset) if args.dataset in SHIPPED else shipped_configs()
+        for name, cfg in dry.items():
             result = fit(replace(cfg, epochs=1, max_batches=1), dataset, device=args.device)
             print(f"{name:12s} ok  {result.metrics}")
         return
     if args.all:
-        shipped = shipped_configs()
+        if args.dataset not in SHIPPED:
+            parser.error(
+                f"--all: no shipped models for {args.dataset}; these have: {', '.join(SHIPPED)}"
+            )
+        shipped = recipes_for(args.dataset)
         names = args.only.split(",") if args.only else list(shipped)
         unknown = set(names) - set(shipped)
         if unknown:
