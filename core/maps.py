@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,11 @@ TSNE_DEFAULTS: dict[str, Any] = {
     # FFT grid cells 2 map units wide instead of 1: a 5,000-point map spans ~110 units, and the
     # coarser grid is several times faster with the same kNN accuracy (docs/recipes.md).
     "ints_in_interval": 2,
-    "neighbors": "exact",  # exact kNN: deterministic, and fast for 5,000 x k<=128
+    # "auto": exact kNN up to EXACT_NEIGHBOURS codes (deterministic, fast for 5,000 x k<=128),
+    # Annoy's approximate kNN above (60,000 codes: docs/recipes.md, bench/fullmap.py)
+    "neighbors": "auto",
 }
+EXACT_NEIGHBOURS = 10_000
 # Placing new points (openTSNE's defaults for ``TSNEEmbedding.transform``).
 TSNE_PLACEMENT: dict[str, Any] = {"perplexity": 5.0, "n_iter": 250, "learning_rate": 0.1}
 # openTSNE threads. One: on a shared 2-core machine two threads wait on each other whenever one
@@ -64,6 +67,14 @@ def place_problem(point: Sequence[float], coords: np.ndarray) -> str | None:
             f"{hi[0]:.2f}, y from {lo[1]:.2f} to {hi[1]:.2f}): the decoder has seen nothing there."
         )
     return None
+
+
+def neighbours_method(params: dict[str, Any], n: int) -> str:
+    """openTSNE's kNN method for a map of n codes: the parameter, with "auto" resolved."""
+    method = params["neighbors"]
+    if method != "auto":
+        return method
+    return "exact" if n <= EXACT_NEIGHBOURS else "annoy"
 
 
 def methods_for(latent_dim: int) -> list[str]:
@@ -157,7 +168,7 @@ class Projection:
             affinities = affinity.PerplexityBasedNN(
                 self.reference.astype(np.float64),
                 perplexity=self.params["perplexity"],
-                method=self.params["neighbors"],
+                method=neighbours_method(self.params, len(self.reference)),
                 random_state=self.params.get("seed", 0),
             )
             embedding = TSNEEmbedding(
@@ -235,12 +246,22 @@ def resolve_params(method: str, seed: int = 0, **params: Any) -> dict[str, Any]:
     return {"seed": seed} if method == "pca" else {}
 
 
+Progress = Callable[[float, str], None]  # (share done in [0, 1], what is being done)
+PROGRESS_EVERY = 25  # t-SNE iterations between two progress reports
+
+
 def project(
-    latents: np.ndarray, method: str, seed: int = 0, n_jobs: int = TSNE_THREADS, **params: Any
+    latents: np.ndarray,
+    method: str,
+    seed: int = 0,
+    n_jobs: int = TSNE_THREADS,
+    progress: Progress | None = None,
+    **params: Any,
 ) -> Projection:
     """Map codes [N, k] to 2-D. 'raw' needs k = 2; 'pca' is 2-component PCA; 'tsne' is openTSNE
     with ``TSNE_DEFAULTS`` overridden by ``params``. ``n_jobs`` (threads; -1 = all cores)
-    changes the speed, not the map, so it is not a parameter of the result."""
+    changes the speed, not the map, so it is not a parameter of the result; nor does
+    ``progress``, called now and then during a t-SNE (a progress bar's update)."""
     latents = np.asarray(latents, dtype=np.float32)
     full = resolve_params(method, seed, **params)
     if method == "raw":
@@ -263,15 +284,26 @@ def project(
         )
     from openTSNE import TSNE
 
+    total = full["early_exaggeration_iter"] + full["n_iter"]
+    reports = iter(range(PROGRESS_EVERY, total + PROGRESS_EVERY, PROGRESS_EVERY))
+
+    def report(*_: Any) -> bool:
+        progress(min(next(reports, total) / total, 1.0), "optimising the map")
+        return False  # never stop early
+
+    if progress is not None:
+        progress(0.0, f"finding each of {len(latents):,} codes' neighbours")
     embedding = TSNE(
         perplexity=full["perplexity"],
         n_iter=full["n_iter"],
         early_exaggeration_iter=full["early_exaggeration_iter"],
         negative_gradient_method=full["negative_gradient_method"],
         ints_in_interval=full["ints_in_interval"],
-        neighbors=full["neighbors"],
+        neighbors=neighbours_method(full, len(latents)),
         n_jobs=n_jobs,
         random_state=seed,
+        callbacks=None if progress is None else report,
+        callbacks_every_iters=PROGRESS_EVERY,
     ).fit(latents.astype(np.float64))  # TSNEEmbedding [N, 2], keeps its affinities
     projection = Projection(
         "tsne", np.asarray(embedding, dtype=np.float32), full, reference=latents
