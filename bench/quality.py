@@ -6,7 +6,12 @@
 - GAN: 10,000 samples labelled by the shipped classifier: class balance and confidence.
 - Then the per-method table of the "PCA vs AE" page (MSE, PSNR, SSIM, 10-NN, size, time).
 
-Prints a table and writes bench/results/quality.json. ``python bench/quality.py``.
+``--dataset fashion-mnist``: the shipped Fashion models on Fashion-MNIST's own test file (10,000
+images no model or map has seen): AE k=2 vs PCA(2), VAE k=16 vs PCA(16), both fitted on the same
+60,000 training images; the GAN's class balance and classifier-feature FID against the floor.
+
+Prints a table and writes bench/results/quality.json (quality_fashion-mnist.json).
+``python bench/quality.py [--dataset fashion-mnist]``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from core import compare  # noqa: E402
 from core.checkpoints import list_checkpoints, load_model, read_info  # noqa: E402
-from core.data import load_dataset, to_float  # noqa: E402
+from core.data import load_dataset, load_test_set, to_float  # noqa: E402
+from core.latent import reconstruct  # noqa: E402
 from core.losses import negative_elbo  # noqa: E402
 
 CKPT = ROOT / "checkpoints"
@@ -112,11 +118,93 @@ def gan_classes(n: int = 10_000, seed: int = 0) -> tuple[np.ndarray, float]:
     return counts / counts.sum(), float(probs.max(1).values.mean())
 
 
+FASHION_TARGETS = {"ae_k2": 0.8, "vae_k16": 0.5, "fid_over_floor": 3.0}
+FASHION_SAMPLES = 10_000
+
+
+def print_rows(rows: list[tuple[str, str, str, bool]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':{width}}  {'value':34}  {'target':22}  pass")
+    for name, value, target, ok in rows:
+        print(f"{name:{width}}  {value:34}  {target:22}  {'yes' if ok else 'NO'}")
+
+
+@torch.no_grad()
+def fashion(out: Path) -> None:
+    """The shipped Fashion-MNIST models on the test file: the targets of issue 17."""
+    from core.sample_quality import sample_quality
+
+    data = load_dataset("fashion-mnist")
+    test_u8, _ = load_test_set("fashion-mnist")
+    train = to_float(data.images).reshape(len(data), -1).numpy()
+    test = to_float(test_u8).reshape(len(test_u8), -1).numpy()
+    rows, results = [], {"dataset": "fashion-mnist", "test_images": len(test_u8)}
+    for name, k in (("ae_k2", 2), ("vae_k16", 16)):
+        model = load_model(CKPT / f"fashion_{name}.pt")
+        recon = reconstruct(model, test_u8).reshape(len(test), -1)  # g(f(x)), the mean code
+        ours = float(((recon - test) ** 2).mean())
+        pca = pca_mse(train, test, k)
+        ratio, target = ours / pca, FASHION_TARGETS[name]
+        results[name] = {"mse": ours, "pca_mse": pca, "ratio": ratio, "target": target}
+        rows.append(
+            (
+                f"{name} MSE / PCA({k}) MSE (test file)",
+                f"{ours:.5f} / {pca:.5f} = {ratio:.3f}",
+                f"<= {target}",
+                ratio <= target,
+            )
+        )
+    gan, clf = load_model(CKPT / "fashion_gan_k32.pt"), load_model(CKPT / "fashion_classifier.pt")
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(FASHION_SAMPLES, gan.latent_dim, generator=gen)
+    samples = torch.cat([gan.decode(part) for part in z.split(1000)]).squeeze(1).numpy()
+    quality = sample_quality(clf, samples, test_u8.numpy(), data.images.numpy())
+    fractions = quality.counts / quality.counts.sum()
+    ratio = quality.fid / quality.floor
+    results["gan"] = {
+        "class_fractions": fractions.tolist(),
+        "mean_top_probability": quality.mean_top_probability,
+        "fid": quality.fid,
+        "floor": quality.floor,
+        "fid_over_floor": ratio,
+    }
+    rows += [
+        (
+            f"GAN class fractions ({FASHION_SAMPLES:,} samples)",
+            f"min {fractions.min():.3f} max {fractions.max():.3f}",
+            "each in [0.05, 0.15]",
+            bool(fractions.min() >= 0.05 and fractions.max() <= 0.15),
+        ),
+        (
+            "GAN classifier-feature FID / floor",
+            f"{quality.fid:.2f} / {quality.floor:.2f} = {ratio:.2f}",
+            f"<= {FASHION_TARGETS['fid_over_floor']}",
+            ratio <= FASHION_TARGETS["fid_over_floor"],
+        ),
+        (
+            "GAN mean top-class probability",
+            f"{quality.mean_top_probability:.3f}",
+            "(reported)",
+            True,
+        ),
+    ]
+    print_rows(rows)
+    results["all_pass"] = all(r[3] for r in rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quality.json")
+    parser.add_argument("--dataset", choices=("embedded", "fashion-mnist"), default="embedded")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     torch.set_num_threads(2)
+    if args.dataset == "fashion-mnist":
+        fashion(args.out or ROOT / "bench" / "results" / "quality_fashion-mnist.json")
+        return
+    args.out = args.out or ROOT / "bench" / "results" / "quality.json"
     data = load_dataset("embedded")
     train_u8, _ = data.split("train")
     val_u8, val_y = data.split("val")
