@@ -2,9 +2,14 @@
 # Install everything the tests need (Python packages, Debian's chromium) and run them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's chromium for the browser tests; dataset-fashion-mnist so the suite covers a full-size
+# dataset (its 70,000 images in /usr/share/datasets/fashion-mnist) and the shipped Fashion models.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
+if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # constraints.txt: the exact versions the suite last passed with (scripts/lock.py writes it).
 # Every pin has wheels for Python 3.11 to 3.14; 3.10 gets the lower bounds of requirements*.txt.
