@@ -10,8 +10,6 @@ Prints a table and writes bench/results/app_latency.json. ``python bench/app_lat
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -21,10 +19,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from bench import report  # noqa: E402
+from harness.browser import (  # noqa: E402
     MAP_DRAWN_JS,
+    chromium,
     explorer_isolated,
     explorer_point_pixel,
     explorer_probe,
@@ -48,7 +46,7 @@ def startup_seconds(browser, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        with streamlit_server(timeout=120) as url:
+        with streamlit_server(timeout=120) as (url, _):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/latent_map", wait_until="commit")
             _map_drawn(page)
@@ -67,6 +65,23 @@ PANEL_SHOWN_JS = """(before) => {
 }"""
 
 
+def panel_latencies_ms(page, pixels) -> list[float]:
+    """Click each (x, y) of ``pixels`` (page pixels, computed as each click comes, after the
+    last one's rerun) and time it until the side panel shows a new selection, image loaded.
+    The pointer rests on the point first: Plotly selects the hovered point on click."""
+    latencies, shown = [], ""
+    for x, y in pixels:
+        page.mouse.move(x, y)
+        page.wait_for_timeout(150)
+        start = time.perf_counter()
+        page.mouse.click(x, y)
+        handle = page.wait_for_function(PANEL_SHOWN_JS, arg=shown, timeout=30_000)
+        latencies.append((time.perf_counter() - start) * 1000)
+        shown = handle.json_value()
+        wait_idle(page)
+    return latencies
+
+
 def click_latencies_ms(browser, clicks: int, seed: int = 0, url: str | None = None) -> list[float]:
     """Click random data points of the Plotly map (the page before the live explorer; ``url``:
     a server of such a tree, else one of this tree is started); time from the click until the
@@ -74,7 +89,7 @@ def click_latencies_ms(browser, clicks: int, seed: int = 0, url: str | None = No
     select a neighbour, and hover may pick the faint grid instead: any new selection counts,
     and both decode)."""
     if url is None:
-        with streamlit_server(timeout=120) as url:
+        with streamlit_server(timeout=120) as (url, _):
             return click_latencies_ms(browser, clicks, seed, url)
     rng = np.random.default_rng(seed)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -86,19 +101,8 @@ def click_latencies_ms(browser, clicks: int, seed: int = 0, url: str | None = No
         " return d.filter(t => t.customdata && t.name !== 'empty space')"
         ".flatMap(t => Array.from(t.customdata, (c, i) => [c, t.x[i], t.y[i]])); }"
     )
-    latencies = []
-    shown = ""
-    for k in rng.choice(len(points), clicks, replace=False):
-        _, x, y = points[k]
-        px, py = plot_pixel(page, 0, {"xy": [x, y]})
-        page.mouse.move(px, py)
-        page.wait_for_timeout(150)  # plotly selects the hovered point on click
-        start = time.perf_counter()
-        page.mouse.click(px, py)
-        handle = page.wait_for_function(PANEL_SHOWN_JS, arg=shown, timeout=30_000)
-        latencies.append((time.perf_counter() - start) * 1000)
-        shown = handle.json_value()
-        wait_idle(page)
+    picks = [points[k] for k in rng.choice(len(points), clicks, replace=False)]
+    latencies = panel_latencies_ms(page, (plot_pixel(page, 0, {"xy": [x, y]}) for _, x, y in picks))
     page.close()
     return latencies
 
@@ -112,35 +116,22 @@ def explorer_clicks_ms(browser, url: str, clicks: int) -> list[float]:
     wait_idle(page)
     candidates = explorer_isolated(page, KEY, 3 * clicks)
     order = np.random.default_rng(0).permutation(len(candidates))[:clicks]
-    latencies, shown = [], ""
-    for k in order:
-        x, y = explorer_point_pixel(page, KEY, candidates[k])
-        page.mouse.move(x, y)
-        page.wait_for_timeout(150)  # as today's: the pointer rests on the point, then clicks
-        start = time.perf_counter()
-        page.mouse.click(x, y)
-        handle = page.wait_for_function(PANEL_SHOWN_JS, arg=shown, timeout=30_000)
-        latencies.append((time.perf_counter() - start) * 1000)
-        shown = handle.json_value()
-        wait_idle(page)
+    latencies = panel_latencies_ms(
+        page, (explorer_point_pixel(page, KEY, candidates[k]) for k in order)
+    )
     page.close()
     return latencies
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "app_latency")
     parser.add_argument("--startups", type=int, default=3)
     parser.add_argument("--clicks", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "app_latency.json")
     args = parser.parse_args()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         starts = startup_seconds(browser, args.startups)
-        with streamlit_server(timeout=120) as url:
+        with streamlit_server(timeout=120) as (url, _):
             clicks = explorer_clicks_ms(browser, url, args.clicks)
-        browser.close()
     result = {
         "startup_s": {
             "runs": starts,
@@ -172,9 +163,7 @@ def main() -> None:
     print(f"{'measure':30}  {'value':26}  {'target':12}  pass")
     for name, value, target, ok in rows:
         print(f"{name:30}  {value:26}  {target:12}  {'yes' if ok else 'NO'}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out}")
+    report.write(args.out, result)
 
 
 if __name__ == "__main__":

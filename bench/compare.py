@@ -9,8 +9,6 @@ Prints the table and writes bench/results/compare.json. ``python bench/compare.p
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -20,17 +18,17 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import report  # noqa: E402
 from core import compare  # noqa: E402
 from core.checkpoints import list_checkpoints, load_model  # noqa: E402
 from core.data import DATASETS, load_dataset  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "compare")
     parser.add_argument("--dataset", choices=DATASETS, default="embedded")
     parser.add_argument("--data-root", type=Path, default=None, help="folder of IDX files")
     parser.add_argument("--checkpoints", type=Path, default=ROOT / "checkpoints")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "compare.json")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
 
@@ -59,9 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         "rows": compare.records(rows),
         "seconds": seconds,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    report.write(args.out, result)
 
 
 if __name__ == "__main__":

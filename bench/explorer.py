@@ -20,8 +20,6 @@ Prints a table, writes bench/results/explorer.json.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,10 +29,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
+from bench import report  # noqa: E402
+from harness.browser import chromium, explorer_probe, streamlit_server, wait_idle  # noqa: E402
 
 KEY = "demo_explorer"
-PROBE = f"(window.latentExplorer && window.latentExplorer[{KEY!r}])"
+PROBE = explorer_probe(KEY)
 MAPS = [
     ("ae_k2 raw", "model=ae_k2&proj=raw"),
     ("vae_k16 PCA", "model=vae_k16&proj=pca"),
@@ -138,37 +137,31 @@ def explorer_clicks_ms(page, clicks: int) -> list[float]:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "explorer")
     parser.add_argument("--moves", type=int, default=300)
     parser.add_argument("--clicks", type=int, default=15)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "explorer.json")
     args = parser.parse_args()
     result: dict = {"maps": {}, "targets": TARGETS}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with streamlit_server(script=ROOT / "tests" / "apps" / "explorer_demo.py") as url:
-            for name, query in MAPS:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                frames: list = []
-                page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
-                open_live(page, url, query)  # the first open computes/loads caches: not timed
-                page.close()
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
-                cold = open_live(page, url, query)  # a new context: nothing in its cache
-                entry = sweep(page, args.moves, frames)
-                entry["cold"], entry["warm"] = cold, open_live(page, url, query, reload=True)
-                entry["redraw_ms"] = redraw_ms(page)
-                if name == "ae_k2 raw":
-                    clicks = explorer_clicks_ms(page, args.clicks)
-                    result["explorer_click_ms"] = {
-                        "runs": clicks, "p50": pct(clicks, 50), "p95": pct(clicks, 95),
-                    }  # fmt: skip
-                result["maps"][name] = entry
-                page.close()
-        browser.close()
+    demo = ROOT / "tests" / "apps" / "explorer_demo.py"
+    with chromium() as browser, streamlit_server(script=demo) as (url, _):
+        for name, query in MAPS:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            frames: list = []
+            page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
+            open_live(page, url, query)  # the first open computes/loads caches: not timed
+            page.close()
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
+            cold = open_live(page, url, query)  # a new context: nothing in its cache
+            entry = sweep(page, args.moves, frames)
+            entry["cold"], entry["warm"] = cold, open_live(page, url, query, reload=True)
+            entry["redraw_ms"] = redraw_ms(page)
+            if name == "ae_k2 raw":
+                clicks = explorer_clicks_ms(page, args.clicks)
+                percentiles = {"p50": pct(clicks, 50), "p95": pct(clicks, 95)}
+                result["explorer_click_ms"] = {"runs": clicks, **percentiles}
+            result["maps"][name] = entry
+            page.close()
     print(
         f"{'map':26} {'decode+draw p50/p95':>20} {'event->pixels p50/p95':>22} "
         f"{'decoded':>9} {'sent':>5} {'redraw p95':>11} {'live cold/warm':>15}"
@@ -190,9 +183,7 @@ def main() -> None:
         )
     c = result["explorer_click_ms"]
     print(f"explorer click -> Python shows it:        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out}")
+    report.write(args.out, result)
 
 
 if __name__ == "__main__":

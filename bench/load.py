@@ -14,9 +14,7 @@ Prints a table and writes bench/results/load.json. ``python bench/load.py [--ses
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -27,12 +25,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from bench import report  # noqa: E402
+from harness.browser import (  # noqa: E402
+    launch_chromium,
     open_concurrently,
     open_map_async,
-    streamlit_process,
+    streamlit_server,
 )
 
 P95_RATIO_TARGET = 1.5
@@ -109,13 +107,13 @@ def load_run(script: Path, path: str, sessions: int, clicks: int, env: dict) -> 
 
     async def run(url: str) -> list[dict]:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = await launch_chromium(p)
             people = (_person(browser, url, path, clicks, seed) for seed in range(sessions))
             results = await asyncio.gather(*people)
             await browser.close()
             return list(results)
 
-    with streamlit_process(env=env, timeout=120, script=script) as (url, proc):
+    with streamlit_server(env=env, timeout=120, script=script) as (url, proc):
         start = time.perf_counter()
         people = asyncio.run(run(url))
         seconds = time.perf_counter() - start
@@ -160,7 +158,7 @@ def cold_opens(rounds: int, sessions: int) -> list[dict]:
     """The race check: ``rounds`` fresh servers, ``sessions`` opening the map at once."""
     out = []
     for _ in range(rounds):
-        with streamlit_process(timeout=120) as (url, _):
+        with streamlit_server(timeout=120) as (url, _):
             results = open_concurrently(url, "latent_map", sessions, timeout=180)
         opens = [r["seconds"] for r in results if r["seconds"] is not None]
         out.append(
@@ -174,11 +172,10 @@ def cold_opens(rounds: int, sessions: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "load")
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--clicks", type=int, default=8, help="per session")
     parser.add_argument("--rounds", type=int, default=5, help="cold-open race checks")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bare_env = {"BARE_PAGE_DATA": str(bare_page_data(Path(tmp)))}
@@ -211,9 +208,7 @@ def main() -> None:
             f"cold open {i}: {r['maps']}/{args.sessions} maps, {len(r['exceptions'])} exceptions,"
             f" slowest {r['open_max_s']:.1f} s"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out}")
+    report.write(args.out, result)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ Prints a table, writes bench/results/map_page.json. ``python bench/map_page.py``
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -30,12 +28,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import report  # noqa: E402
 from bench.app_latency import KEY, PROBE, click_latencies_ms, explorer_clicks_ms  # noqa: E402
 from bench.load import bare_page_data  # noqa: E402
-from tests.browser import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from harness.browser import (  # noqa: E402
     MAP_DRAWN_JS,
+    launch_chromium,
     streamlit_server,
     wait_explorer,
     wait_idle,
@@ -92,27 +90,26 @@ def summary(runs: list[float]) -> dict:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "map_page")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--clicks", type=int, default=15)
     parser.add_argument("--today", default=TODAY, help="the commit of today's page")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "map_page.json")
     args = parser.parse_args()
     starts: dict[str, list[dict]] = {"explorer": [], "bare": [], "today": []}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack, sync_playwright() as p:
         today = export_tree(args.today, Path(tmp) / "today")
         env = {"BARE_PAGE_DATA": str(bare_page_data(Path(tmp)))}
         urls = {
-            "explorer": stack.enter_context(streamlit_server(timeout=120)) + "/latent_map",
+            "explorer": stack.enter_context(streamlit_server(timeout=120)).url + "/latent_map",
             "bare": stack.enter_context(
                 streamlit_server(env, timeout=120, script=ROOT / "bench" / "bare_page.py")
-            ),
+            ).url,
             "today": stack.enter_context(
                 streamlit_server(timeout=120, script=today / "app.py", cwd=today)
-            )
+            ).url
             + "/latent_map",
         }
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         for name, url in urls.items():  # warm: imports, caches, the projection; not timed
             open_seconds(browser, url, live=name == "explorer")
         for _ in range(args.rounds):
@@ -158,9 +155,7 @@ def main() -> None:
     print(
         f"{'Plotly map (' + args.today + ')':34} {c['today']['p50']:7.0f} {c['today']['p95']:7.0f}"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out}")
+    report.write(args.out, result)
 
 
 if __name__ == "__main__":

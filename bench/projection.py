@@ -12,8 +12,6 @@ Prints a table and writes bench/results/projection.json. ``python bench/projecti
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import statistics
@@ -26,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import report  # noqa: E402
 from core.checkpoints import load_model  # noqa: E402
 from core.data import load_dataset  # noqa: E402
 from core.latent import encode_images  # noqa: E402
@@ -52,11 +51,10 @@ def median_seconds(fn, repeats: int = REPEATS) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "projection")
     parser.add_argument("--checkpoint", type=Path, default=ROOT / "checkpoints" / "ae_k16.pt")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / DEFAULT_CACHE_DIR)
     parser.add_argument("--n-jobs", type=int, default=TSNE_THREADS, help="threads, both t-SNEs")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "projection.json")
     args = parser.parse_args()
 
     from sklearn.manifold import TSNE
@@ -154,9 +152,7 @@ def main() -> None:
             "encode_and_load": open_s <= OPEN_SECONDS,
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {args.out}")
+    report.write(args.out, results)
 
 
 if __name__ == "__main__":

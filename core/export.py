@@ -13,7 +13,6 @@ folder into ``static/onnx`` (``--prune`` removes exports no checkpoint has any m
 
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import inspect
@@ -27,6 +26,7 @@ import torch
 from torch import nn
 
 from core.checkpoints import CheckpointError, list_checkpoints, load_model
+from core.folder_caches import precompute_parser, prune_stale
 from core.models import Model
 
 EXPORT_FORMAT = 1  # bump when the graph's inputs, outputs or opset change: old exports then miss
@@ -130,11 +130,8 @@ def cached_export(checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPOR
     return export_decoder(model, path)
 
 
-def precompute(
-    folder: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR, prune: bool = False
-) -> list[Path]:
-    """Export the decoder of every AE/VAE/GAN checkpoint in ``folder``; ``prune`` deletes every
-    other .onnx in ``export_dir`` (the stale exports of retrained checkpoints)."""
+def precompute(folder: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) -> list[Path]:
+    """Export the decoder of every AE/VAE/GAN checkpoint in ``folder``; returns the files."""
     written: list[Path] = []
     for info in list_checkpoints(folder):
         if info.kind not in DECODER_KINDS:
@@ -143,23 +140,16 @@ def precompute(
         written.append(cached_export(info.path, export_dir))
         size = written[-1].stat().st_size / 1e6
         print(f"{written[-1]}  {size:.1f} MB  {time.perf_counter() - start:.1f}s")
-    if prune:
-        for stale in sorted(set(Path(export_dir).glob("*.onnx")) - set(written)):
-            stale.unlink()
-            print(f"removed stale {stale}")
     return written
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m core.export", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--precompute", type=Path, required=True, metavar="FOLDER",
-                        help="folder of checkpoints whose decoders to export")  # fmt: skip
-    parser.add_argument("--export-dir", type=Path, default=DEFAULT_EXPORT_DIR)
-    parser.add_argument("--prune", action="store_true", help="delete exports not written now")
+    doc, what = __doc__.split("\n")[0], "decoders to export"
+    parser = precompute_parser("python -m core.export", doc, what, "export-dir", DEFAULT_EXPORT_DIR)
     args = parser.parse_args(argv)
-    precompute(args.precompute, args.export_dir, prune=args.prune)
+    written = precompute(args.precompute, args.export_dir)
+    if args.prune:  # the stale exports of retrained or removed checkpoints
+        prune_stale(args.export_dir, "*.onnx", written)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ checkpoint in a folder (raw for k=2, PCA and t-SNE for all) into ``checkpoints/p
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import time
@@ -21,6 +20,7 @@ import torch
 
 from core.checkpoints import list_checkpoints, load_model
 from core.data import Dataset, load_dataset
+from core.folder_caches import precompute_parser, prune_stale
 from core.latent import encode_images
 from core.maps import CACHE_FORMAT, TSNE_THREADS, Projection, methods_for, project, resolve_params
 from core.models import ENCODER_KINDS
@@ -57,9 +57,10 @@ def cached_projection(
     dataset: Dataset,
     method: str,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
-    seed: int = 0,
+    *,
     device: str | torch.device = "cpu",
     n_jobs: int = TSNE_THREADS,
+    seed: int = 0,
     **params: Any,
 ) -> tuple[np.ndarray, Projection]:
     """(codes [N, k] of ``dataset.images``, their projection), computed once per content hash.
@@ -86,12 +87,10 @@ def cached_projection(
 def precompute(
     folder: str | Path,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
-    prune: bool = False,
     n_jobs: int = TSNE_THREADS,
 ) -> list[Path]:
     """Write the default caches of every AE/VAE checkpoint in ``folder`` (raw for k = 2, PCA and
-    t-SNE for all), on the dataset each was trained on. ``prune`` deletes every other .npz in
-    ``cache_dir`` (the stale caches of retrained checkpoints)."""
+    t-SNE for all), on the dataset each was trained on; returns the files written."""
     written: list[Path] = []
     datasets: dict[str, Dataset] = {}
     for info in list_checkpoints(folder):
@@ -105,31 +104,21 @@ def precompute(
             cached_projection(info.path, dataset, method, cache_dir, n_jobs=n_jobs)
             written.append(cache_path(info.path, dataset, method, cache_dir))
             print(f"{written[-1]}  {time.perf_counter() - start:.1f}s")
-    if prune:
-        for stale in sorted(set(Path(cache_dir).glob("*.npz")) - set(written)):
-            stale.unlink()
-            print(f"removed stale {stale}")
     return written
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m core.projection", description=__doc__.split("\n")[0]
+    what = "AE/VAE maps to cache"
+    parser = precompute_parser(
+        "python -m core.projection", __doc__.split("\n")[0], what, "cache-dir", DEFAULT_CACHE_DIR
     )
-    parser.add_argument(
-        "--precompute",
-        type=Path,
-        required=True,
-        metavar="FOLDER",
-        help="folder of checkpoints whose AE/VAE maps to cache",
-    )
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
-    parser.add_argument("--prune", action="store_true", help="delete caches not written now")
     parser.add_argument(
         "--n-jobs", type=int, default=TSNE_THREADS, help="t-SNE threads (-1: all cores)"
     )
     args = parser.parse_args(argv)
-    precompute(args.precompute, args.cache_dir, prune=args.prune, n_jobs=args.n_jobs)
+    written = precompute(args.precompute, args.cache_dir, n_jobs=args.n_jobs)
+    if args.prune:  # the stale caches of retrained or removed checkpoints
+        prune_stale(args.cache_dir, "*.npz", written)
 
 
 if __name__ == "__main__":

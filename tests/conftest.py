@@ -68,25 +68,22 @@ def small_digits(digits: Dataset) -> Dataset:
 @pytest.fixture(scope="session")
 def app_url():
     """A real ``streamlit run app.py`` server, shared by the browser tests."""
-    from .browser import streamlit_server
+    from harness.browser import streamlit_server
 
-    with streamlit_server() as url:
+    with streamlit_server() as (url, _):
         yield url
 
 
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium through Playwright. Missing is a failure, not a skip."""
-    from playwright.sync_api import sync_playwright
-
-    from .browser import CHROMIUM, CHROMIUM_ARGS
+    from harness.browser import CHROMIUM
+    from harness.browser import chromium as launch
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with launch() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import CHROMIUM, open_concurrently, streamlit_server
+from harness.browser import CHROMIUM, open_concurrently, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ SESSIONS = 10
 def test_ten_cold_sessions_at_once_all_see_the_map_and_no_exception():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)")
-    with streamlit_server() as url:  # fresh: nothing imported, nothing cached
+    with streamlit_server() as (url, _):  # fresh: nothing imported, nothing cached
         results = open_concurrently(url, "latent_map", SESSIONS, timeout=120)
     assert [e for r in results for e in r["exceptions"]] == []
     assert sum(r["map"] for r in results) == SESSIONS

@@ -17,8 +17,14 @@ from core.checkpoints import load_model
 from core.data import load_dataset
 from core.neighbours import nearest
 from core.projection import cached_projection
-
-from .browser import ROOT, explorer_pixel, explorer_probe, screenshot, streamlit_server, wait_idle
+from harness.browser import (
+    ROOT,
+    explorer_pixel,
+    explorer_probe,
+    screenshot,
+    streamlit_server,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +34,7 @@ PROBE = explorer_probe(KEY)
 
 @pytest.fixture(scope="module")
 def demo_url():
-    with streamlit_server(script=ROOT / "tests" / "apps" / "explorer_demo.py") as url:
+    with streamlit_server(script=ROOT / "tests" / "apps" / "explorer_demo.py") as (url, _):
         yield url
 
 

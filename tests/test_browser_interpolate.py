@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import (
+from harness.browser import (
     explorer_isolated,
     explorer_point_pixel,
     explorer_probe,

@@ -10,8 +10,8 @@ import torch
 
 from core.checkpoints import load_model
 from core.latent import prior_codes
+from harness.browser import ROOT, goto, screenshot, wait_idle
 
-from .browser import ROOT, goto, screenshot, wait_idle
 from .test_page_reconstruct import digit_png
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import (
+from harness.browser import (
     explorer_pixel,
     explorer_point_pixel,
     explorer_probe,
@@ -104,7 +104,7 @@ def test_without_the_runtime_the_map_still_opens_a_digit_by_click(page, app_url)
 def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_whole_app(page):
     """Regression: with the pages in a folder named pages/, Streamlit ran the page file alone
     (no sidebar, no model) when the first request to a new server was a deep link."""
-    with streamlit_server() as url:
+    with streamlit_server() as (url, _):
         goto(page, url, "latent_map?model=vae_k2&proj=pca")
         pickers = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input')
         assert pickers.nth(1).input_value() == "vae_k2 · VAE, k=2"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import goto, screenshot, wait_idle
+from harness.browser import goto, screenshot, wait_idle
+
 from .test_page_reconstruct import digit_png
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import goto, screenshot, wait_idle
+from harness.browser import goto, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .browser import goto, screenshot, wait_idle
+from harness.browser import goto, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 

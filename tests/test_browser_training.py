@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .browser import ROOT, goto, screenshot, wait_idle
+from harness.browser import ROOT, goto, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 

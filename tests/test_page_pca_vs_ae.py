@@ -75,7 +75,7 @@ def test_a_gan_in_the_sidebar_still_compares_the_autoencoders():
 
 @pytest.mark.browser
 def test_page_in_chromium(page, app_url):
-    from .browser import goto, screenshot, wait_idle
+    from harness.browser import goto, screenshot, wait_idle
 
     goto(page, app_url)
     goto(page, app_url, "pca_vs_ae", timeout=180)

@@ -7,7 +7,7 @@ import shutil
 
 from streamlit.testing.v1 import AppTest
 
-from ui import compute
+from ui.compute import resources
 
 from .apptest import APP
 from .conftest import ROOT
@@ -20,7 +20,7 @@ def test_unreadable_checkpoints_get_one_collapsed_notice(tmp_path, monkeypatch):
     (tmp_path / "cut.pt").write_bytes((tmp_path / "ae_k2.pt").read_bytes()[:1000])
     (tmp_path / "notes.pt").write_text("these are my notes, not a model\n")
     (tmp_path / "evil.pt").write_bytes(pickle.dumps(WritesAFile(marker)))
-    monkeypatch.setattr(compute, "CHECKPOINT_DIR", tmp_path)
+    monkeypatch.setattr(resources, "CHECKPOINT_DIR", tmp_path)
 
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception, at.exception
@@ -35,6 +35,6 @@ def test_unreadable_checkpoints_get_one_collapsed_notice(tmp_path, monkeypatch):
 
 def test_no_notice_when_every_checkpoint_loads(tmp_path, monkeypatch):
     shutil.copy(ROOT / "checkpoints" / "ae_k2.pt", tmp_path / "ae_k2.pt")
-    monkeypatch.setattr(compute, "CHECKPOINT_DIR", tmp_path)
+    monkeypatch.setattr(resources, "CHECKPOINT_DIR", tmp_path)
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception and not at.sidebar.expander

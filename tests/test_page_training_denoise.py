@@ -1,6 +1,6 @@
 """The Train and the Denoise & anomalies pages under real Streamlit (AppTest), real models.
 
-Training tests write into a temporary checkpoint folder (``ui.compute.CHECKPOINT_DIR`` is
+Training tests write into a temporary checkpoint folder (``ui.compute.resources.CHECKPOINT_DIR`` is
 pointed there), so they never leave files in ``checkpoints/``.
 """
 
@@ -18,6 +18,7 @@ from core.data import load_dataset
 from core.latent import reconstruct
 from core.metrics import per_image_mse
 from ui import compute
+from ui.compute import resources
 
 from .apptest import APP, open_page
 from .conftest import ROOT
@@ -37,7 +38,7 @@ def run_until(at: AppTest, done, timeout: float = 120.0) -> None:
 def checkpoint_dir(tmp_path, monkeypatch):
     """A checkpoint folder holding only ae_k2, used by the sidebar and by new trainings."""
     shutil.copy(ROOT / "checkpoints" / "ae_k2.pt", tmp_path / "ae_k2.pt")
-    monkeypatch.setattr(compute, "CHECKPOINT_DIR", tmp_path)
+    monkeypatch.setattr(resources, "CHECKPOINT_DIR", tmp_path)
     return tmp_path
 
 

@@ -196,12 +196,10 @@ if start:
             lr=float(lr),
             beta=float(beta) if kind in BETA_KINDS else 1.0,
         )
-        data = compute.dataset(dataset_name)
+        new_job = compute.start_training(config, dataset_name, device)
     except (ValueError, DatasetUnavailable) as exc:
         st.error(f"Cannot start: {exc}")
     else:
-        new_job = TrainingJob(config, data, out_dir=compute.CHECKPOINT_DIR, device=device)
-        registry[new_job.id] = new_job.start()
         st.session_state["train_job"] = new_job.id
         st.rerun()
 

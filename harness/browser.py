@@ -1,4 +1,6 @@
-"""Real-browser helpers: a ``streamlit run app.py`` server and Playwright driving Debian's Chromium.
+"""A real browser on the real app, for the tests and the benches alike: a ``streamlit run``
+server on a free port, Debian's Chromium driven by Playwright with the project's flags, and
+the waits, clicks, probes and screenshots that both need.
 
 Plotly points are clicked at their pixel position, computed in the page from the plot div's
 ``_fullData`` (x, y, customdata of each trace) and its axes' ``_offset``, ``_length`` and ``range``.
@@ -14,8 +16,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,15 +40,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(NamedTuple):
+    url: str  # http://127.0.0.1:<port>
+    process: subprocess.Popen  # e.g. for its peak memory
+
+
 @contextmanager
-def streamlit_process(
+def streamlit_server(
     env: dict[str, str] | None = None,
     timeout: float = 60.0,
     script: Path = ROOT / "app.py",
     cwd: Path = ROOT,
-):
+) -> Iterator[Server]:
     """Start ``streamlit run <script>`` on a free loopback port from ``cwd`` (whose .streamlit/
-    config turns on static serving); yield (URL, process); stop it."""
+    config turns on static serving); yield (URL, process) once it answers; stop it."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -76,7 +85,7 @@ def streamlit_process(
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {log.name}")
             time.sleep(0.2)
-        yield url, proc
+        yield Server(url, proc)
     finally:
         proc.terminate()
         try:
@@ -86,16 +95,23 @@ def streamlit_process(
         log.close()
 
 
+def launch_chromium(playwright):
+    """Debian's Chromium with the project's flags, from a sync or an async Playwright (await
+    the async one's result). Never ``playwright install``: the system's browser is the one."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
 @contextmanager
-def streamlit_server(
-    env: dict[str, str] | None = None,
-    timeout: float = 60.0,
-    script: Path = ROOT / "app.py",
-    cwd: Path = ROOT,
-):
-    """Start ``streamlit run <script>`` (app.py) on a free loopback port; yield its URL; stop it."""
-    with streamlit_process(env, timeout, script, cwd) as (url, _):
-        yield url
+def chromium():
+    """A sync Playwright and its Chromium (``launch_chromium``); yields the browser, closes it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def wait_idle(page, timeout: float = 60.0) -> None:
@@ -279,7 +295,7 @@ def open_concurrently(url: str, path: str, sessions: int, timeout: float = 60.0)
 
     async def run() -> list[dict]:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = await launch_chromium(p)
             contexts = [
                 await browser.new_context(viewport={"width": 1400, "height": 1000})
                 for _ in range(sessions)

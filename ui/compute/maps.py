@@ -1,0 +1,124 @@
+"""Latent maps: a checkpoint's codes of the map digits and their 2-D projection (a resource:
+``Projection`` keeps t-SNE's affinities, so placing new codes stays fast), placing codes on
+a map, the way back from a place to a digit, and what the live explorer fetches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from core.checkpoints import CheckpointInfo
+from core.latent import decode_points, invert_click, nearest_neighbours
+from core.maps import Projection, methods_for, place_problem
+from core.projection import cached_projection
+from ui import explorer
+from ui.compute.cache import per_checkpoint, version
+from ui.compute.resources import PROJECTION_DIR, map_dataset, model
+from ui.images import tile
+
+# --- latent maps ------------------------------------------------------------------------------
+
+
+def map_methods(info: CheckpointInfo) -> list[str]:
+    return methods_for(info.latent_dim)
+
+
+@st.cache_resource(show_spinner="Projecting latent codes…", max_entries=32)
+def _latent_map(
+    path: str, mtime: float, dataset_name: str, method: str
+) -> tuple[np.ndarray, Projection]:
+    latents, projection = cached_projection(
+        path, map_dataset(dataset_name), method, cache_dir=PROJECTION_DIR
+    )
+    for array in (latents, projection.coords):
+        array.flags.writeable = False  # shared by every session
+    return latents, projection
+
+
+def latents_and_projection(
+    info: CheckpointInfo, dataset_name: str, method: str
+) -> tuple[np.ndarray, Projection]:
+    """(codes [N, k] of the map digits, their 2-D map), from the on-disk cache when shipped."""
+    return _latent_map(*version(info), dataset_name, method)
+
+
+@per_checkpoint(show_spinner="Placing the codes on the map…", max_entries=64)
+def place(info: CheckpointInfo, dataset_name: str, method: str, codes: np.ndarray) -> np.ndarray:
+    """New codes [M, k] -> map positions [M, 2] (t-SNE places them in about a second)."""
+    return latents_and_projection(info, dataset_name, method)[1].transform(codes)
+
+
+def neighbours(
+    info: CheckpointInfo, dataset_name: str, method: str, z: np.ndarray, exclude: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, distances) of the 5 map digits whose codes are nearest to z (any map of the
+    model: they share its codes; pass the one on screen, which is loaded already)."""
+    latents, _ = latents_and_projection(info, dataset_name, method)
+    return nearest_neighbours(latents, z, n=5, exclude=exclude)
+
+
+def decode_place(
+    info: CheckpointInfo, dataset_name: str, method: str, point: np.ndarray
+) -> tuple[np.ndarray, bool, np.ndarray]:
+    """A place on a map [2] -> (its code [k], whether exact, the decoded digit [28, 28])."""
+    latents, projection = latents_and_projection(info, dataset_name, method)
+    z, exact = invert_click(projection, point, latents)
+    return z, exact, decode_points(model(info), z[None])[0]
+
+
+@per_checkpoint(show_spinner=False, max_entries=8)
+def manifold_background(
+    info: CheckpointInfo, ranges: tuple, tiles: int
+) -> tuple[np.ndarray, list[float]]:
+    """The decoder's output over a tiles x tiles lattice of the axes ``ranges`` ((x0, x1),
+    (y0, y1)): (uint8 mosaic [28 t, 28 t], row 0 the top (largest z2); its extent [x0, x1, y0,
+    y1], the lattice's outer tile edges, so that each tile is centred on the code it decodes)."""
+    xs = np.linspace(*ranges[0], tiles)
+    ys = np.linspace(*ranges[1], tiles)[::-1]
+    z = np.array([[x, y] for y in ys for x in xs], dtype=np.float32)
+    half = [(hi - lo) / (tiles - 1) / 2 for lo, hi in ranges]
+    extent = [
+        ranges[0][0] - half[0],
+        ranges[0][1] + half[0],
+        ranges[1][0] - half[1],
+        ranges[1][1] + half[1],
+    ]
+    return tile(decode_points(model(info), z), columns=tiles, gap=0), [float(v) for v in extent]
+
+
+# --- the live explorer: what the browser fetches ---------------------------------------------
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def decoder(info: CheckpointInfo) -> explorer.Decoder:
+    """The URL of the checkpoint's ONNX decoder (exported on first use), or why there is none.
+    Cached per version: finding the export hashes the checkpoint's bytes (~3 ms per MB)."""
+    return explorer.decoder_for(info.path)
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def explorer_map(info: CheckpointInfo, dataset_name: str, method: str) -> dict[str, Any]:
+    """A map's arrays published for the browser (``ui.explorer.publish_map``: coords, labels,
+    codes, the originals' sprite atlas), hashed once per checkpoint version, not per rerun."""
+    latents, projection = latents_and_projection(info, dataset_name, method)
+    digits = map_dataset(dataset_name)
+    return explorer.publish_map(
+        projection.coords, digits.labels.numpy(), latents, digits.images.numpy()
+    )
+
+
+def explorer_inverse(info: CheckpointInfo, dataset_name: str, method: str) -> dict[str, Any]:
+    """The map's way back from a point to a code, for the browser (``ui.explorer.inverse_rule``)."""
+    return explorer.inverse_rule(latents_and_projection(info, dataset_name, method)[1])
+
+
+def map_point_problem(
+    info: CheckpointInfo, dataset_name: str, method: str, point: Sequence[float]
+) -> str | None:
+    """Why a place [x, y] from a link or a click is not decoded, or None when it may be: not
+    two finite numbers, or farther off the map than the explorer's own preview decodes."""
+    _, projection = latents_and_projection(info, dataset_name, method)
+    return place_problem(point, projection.coords)

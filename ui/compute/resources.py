@@ -1,0 +1,119 @@
+"""What the app loads once and shares (``st.cache_resource``): datasets, the checkpoint
+folder's models, the classifier, the device, and the registry of training jobs. Every file
+the app reads from ``checkpoints/`` is found through ``CHECKPOINT_DIR`` here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.checkpoints import CheckpointInfo, load_model, scan_checkpoints
+from core.classify import Prediction, fits, predict
+from core.data import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
+from core.devices import select_device
+from core.jobs import TrainingJob
+from core.models import Model
+from core.train import TrainConfig
+from ui.compute.cache import version
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECKPOINT_DIR = ROOT / "checkpoints"
+PROJECTION_DIR = CHECKPOINT_DIR / "projections"
+DATA_DIR = ROOT / "data"
+MAP_SIZE = 5000  # digits shown on a map; larger datasets are subsampled (stratified)
+
+
+def available_datasets() -> list[str]:
+    """Datasets that load here without a download: embedded always, the others when on disk."""
+    names = ["embedded"]
+    if (DATA_DIR / "MNIST").exists() or (DATA_DIR / "mnist").exists():
+        names.append("mnist")
+    if DEBIAN_FASHION_DIR.exists() or (DATA_DIR / "FashionMNIST").exists():
+        names.append("fashion-mnist")
+    return [n for n in DATASETS if n in names]
+
+
+@st.cache_resource(show_spinner="Loading digits…")
+def dataset(name: str) -> Dataset:
+    root = DATA_DIR / ("MNIST" if name == "mnist" else "FashionMNIST")
+    return load_dataset(name, root=root if root.exists() else None)
+
+
+@st.cache_resource(show_spinner=False)
+def map_dataset(name: str) -> Dataset:
+    """The digits drawn on maps: the whole embedded set, a stratified 5,000 of larger ones."""
+    return dataset(name).subset(MAP_SIZE)
+
+
+def checkpoints() -> list[CheckpointInfo]:
+    """Every loadable checkpoint; re-read when the folder changes (e.g. after training)."""
+    return _scan_checkpoints(str(CHECKPOINT_DIR), _folder_stamp())[0]
+
+
+def unreadable_checkpoints() -> list[tuple[str, str]]:
+    """(file name, why) of each ``*.pt`` file the model picker skips; none is ever run."""
+    return _scan_checkpoints(str(CHECKPOINT_DIR), _folder_stamp())[1]
+
+
+def _folder_stamp() -> tuple:
+    return tuple(sorted((p.name, p.stat().st_mtime) for p in CHECKPOINT_DIR.glob("*.pt")))
+
+
+@st.cache_data(show_spinner=False)
+def _scan_checkpoints(
+    folder: str, stamp: tuple
+) -> tuple[list[CheckpointInfo], list[tuple[str, str]]]:
+    # ``stamp`` must be hashed (no leading underscore): it is what makes a new file show up.
+    infos, skipped = scan_checkpoints(folder)
+    return infos, [(path.name, reason) for path, reason in skipped]
+
+
+@st.cache_resource(show_spinner=False)
+def device_name() -> str:
+    return str(select_device("auto"))
+
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=16)
+def _model(path: str, mtime: float, device: str) -> Model:
+    return load_model(path, device=device)
+
+
+def model(checkpoint: CheckpointInfo | Path) -> Model:
+    """The model of a checkpoint, on the app's device, loaded once per file version."""
+    return _model(*version(checkpoint), device_name())
+
+
+def classifier_file() -> Path:
+    """The shipped digit classifier's file (it may be missing)."""
+    return CHECKPOINT_DIR / "classifier.pt"
+
+
+def classifier(dataset_name: str) -> Model | None:
+    """The shipped digit classifier when it exists and its classes are this dataset's."""
+    path = classifier_file()
+    if not path.exists():
+        return None
+    found = model(path)
+    return found if fits(found, dataset_name) else None  # a digit classifier on clothes: no
+
+
+def labels_of(images: np.ndarray, dataset_name: str) -> Prediction | None:
+    """The classifier's label and confidence for each image, or None when none fits."""
+    found = classifier(dataset_name)
+    return predict(found, images) if found is not None else None
+
+
+@st.cache_resource(show_spinner=False)
+def training_jobs() -> dict[str, TrainingJob]:
+    """Every training job of this server process by id, shared by all browser sessions."""
+    return {}
+
+
+def start_training(config: TrainConfig, dataset_name: str, device: str) -> TrainingJob:
+    """Train ``config`` on the dataset in a background thread, listed in ``training_jobs()``;
+    the result is saved as a new file in the checkpoint folder."""
+    job = TrainingJob(config, dataset(dataset_name), out_dir=CHECKPOINT_DIR, device=device)
+    training_jobs()[job.id] = job.start()
+    return job

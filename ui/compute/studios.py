@@ -1,0 +1,233 @@
+"""The model pages: the VAE studio (prior, manifold, q(z|x), KL), the GAN studio (samples,
+the discriminator's view, FID, inversion), Style & content (the conditional VAE) and
+Concepts (transposed-convolution arithmetic, a decoder's layer shapes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from core import convolution, posterior, sample_quality
+from core.checkpoints import CheckpointInfo, load_model
+from core.classify import Prediction
+from core.few_labels import learning_curve
+from core.inversion import InversionConfig, InversionResult, invert
+from core.latent import decode_points, encode_images, latent_lattice, prior_codes, sample_prior
+from core.maps import project
+from core.models import transposed_conv_output_size
+from ui.compute.cache import per_checkpoint, version
+from ui.compute.maps import latents_and_projection
+from ui.compute.resources import classifier_file, dataset, labels_of, map_dataset, model
+from ui.images import tile
+
+GAN_SAMPLES = 1000  # samples the GAN studio draws per seed: grid, D's scores, classifier, FID
+GAN_SCORED = 500  # real and generated digits the discriminator scores
+
+
+# --- the VAE studio ---------------------------------------------------------------------------
+
+
+@per_checkpoint(show_spinner=False, max_entries=16)
+def prior_grid(info: CheckpointInfo, side: int, seed: int) -> np.ndarray:
+    """A side x side mosaic of decoded z ~ N(0, I)."""
+    return tile(sample_prior(model(info), side * side, seed)[1], columns=side)
+
+
+@per_checkpoint(show_spinner=False, max_entries=16)
+def manifold(info: CheckpointInfo, extent: float, tiles: int) -> np.ndarray:
+    """The decoder's output over a tiles x tiles lattice of [-extent, extent]^2, top row z2 max."""
+    return tile(decode_points(model(info), latent_lattice(extent, tiles)), columns=tiles, gap=0)
+
+
+def manifold_extent(extent: float, tiles: int) -> list[float]:
+    """The box [z1 min, z1 max, z2 min, z2 max] that ``manifold``'s mosaic covers on the raw
+    map: tiles are 2 extent / (tiles - 1) apart and each is centred on its own code."""
+    reach = extent + extent / (tiles - 1)  # half a tile beyond the outer codes
+    return [-reach, reach, -reach, reach]
+
+
+@per_checkpoint(show_spinner=False, max_entries=16)
+def reparameterization(
+    info: CheckpointInfo, dataset_name: str, index: int, n: int, seed: int
+) -> posterior.Reparameterization:
+    """The trick on map digit ``index``: n codes z = mu + sigma * eps with a seeded eps."""
+    return posterior.reparameterize(model(info), map_dataset(dataset_name).images[index], n, seed)
+
+
+def posterior_on_map(
+    info: CheckpointInfo, dataset_name: str, method: str, trick: posterior.Reparameterization
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """q(z|x) on a linear map: (centre [2], covariance [2, 2], the 1- and 2-sigma ellipses,
+    the sampled z placed on the map [n, 2])."""
+    _, projection = latents_and_projection(info, dataset_name, method)
+    centre, cov = posterior.projected_gaussian(projection, trick.mu, trick.sigma)
+    ellipses = {f"{r} sigma": posterior.ellipse(centre, cov, r) for r in (1, 2)}
+    return centre, cov, ellipses, projection.transform(trick.z)
+
+
+@per_checkpoint(show_spinner="Encoding the validation digits…", max_entries=8)
+def kl_report(info: CheckpointInfo, dataset_name: str) -> posterior.KLReport:
+    return posterior.kl_per_dimension(model(info), dataset(dataset_name).split("val")[0])
+
+
+def invert_digit(
+    info: CheckpointInfo, digit: np.ndarray, config: InversionConfig, callback=None
+) -> InversionResult:
+    """The GAN's closest image to a digit, by search (not cached: the page keeps the result)."""
+    return invert(model(info), digit, config, callback=callback)
+
+
+# --- the GAN studio ---------------------------------------------------------------------------
+
+
+@per_checkpoint(show_spinner=False, max_entries=16)
+def gan_samples(info: CheckpointInfo, seed: int) -> np.ndarray:
+    """The seed's GAN_SAMPLES generated digits float32 [N, 28, 28]: the grid shows the first
+    ones, D scores the first GAN_SCORED, the classifier judges them all."""
+    return sample_prior(model(info), GAN_SAMPLES, seed)[1]
+
+
+def gan_code(info: CheckpointInfo, seed: int, index: int) -> np.ndarray:
+    """The code z [k] of ``gan_samples(info, seed)[index]`` (the same draw of N(0, I))."""
+    return prior_codes(GAN_SAMPLES, info.latent_dim, seed)[index]
+
+
+@per_checkpoint(show_spinner="Scoring digits with the discriminator…", max_entries=16)
+def discriminator_scores(info: CheckpointInfo, dataset_name: str, seed: int):
+    """(N random validation digits uint8 [N, 28, 28], D on them [N], N samples, D on them)."""
+    val_images = dataset(dataset_name).split("val")[0].numpy()
+    n = min(GAN_SCORED, len(val_images))
+    pick = np.sort(np.random.default_rng(seed).choice(len(val_images), n, replace=False))
+    real, fake, gan = val_images[pick], gan_samples(info, seed)[:n], model(info)
+    real_scores = sample_quality.discriminator_probabilities(gan, real)
+    return real, real_scores, fake, sample_quality.discriminator_probabilities(gan, fake)
+
+
+def discriminator_accuracy(real_scores: np.ndarray, fake_scores: np.ndarray) -> float:
+    """How often D is right when its D(x) is thresholded at 0.5, over real and generated."""
+    right = np.sum(real_scores > 0.5) + np.sum(fake_scores <= 0.5)
+    return float(right / (len(real_scores) + len(fake_scores)))
+
+
+def gan_quality(info: CheckpointInfo, dataset_name: str, seed: int):
+    """Class histogram and FID of the seed's samples, or None without the shipped classifier."""
+    path = classifier_file()
+    if not path.exists():
+        return None
+    return _gan_quality(info, version(path), dataset_name, seed)
+
+
+@per_checkpoint(show_spinner="Classifying 1,000 samples and computing the FID…", max_entries=16)
+def _gan_quality(
+    info: CheckpointInfo, classifier_version: tuple, dataset_name: str, seed: int
+) -> sample_quality.SampleQuality:
+    data = dataset(dataset_name)
+    return sample_quality.sample_quality(
+        model(classifier_file()),
+        gan_samples(info, seed),
+        validation=data.split("val")[0],
+        training=data.split("train")[0],
+        seed=seed,
+    )
+
+
+# --- style and content: the conditional VAE ---------------------------------------------------
+
+PROBE_PER_CLASS = 100  # labelled training codes per class the "does z know the class?" probe sees
+PROBE_DRAWS = 5
+
+
+def _codes(info: CheckpointInfo, images: np.ndarray | torch.Tensor, labels) -> np.ndarray:
+    """Codes [N, k] of uint8 images: a CVAE's style code given the labels, else the code."""
+    found = model(info)
+    return encode_images(found, images, labels=labels if found.conditional else None)
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def style_row(
+    info: CheckpointInfo, digit: np.ndarray, label: int
+) -> tuple[np.ndarray, np.ndarray, Prediction | None]:
+    """One uint8 digit [28, 28] of class ``label``: (its style code z = E[q(z|x, y)] [k], z drawn
+    as every label float [C, 28, 28], the classifier's reading of each, or None without one)."""
+    cvae = model(info)
+    z = encode_images(cvae, digit[None], labels=[label])[0]
+    classes = np.arange(cvae.num_classes)
+    renders = decode_points(cvae, np.repeat(z[None], len(classes), 0), labels=classes)
+    return z, renders, labels_of(renders, info.dataset)
+
+
+@per_checkpoint(show_spinner=False, max_entries=64)
+def style_swap(
+    info: CheckpointInfo, a: np.ndarray, label_a: int, b: np.ndarray, label_b: int
+) -> tuple[np.ndarray, Prediction | None]:
+    """Two uint8 digits [28, 28] trade styles: (float [2, 28, 28] = a's z drawn as b's label, b's
+    z drawn as a's label; the classifier's reading of both)."""
+    cvae = model(info)
+    z = encode_images(cvae, np.stack([a, b]), labels=[label_a, label_b])  # [2, k]
+    swapped = decode_points(cvae, z, labels=[label_b, label_a])
+    return swapped, labels_of(swapped, info.dataset)
+
+
+@per_checkpoint(show_spinner=False, max_entries=32)
+def style_grid(
+    info: CheckpointInfo, dataset_name: str, source: str, rows: int, seed: int
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Rows of styles, columns the labels 0..C-1: (the real validation digits whose styles the
+    rows are, uint8 [rows, 28, 28], or None for ``source="prior"`` (z ~ N(0, I)), the grid of
+    renders float [rows * C, 28, 28], row-major)."""
+    cvae = model(info)
+    if source == "prior":
+        real, z = None, prior_codes(rows, cvae.latent_dim, seed)
+    else:
+        val_x, val_y = dataset(dataset_name).split("val")
+        pick = np.sort(np.random.default_rng(seed).choice(len(val_x), rows, replace=False))
+        real = val_x[pick].numpy()
+        z = encode_images(cvae, real, labels=val_y[pick])
+    classes = np.tile(np.arange(cvae.num_classes), len(z))  # [rows * C]
+    return real, decode_points(cvae, np.repeat(z, cvae.num_classes, 0), labels=classes)
+
+
+@per_checkpoint(show_spinner="Encoding the digits and fitting the class probes…", max_entries=16)
+def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
+    """How much of the class a code carries, on the validation split: the mean accuracy of
+    logistic regression and 1-NN trained on PROBE_PER_CLASS labelled training codes per class
+    (PROBE_DRAWS draws, ``core.few_labels``), and the t-SNE map of the validation codes
+    (``coords`` float32 [N_val, 2], ``labels`` int64 [N_val]; PCA of 16-D codes hides clusters
+    that t-SNE shows). A CVAE's codes are its z given the true label."""
+    data = dataset(dataset_name)
+    (train_x, train_y), (val_x, val_y) = data.split("train"), data.split("val")
+    train_z, val_z = _codes(info, train_x, train_y), _codes(info, val_x, val_y)
+    points = learning_curve(
+        train_z, train_y, val_z, val_y, per_class=(PROBE_PER_CLASS,), draws=PROBE_DRAWS
+    )
+    return {
+        **{p.classifier: p.mean for p in points},
+        "chance": 1.0 / len(data.class_names),
+        "coords": project(val_z, "tsne").coords,
+        "labels": val_y.numpy(),
+    }
+
+
+# --- concepts ---------------------------------------------------------------------------------
+
+
+def transposed_conv(i: int, k: int, s: int, p: int) -> tuple[int, int | None, np.ndarray | None]:
+    """ConvTranspose2d(k, s, p) on an i x i input: (o by the formula, the size PyTorch makes,
+    the zero-inserted grid's cells); the last two are None when o <= 0 (no output)."""
+    o = transposed_conv_output_size(i, k, s, p)
+    if o <= 0:
+        return o, None, None
+    real = convolution.torch_transposed_conv_size(i, k, s, p)
+    return o, real, convolution.transposed_conv_picture(i, k, s, p)
+
+
+@per_checkpoint(show_spinner=False, max_entries=16)
+def decoder_shapes(info: CheckpointInfo) -> list[convolution.LayerShape]:
+    """Forward hooks on a private copy of the checkpoint's decoder, run on one zero code (the
+    cached model is shared by every session, so it is never hooked)."""
+    private = load_model(info.path)
+    return convolution.layer_shapes(
+        convolution.decoder_of(private), torch.zeros(1, private.latent_dim)
+    )
