@@ -69,6 +69,23 @@ def place_problem(point: Sequence[float], coords: np.ndarray) -> str | None:
     return None
 
 
+def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
+    """Write arrays to an ``.npz`` atomically (a temp file in the same folder, then
+    ``os.replace``): a reader never sees half a cache, even with two writers at once."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cache is for every reader
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def neighbours_method(params: dict[str, Any], n: int) -> str:
     """openTSNE's kNN method for a map of n codes: the parameter, with "auto" resolved."""
     method = params["neighbors"]
@@ -184,9 +201,7 @@ class Projection:
     # --- .npz files, never pickled -----------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """Write atomically (temp file in the same folder + ``os.replace``), without pickle."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically (``save_npz``), without pickle."""
         arrays: dict[str, np.ndarray] = {
             "format": np.array(CACHE_FORMAT),
             "method": np.array(self.method),
@@ -196,16 +211,7 @@ class Projection:
         for name in ("mean", "components", "explained_variance_ratio"):
             if getattr(self, name) is not None:
                 arrays[name] = np.asarray(getattr(self, name))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cache is for every reader
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return save_npz(path, **arrays)
 
     @classmethod
     def load(cls, path: str | Path, reference: np.ndarray | None = None) -> Projection:

@@ -242,3 +242,35 @@ def test_cache_key_covers_dataset_method_and_parameters(ae4, small_digits, tmp_p
     assert cache_path(checkpoint, small_digits, "tsne", tmp_path) == cache_path(
         checkpoint, small_digits, "tsne", tmp_path, perplexity=30.0
     )
+
+
+def test_a_large_datasets_codes_are_cached_by_content(ae4, digits, tmp_path, monkeypatch):
+    """From CACHED_CODES_FROM images up, the codes are read from disk instead of re-encoded:
+    the same values, a new file for other checkpoint bytes, and a broken file is rewritten."""
+    from core import projection
+
+    big = Dataset(
+        "tiled",
+        digits.images.repeat(2, 1, 1),  # 10,000 real digits
+        digits.labels.repeat(2),
+        digits.class_names,
+        torch.arange(9000),
+        torch.arange(9000, 10000),
+    )
+    ckpt = save_checkpoint(tmp_path / "ae4.pt", ae4)
+    assert projection.codes_path(ckpt, digits, tmp_path) is None  # 5,000: encoded each time
+    path = projection.codes_path(ckpt, big, tmp_path)
+    first = projection.cached_codes(ckpt, big, tmp_path)
+    assert path.exists() and first.shape == (10_000, 4)
+    np.testing.assert_allclose(first[:5000], encode_images(ae4, digits.images), atol=1e-5)
+
+    def no_encoding(*_, **__):
+        raise AssertionError("encoded although the codes are cached")
+
+    monkeypatch.setattr(projection, "encode_images", no_encoding)
+    np.testing.assert_array_equal(projection.cached_codes(ckpt, big, tmp_path), first)
+    monkeypatch.undo()
+    path.write_bytes(b"not an npz")
+    np.testing.assert_array_equal(projection.cached_codes(ckpt, big, tmp_path), first)
+    _, pca = cached_projection(ckpt, big, "pca", tmp_path)
+    assert pca.coords.shape == (10_000, 2)
