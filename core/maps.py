@@ -33,11 +33,10 @@ TSNE_DEFAULTS: dict[str, Any] = {
     # FFT grid cells 2 map units wide instead of 1: a 5,000-point map spans ~110 units, and the
     # coarser grid is several times faster with the same kNN accuracy (docs/recipes.md).
     "ints_in_interval": 2,
-    # "auto": exact kNN up to EXACT_NEIGHBOURS codes (deterministic, fast for 5,000 x k<=128),
-    # Annoy's approximate kNN above (60,000 codes: docs/recipes.md, bench/fullmap.py)
-    "neighbors": "auto",
+    # exact kNN: deterministic, and for 60,000 16-D codes it took less CPU time than Annoy's or
+    # pynndescent's approximate neighbours (bench/fullmap.py, docs/recipes.md)
+    "neighbors": "exact",
 }
-EXACT_NEIGHBOURS = 10_000
 # Placing new points (openTSNE's defaults for ``TSNEEmbedding.transform``).
 TSNE_PLACEMENT: dict[str, Any] = {"perplexity": 5.0, "n_iter": 250, "learning_rate": 0.1}
 # openTSNE threads. One: on a shared 2-core machine two threads wait on each other whenever one
@@ -84,14 +83,6 @@ def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def neighbours_method(params: dict[str, Any], n: int) -> str:
-    """openTSNE's kNN method for a map of n codes: the parameter, with "auto" resolved."""
-    method = params["neighbors"]
-    if method != "auto":
-        return method
-    return "exact" if n <= EXACT_NEIGHBOURS else "annoy"
 
 
 def methods_for(latent_dim: int) -> list[str]:
@@ -185,7 +176,7 @@ class Projection:
             affinities = affinity.PerplexityBasedNN(
                 self.reference.astype(np.float64),
                 perplexity=self.params["perplexity"],
-                method=neighbours_method(self.params, len(self.reference)),
+                method=self.params["neighbors"],
                 random_state=self.params.get("seed", 0),
             )
             embedding = TSNEEmbedding(
@@ -305,7 +296,7 @@ def project(
         early_exaggeration_iter=full["early_exaggeration_iter"],
         negative_gradient_method=full["negative_gradient_method"],
         ints_in_interval=full["ints_in_interval"],
-        neighbors=neighbours_method(full, len(latents)),
+        neighbors=full["neighbors"],
         n_jobs=n_jobs,
         random_state=seed,
         callbacks=None if progress is None else report,
