@@ -28,6 +28,8 @@ FASHION_NAMES = (
     "Bag",
     "Ankle boot",
 )
+# What one image of a dataset is called on the pages: "digit" (plural "digits") or "item".
+NOUNS = {"embedded": "digit", "mnist": "digit", "fashion-mnist": "item"}
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 _IDX_TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -49,24 +51,10 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def subset(self, n: int, seed: int = 0) -> Dataset:
-        """A stratified sample of about n digits (the whole set when it is smaller), keeping
-        each digit's train/validation membership: maps and t-SNE stay fast on 60,000 digits."""
-        if n >= len(self):
-            return self
-        # An offset seed: with the split's own seed the sample would be the validation's complement.
-        keep = stratified_split(self.labels, 1 - n / len(self), seed + 7919)[0]
-        is_val = torch.zeros(len(self), dtype=torch.bool)
-        is_val[self.val_idx] = True
-        sub_val = is_val[keep]
-        return Dataset(
-            self.name,
-            self.images[keep],
-            self.labels[keep],
-            self.class_names,
-            torch.nonzero(~sub_val).squeeze(1),
-            torch.nonzero(sub_val).squeeze(1),
-        )
+    @property
+    def noun(self) -> str:
+        """What one image is called on the pages: "digit" or "item" (plural: add an s)."""
+        return NOUNS.get(self.name, "image")
 
     def split(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(uint8 images, labels) of 'train', 'val' or 'all'."""

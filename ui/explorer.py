@@ -117,7 +117,8 @@ def sprite_atlas(images: np.ndarray) -> bytes:
     grid[:n] = images
     atlas = grid.reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
     out = io.BytesIO()
-    Image.fromarray(atlas, mode="L").save(out, format="PNG", optimize=False, compress_level=6)
+    # level 1: 60,000 items encode in ~3 s instead of ~6 s, for an 8 % larger file
+    Image.fromarray(atlas, mode="L").save(out, format="PNG", optimize=False, compress_level=1)
     return out.getvalue()
 
 

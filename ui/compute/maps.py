@@ -4,7 +4,9 @@ a map, the way back from a place to a digit, and what the live explorer fetches.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +15,7 @@ import streamlit as st
 from core.checkpoints import CheckpointInfo
 from core.latent import decode_points, invert_click, nearest_neighbours
 from core.maps import Projection, methods_for, place_problem
-from core.projection import cached_projection
+from core.projection import cache_path, cached_projection
 from ui import explorer
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.resources import PROJECTION_DIR, map_dataset, model
@@ -41,8 +43,44 @@ def _latent_map(
 def latents_and_projection(
     info: CheckpointInfo, dataset_name: str, method: str
 ) -> tuple[np.ndarray, Projection]:
-    """(codes [N, k] of the map digits, their 2-D map), from the on-disk cache when shipped."""
+    """(codes [N, k] of the map digits, their 2-D map), from the on-disk cache when shipped.
+
+    A t-SNE that is not on disk yet is computed first, outside the resource cache, under a
+    progress bar (60,000 codes take about two minutes; a cached function must not draw)."""
+    if method == "tsne":
+        path = _cache_file(*version(info), dataset_name, method)
+        if not path.exists():
+            with _lock(str(path)):  # two sessions asking at once compute it once
+                if not path.exists():
+                    _compute_with_progress(info, dataset_name, method)
     return _latent_map(*version(info), dataset_name, method)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cache_file(path: str, mtime: float, dataset_name: str, method: str) -> Path:
+    # memoised: the key hashes the checkpoint and every image (47 MB for Fashion-MNIST)
+    return cache_path(path, map_dataset(dataset_name), method, cache_dir=PROJECTION_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def _lock(_key: str) -> threading.Lock:
+    return threading.Lock()
+
+
+def _compute_with_progress(info: CheckpointInfo, dataset_name: str, method: str) -> None:
+    images = map_dataset(dataset_name)
+    title = f"t-SNE of {info.name}'s codes of {len(images):,} images"
+    bar = st.progress(0.0, text=f"{title}: encoding them…")
+    try:
+        cached_projection(
+            info.path,
+            images,
+            method,
+            cache_dir=PROJECTION_DIR,
+            progress=lambda share, what: bar.progress(share, text=f"{title}: {what}…"),
+        )
+    finally:
+        bar.empty()
 
 
 @per_checkpoint(show_spinner="Placing the codes on the map…", max_entries=64)

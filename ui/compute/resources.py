@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from core.checkpoints import CheckpointInfo, load_model, scan_checkpoints
-from core.classify import Prediction, fits, predict
+from core.classify import Prediction, class_names, predict
 from core.data import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
 from core.devices import select_device
 from core.jobs import TrainingJob
@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT_DIR = ROOT / "checkpoints"
 PROJECTION_DIR = CHECKPOINT_DIR / "projections"
 DATA_DIR = ROOT / "data"
-MAP_SIZE = 5000  # digits shown on a map; larger datasets are subsampled (stratified)
 
 
 def available_datasets() -> list[str]:
@@ -35,16 +34,16 @@ def available_datasets() -> list[str]:
     return [n for n in DATASETS if n in names]
 
 
-@st.cache_resource(show_spinner="Loading digits…")
+@st.cache_resource(show_spinner="Loading the dataset…")
 def dataset(name: str) -> Dataset:
     root = DATA_DIR / ("MNIST" if name == "mnist" else "FashionMNIST")
     return load_dataset(name, root=root if root.exists() else None)
 
 
-@st.cache_resource(show_spinner=False)
 def map_dataset(name: str) -> Dataset:
-    """The digits drawn on maps: the whole embedded set, a stratified 5,000 of larger ones."""
-    return dataset(name).subset(MAP_SIZE)
+    """The images drawn on maps: every one of the dataset (5,000 embedded digits, 60,000
+    Fashion-MNIST items); the live explorer draws them all."""
+    return dataset(name)
 
 
 def checkpoints() -> list[CheckpointInfo]:
@@ -85,18 +84,22 @@ def model(checkpoint: CheckpointInfo | Path) -> Model:
     return _model(*version(checkpoint), device_name())
 
 
-def classifier_file() -> Path:
-    """The shipped digit classifier's file (it may be missing)."""
-    return CHECKPOINT_DIR / "classifier.pt"
+def classifier_file(dataset_name: str) -> Path | None:
+    """The classifier that labels this dataset's images: one trained on it (``classifier.pt``
+    for the embedded digits, ``fashion_classifier.pt`` for Fashion-MNIST), else any whose
+    classes are the dataset's (the digit classifier for full MNIST); None without one."""
+    found = [i for i in checkpoints() if i.kind == "classifier"]
+    own = [i for i in found if i.dataset == dataset_name]
+    for info in own + [i for i in found if i not in own]:
+        if class_names(info.dataset) == class_names(dataset_name):  # digits on clothes: no
+            return info.path
+    return None
 
 
 def classifier(dataset_name: str) -> Model | None:
-    """The shipped digit classifier when it exists and its classes are this dataset's."""
-    path = classifier_file()
-    if not path.exists():
-        return None
-    found = model(path)
-    return found if fits(found, dataset_name) else None  # a digit classifier on clothes: no
+    """The model of ``classifier_file(dataset_name)``, or None."""
+    path = classifier_file(dataset_name)
+    return None if path is None else model(path)
 
 
 def labels_of(images: np.ndarray, dataset_name: str) -> Prediction | None:

@@ -113,8 +113,8 @@ def discriminator_accuracy(real_scores: np.ndarray, fake_scores: np.ndarray) -> 
 
 def gan_quality(info: CheckpointInfo, dataset_name: str, seed: int):
     """Class histogram and FID of the seed's samples, or None without the shipped classifier."""
-    path = classifier_file()
-    if not path.exists():
+    path = classifier_file(dataset_name)
+    if path is None:
         return None
     return _gan_quality(info, version(path), dataset_name, seed)
 
@@ -125,7 +125,7 @@ def _gan_quality(
 ) -> sample_quality.SampleQuality:
     data = dataset(dataset_name)
     return sample_quality.sample_quality(
-        model(classifier_file()),
+        model(classifier_file(dataset_name)),
         gan_samples(info, seed),
         validation=data.split("val")[0],
         training=data.split("train")[0],
