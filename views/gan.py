@@ -9,7 +9,7 @@ import streamlit as st
 from ui import compute, images, plots, state
 from ui.explorer import MAX_SLIDERS, code_sliders
 
-N_EXTREMES = 8  # digits shown at each end of D's scale
+N_EXTREMES = 8  # images shown at each end of D's scale
 
 state.init(gan_seed=0, gan_grid=8, gan_walk_seed=1, gan_steps=10, gan_walk_method="slerp")
 state.init(gan_edit=0)
@@ -17,11 +17,12 @@ state.init(gan_edit=0)
 selection = state.current()
 st.title("GAN studio")
 st.caption(
-    "A generator G turns noise z ~ N(0, I) into digits; a discriminator D learns to tell them "
-    "from real ones, and G learns only from D's judgement. G never sees a real digit."
+    "A generator G turns noise z ~ N(0, I) into images; a discriminator D learns to tell them "
+    "from real ones, and G learns only from D's judgement. G never sees a real image."
 )
 info = state.model_of_kind(selection, "gan", key="gan_model", default="gan_k32")
 digits = compute.dataset(selection.dataset)
+noun = digits.noun  # "digit" or "item"
 
 # --- samples ---------------------------------------------------------------------------------
 st.header("Samples")
@@ -90,7 +91,7 @@ with right:
     metrics[1].metric("Mean D(G(z))", f"{fake_scores.mean():.2f}")
     correct = compute.discriminator_accuracy(real_scores, fake_scores)
     st.caption(
-        f"D scores {len(real)} validation digits and {len(fake)} samples; thresholded at 0.5 "
+        f"D scores {len(real)} validation {noun}s and {len(fake)} samples; thresholded at 0.5 "
         f"it is right on {correct:.0%} of them. At the game's equilibrium D cannot tell, and "
         "gives 0.5 to everything."
     )
@@ -98,21 +99,24 @@ order = np.argsort(fake_scores)[::-1][:N_EXTREMES]
 st.markdown("**Samples D finds most real**")
 images.digit_row(fake[order], [f"D = {fake_scores[j]:.2f}" for j in order], scale=2)
 order = np.argsort(real_scores)[:N_EXTREMES]
-st.markdown("**Real digits D doubts most**")
+st.markdown(f"**Real {noun}s D doubts most**")
 images.digit_row(real[order], [f"D = {real_scores[j]:.2f}" for j in order], scale=2)
 
 # --- mode collapse and FID ----------------------------------------------------------------------
-st.header("Which digits does G draw?")
+st.header(f"Which {noun}s does G draw?")
 report = compute.gan_quality(info, selection.dataset, seed)
 if report is None:
-    st.warning("checkpoints/classifier.pt is missing: without it the samples cannot be judged.")
+    st.warning(
+        f"No classifier of this dataset's {noun}s is in checkpoints/ (classifier.pt for digits, "
+        "fashion_classifier.pt for Fashion-MNIST): without one the samples cannot be judged."
+    )
     st.stop()
 left, right = st.columns([3, 2], gap="large")
 with left:
     bars = plots.class_bars(report.counts, digits.class_names)
     st.plotly_chart(bars, key="gan_classes", width="stretch")
     st.caption(
-        f"The classes the shipped digit classifier gives {compute.GAN_SAMPLES:,} samples "
+        f"The classes the shipped {noun} classifier gives {compute.GAN_SAMPLES:,} samples "
         f"(seed {seed}). "
         "A GAN that has collapsed onto a few modes draws a few classes only; a flat histogram "
         "means every class is drawn."
@@ -123,21 +127,21 @@ with right:
         "FID vs validation",
         f"{report.fid:.1f}",
         help=f"Frechet distance between Gaussians fitted to the classifier's features of "
-        f"{compute.GAN_SAMPLES:,} samples and of the validation digits. Lower is better.",
+        f"{compute.GAN_SAMPLES:,} samples and of the validation {noun}s. Lower is better.",
     )
     metrics[1].metric(
         "Real-data floor",
         f"{report.floor:.1f}",
-        help=f"The same FID for {compute.GAN_SAMPLES:,} real training digits: what 'as good as "
+        help=f"The same FID for {compute.GAN_SAMPLES:,} real training {noun}s: what 'as good as "
         "real' reads with this many images.",
     )
     st.metric(
         "Classifier confidence",
         f"{report.mean_top_probability:.0%}",
-        help="Mean top probability on the samples: low when they look like no digit.",
+        help=f"Mean top probability on the samples: low when they look like no {noun}.",
     )
     st.caption(
         "The FID uses the shipped classifier's features (not Inception's), so it is comparable "
         "only with numbers from the same classifier checkpoint. FID shrinks as the number of "
-        "images grows, which is why the floor uses as many real digits as there are samples."
+        f"images grows, which is why the floor uses as many real {noun}s as there are samples."
     )

@@ -12,7 +12,8 @@ selection = state.current()
 st.title("Latent Lab")
 st.markdown(
     "Explore what neural networks learn when they squeeze a handwritten digit into a few "
-    "numbers and draw it back. Pick a model in the sidebar, then open a page."
+    "numbers and draw it back (or, on Fashion-MNIST, a piece of clothing). Pick a dataset and "
+    "a model in the sidebar, then open a page."
 )
 
 FAMILIES = [
@@ -57,12 +58,13 @@ if info is None:
     st.info("No model is trained on this dataset yet: open the Train page.")
 else:
     real, bottom = compute.home_row(info, selection.dataset)
+    noun = compute.dataset(selection.dataset).noun
     if selection.has_encoder:
-        st.subheader(f"Real validation digits and their reconstructions by {info.name}")
+        st.subheader(f"Real validation {noun}s and their reconstructions by {info.name}")
         caption = "top: x · bottom: g(f(x))"
     else:
-        st.subheader(f"Real validation digits and samples from {info.name}")
-        caption = "top: real digits · bottom: G(z), z ~ N(0, I)"
+        st.subheader(f"Real validation {noun}s and samples from {info.name}")
+        caption = f"top: real {noun}s · bottom: G(z), z ~ N(0, I)"
     mosaic = images.tile(np.concatenate([real, images.to_uint8(bottom)]), columns=len(real))
     st.image(images.to_pil(mosaic, scale=3), caption=caption)
     metrics = ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in info.metrics.items())

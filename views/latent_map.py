@@ -1,14 +1,13 @@
-"""Latent map: every digit's code in 2-D, decoded live under the pointer; a click selects."""
+"""Latent map: every image's code in 2-D, decoded live under the pointer; a click selects."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ui import compute, images, plots, state
 
-BACKGROUND_TILES = 20  # decoded digits per side of the 2-D manifold background
+BACKGROUND_TILES = 20  # decoded images per side of the 2-D manifold background
 INTERPOLATE_PAGE = "views/interpolate.py"
 
 state.init(
@@ -21,19 +20,20 @@ selection = state.current()
 info = state.require_encoder(selection)
 dataset = compute.map_dataset(selection.dataset)
 labels = dataset.labels.numpy()
+noun = dataset.noun  # "digit" or "item"
 
 st.title("Latent map")
 st.caption(
-    f"The encoder f maps each 784-pixel digit to a {info.latent_dim}-D code. Each dot is one "
-    f"of {len(labels):,} digits, coloured by its label. Point anywhere to see what the decoder "
-    "g makes there; click to keep a digit or a place, drag from one digit to another to walk "
+    f"The encoder f maps each 784-pixel {noun} to a {info.latent_dim}-D code. Each dot is one "
+    f"of {len(labels):,} {noun}s, coloured by its label. Point anywhere to see what the decoder "
+    f"g makes there; click to keep a {noun} or a place, drag from one {noun} to another to walk "
     "between them on the Interpolate page. Scroll to zoom, drag empty space to pan."
 )
 
 controls = st.columns([3, 3, 1])
 method = state.map_picker(controls[0], "Projection", info, key="map_method", url="proj")
 show_background = controls[1].toggle(
-    "Decoded digits in the background",
+    f"Decoded {noun}s in the background",
     key="map_background",
     disabled=method != "raw",
     help="Only for a 2-D latent: the decoder's output tiled over the plane.",
@@ -52,7 +52,7 @@ link_problem = None
 if st.session_state["map_selected"] is None and "sel" in st.query_params:
     raw = st.query_params["sel"]
     if raw.startswith("i"):
-        index, link_problem = state.url_int("sel", 0, len(labels) - 1, "digit")
+        index, link_problem = state.url_int("sel", 0, len(labels) - 1, noun)
         if index is not None:
             st.session_state["map_selected"] = {"index": index}
     else:
@@ -94,7 +94,7 @@ with left:
             st.session_state["map_selected"] = {"index": int(index)}
             pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
             st.session_state["map_pair"] = pair + [int(index)]
-    if event.pair is not None:  # a drag from one digit to another: walk between them
+    if event.pair is not None:  # a drag from one image to another: walk between them
         st.session_state["map_pair"] = [int(event.pair["from"]), int(event.pair["to"])]
         st.session_state["interp_source"] = "map"
         st.switch_page(INTERPOLATE_PAGE)
@@ -103,12 +103,9 @@ with left:
         st.caption(
             f"PCA keeps {ratio.sum():.0%} of the latent variance ({ratio[0]:.0%} + {ratio[1]:.0%})."
         )
-    frame = pd.DataFrame(
-        {"index": np.arange(len(labels)), "label": labels, "x": coords[:, 0], "y": coords[:, 1]}
-    )
     st.download_button(
         "Download coordinates (CSV)",
-        frame.to_csv(index=False).encode(),
+        compute.map_csv(info, selection.dataset, method),
         file_name=f"{info.name}_{method}_coords.csv",
         mime="text/csv",
         key="map_csv",
@@ -120,11 +117,11 @@ with right:
     if link_problem is not None:
         st.warning(link_problem, icon=":material/link_off:")
     elif chosen is None:
-        st.info("Click a dot to inspect a digit, or click empty space to decode that place.")
+        st.info(f"Click a dot to inspect a {noun}, or click empty space to decode that place.")
     elif "index" in chosen:
         index = chosen["index"]
         st.query_params["sel"] = f"i{index}"
-        st.subheader(f"Digit #{index} · label {dataset.class_names[labels[index]]}")
+        st.subheader(f"{noun.title()} #{index} · label {dataset.class_names[labels[index]]}")
         original = dataset.images[index].numpy()
         recon, mse = compute.reconstruction(info, original)
         images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
@@ -145,11 +142,13 @@ with right:
         )
         pair = st.session_state["map_pair"]
         if st.button(
-            f"Walk from #{pair[0]} to #{pair[1]}" if len(pair) == 2 else "Walk between two digits",
+            f"Walk from #{pair[0]} to #{pair[1]}"
+            if len(pair) == 2
+            else f"Walk between two {noun}s",
             key="map_walk",
             icon=":material/timeline:",
             disabled=len(pair) < 2,
-            help="Opens Interpolate on the last two digits you clicked (or drag from one to the "
+            help=f"Opens Interpolate on the last two {noun}s you clicked (or drag from one to the "
             "other on the map).",
         ):
             st.session_state["interp_source"] = "map"
@@ -170,7 +169,7 @@ with right:
         else:
             st.warning(
                 "t-SNE cannot be inverted exactly: this is the decoded distance-weighted mean "
-                "of the codes of the nearest digits on the map."
+                f"of the codes of the nearest {noun}s on the map."
             )
         st.markdown("**Latent code** z")
         st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))

@@ -52,6 +52,7 @@ from ui.compute.maps import (
     explorer_map,
     latents_and_projection,
     manifold_background,
+    map_csv,
     map_methods,
     map_point_problem,
     neighbours,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.checkpoints import CheckpointInfo
@@ -160,3 +161,15 @@ def map_point_problem(
     two finite numbers, or farther off the map than the explorer's own preview decodes."""
     _, projection = latents_and_projection(info, dataset_name, method)
     return place_problem(point, projection.coords)
+
+
+@per_checkpoint(show_spinner=False, max_entries=8)
+def map_csv(info: CheckpointInfo, dataset_name: str, method: str) -> bytes:
+    """The map as CSV (index, label, x, y): built once per map, not on every rerun (60,000 rows
+    are ~2 MB)."""
+    coords = latents_and_projection(info, dataset_name, method)[1].coords
+    labels = map_dataset(dataset_name).labels.numpy()
+    frame = pd.DataFrame(
+        {"index": np.arange(len(labels)), "label": labels, "x": coords[:, 0], "y": coords[:, 1]}
+    )
+    return frame.to_csv(index=False).encode()
