@@ -16,14 +16,15 @@ state.init(vae_samples=6, vae_eps_seed=0, vae_zoom=True, vae_manifold_points=Fal
 
 selection = state.current()
 st.title("VAE studio")
+digits = compute.map_dataset(selection.dataset)
+noun = digits.noun  # "digit" or "item"
 st.caption(
-    "A VAE's encoder gives each digit a distribution q(z|x) = N(mu, sigma^2) instead of one "
+    f"A VAE's encoder gives each {noun} a distribution q(z|x) = N(mu, sigma^2) instead of one "
     "code, and its training pulls those distributions towards the prior N(0, I). So any z "
-    "drawn from N(0, I) should decode to a digit."
+    f"drawn from N(0, I) should decode to a {noun}."
 )
 info = state.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
 k = info.latent_dim
-digits = compute.map_dataset(selection.dataset)
 labels = digits.labels.numpy()
 names = digits.class_names
 
@@ -58,11 +59,11 @@ else:
             key="vae_extent",
             help="The lattice covers [-r, r] x [-r, r]; 95% of N(0, I) lies within ±2.",
         )
-        tiles = st.slider("Digits per side", 5, 25, key="vae_tiles")
+        tiles = st.slider(f"{noun.title()}s per side", 5, 25, key="vae_tiles")
         show_codes = st.toggle(
-            "Show the digits' codes",
+            f"Show the {noun}s' codes",
             key="vae_manifold_points",
-            help="Each map digit's mean mu, coloured by its label, over the mosaic.",
+            help=f"Each map {noun}'s mean mu, coloured by its label, over the mosaic.",
         )
         st.caption(
             f"g(z) over a {tiles} x {tiles} lattice: z1 from {-extent:g} (left) to {extent:g} "
@@ -103,7 +104,7 @@ label = controls[0].selectbox(
 )
 members = val_idx[labels[val_idx] == label]  # validation digits of the class: unseen in training
 if len(members) == 0:
-    st.warning(f"No validation digit is labelled {names[label]}; pick another class.")
+    st.warning(f"No validation {noun} is labelled {names[label]}; pick another class.")
     st.stop()
 if st.session_state["vae_which"] >= len(members):
     st.session_state["vae_which"] = 0
@@ -120,7 +121,7 @@ with map_col:
     method = compute.map_methods(info)[0]  # raw for a 2-D latent, else PCA: both linear
     _, projection = compute.latents_and_projection(info, selection.dataset, method)
     centre, cov, ellipses, z_xy = compute.posterior_on_map(info, selection.dataset, method, trick)
-    zoom = st.toggle("Zoom in on the digit", key="vae_zoom")
+    zoom = st.toggle(f"Zoom in on the {noun}", key="vae_zoom")
     half = max(3 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25) if zoom else None
     axes = ("z1", "z2") if k == 2 else ("PC 1", "PC 2")
     fig = plots.latent_map(projection.coords, labels, names, axis_titles=axes, height=520)
@@ -129,7 +130,7 @@ with map_col:
     st.plotly_chart(fig, key="vae_map", width="stretch")
     if k == 2:
         st.caption(
-            "The raw 2-D latent: each dot is the mean mu of a digit. The solid and dashed curves "
+            f"The raw 2-D latent: each dot is the mean mu of a {noun}. The solid and dashed curves "
             "are the exact 1- and 2-sigma contours of q(z|x) = N(mu, diag(sigma^2)) (39% and "
             "86% of its mass); the red dots are the sampled z."
         )
@@ -140,7 +141,7 @@ with map_col:
             "projected q(z|x), not of q itself."
         )
 with digits_col:
-    st.subheader(f"Digit #{index} · label {names[labels[index]]}")
+    st.subheader(f"{noun.title()} #{index} · label {names[labels[index]]}")
     images.digit_row([digits.images[index].numpy(), trick.mean_decoded], ["x", "g(mu)"], scale=4)
     images.digit_row(
         trick.decoded,
@@ -170,16 +171,16 @@ table = pd.DataFrame(
         "KL (nats)": trick.kl_per_dim,
     }
 )
-with st.expander(f"mu, sigma and KL of digit #{index}, per dimension"):
+with st.expander(f"mu, sigma and KL of {noun} #{index}, per dimension"):
     st.dataframe(table.round(3), hide_index=True, width="stretch")
 
-st.subheader(f"Move the code of digit #{index}")
+st.subheader(f"Move the code of {noun} #{index}")
 st.caption(
     f"Start from its posterior mean mu and move one dimension at a time (the first "
     f"{min(MAX_SLIDERS, k)} of {k}): your browser runs the decoder on every move. A grey "
     "dimension in the KL chart below changes little or nothing."
 )
-code_sliders(compute.decoder(info), trick.mu, key="vae_sliders", caption=f"mu of digit #{index}")
+code_sliders(compute.decoder(info), trick.mu, key="vae_sliders", caption=f"mu of {noun} #{index}")
 
 # --- KL per latent dimension -----------------------------------------------------------------
 st.header("KL per latent dimension")
@@ -189,8 +190,8 @@ chart, text = st.columns([3, 2], gap="large")
 chart.plotly_chart(plots.dimension_bars(report.kl, active), key="vae_kl", width="stretch")
 text.markdown(
     f"Mean KL(q(z_u|x) || N(0, 1)) of each dimension over the {report.n_images:,} validation "
-    f"digits. Their sum, **{report.kl.sum():.2f} nats**, is the KL term of the ELBO.\n\n"
+    f"{noun}s. Their sum, **{report.kl.sum():.2f} nats**, is the KL term of the ELBO.\n\n"
     f"**{int(active.sum())} of {k}** dimensions are active (blue): their mean mu varies "
-    f"across digits, Var_x(mu_u) > {ACTIVE_UNIT_THRESHOLD} (Burda et al. 2016). "
+    f"across {noun}s, Var_x(mu_u) > {ACTIVE_UNIT_THRESHOLD} (Burda et al. 2016). "
     "A grey dimension has collapsed to the prior: the decoder ignores it."
 )
