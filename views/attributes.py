@@ -17,20 +17,21 @@ state.init(attr_attribute="slant", attr_alpha=1.0, attr_group_a=[], attr_group_b
 
 selection = state.current()
 info = state.require_encoder(selection)
+data = compute.dataset(selection.dataset)
+noun = data.noun  # "digit" or "item"
 if compute.needs_label(info):
     st.info(
-        f"**{info.name}**'s encoder is given the label as well as the digit, so a code alone "
-        "is not a digit here. Pick an AE or VAE in the sidebar."
+        f"**{info.name}**'s encoder is given the label as well as the {noun}, so a code alone "
+        f"is not a {noun} here. Pick an AE or VAE in the sidebar."
     )
     st.stop()
-data = compute.dataset(selection.dataset)
 names, labels = data.class_names, data.labels.numpy()
 
 st.title("Attributes")
 st.caption(
-    "A direction v in the latent space along which a measured attribute of the handwriting "
-    "grows: the digit's code moves to z + α v, α in standard deviations of the training codes "
-    "projected on v. Under each step: the attribute measured on the decoded digit and what the "
+    "A direction v in the latent space along which a measured attribute of the ink "
+    f"grows: the {noun}'s code moves to z + α v, α in standard deviations of the training codes "
+    f"projected on v. Under each step: the attribute measured on the decoded {noun} and what the "
     "shipped classifier reads."
 )
 
@@ -53,7 +54,7 @@ keeping = compute.direction_names(info, attribute)[1:]  # the ones that keep the
 if keeping:
     state.pick("attr_keep", keeping, ["class edit"])
     st.radio(
-        "Direction that keeps the digit",
+        f"Direction that keeps the {noun}",
         keeping,
         key="attr_keep",
         format_func=KEEPING.get,
@@ -76,15 +77,15 @@ def _reading(result: dict, i: int) -> str:
 columns = st.columns(len(strips), gap="large")
 for column, (name, strip) in zip(columns, strips.items(), strict=True):
     with column:
-        st.subheader("Plain" if name == "plain" else "Keeps the digit")
+        st.subheader("Plain" if name == "plain" else f"Keeps the {noun}")
         whose = (
-            f" This digit walks class {names[strip['class']]}'s." if name == "class edit" else ""
+            f" This {noun} walks class {names[strip['class']]}'s." if name == "class edit" else ""
         )
         st.caption(compute.DIRECTIONS[name] + whose)
         now = here[name]
         images.digit_row(
             [data.images[index].numpy(), now["images"][0]],
-            ["the digit", f"α = {alpha:+.2f}"],
+            [f"the {noun}", f"α = {alpha:+.2f}"],
             scale=4,
         )
         read = (
@@ -100,11 +101,11 @@ for column, (name, strip) in zip(columns, strips.items(), strict=True):
             kept = int((strip["labels"] == strip["labels"][WALK_STEPS // 2]).sum())
             st.caption(
                 f"{attribute} ({unit}) from {strip['values'][0]:.2f} to {strip['values'][-1]:.2f}; "
-                f"the classifier reads the same digit as at α = 0 on {kept} of {WALK_STEPS} steps."
+                f"the classifier reads the same {noun} as at α = 0 on {kept} of {WALK_STEPS} steps."
             )
 if not keeping:
     st.info(
-        f"No direction here keeps the digit: holding all nine class-discriminant scores needs "
+        f"No direction here keeps the {noun}: holding all nine class-discriminant scores needs "
         f"a code of k ≥ {compute.IDENTITY_MIN_DIM} (this one is {info.latent_dim}-D), and "
         f"{attribute} has no edit to average (slant and thickness do)."
     )
@@ -114,9 +115,9 @@ if not keeping:
 st.divider()
 st.subheader("A vector from two groups")
 st.caption(
-    "Draw a box or a lasso around some digits on the map and make them group A, then another "
+    f"Draw a box or a lasso around some {noun}s on the map and make them group A, then another "
     "group B: the mean code of A minus the mean code of B is a vector (as in Latent Space "
-    "Cartography). Below, it is added step by step to the digit picked above."
+    f"Cartography). Below, it is added step by step to the {noun} picked above."
 )
 dataset = compute.map_dataset(selection.dataset)
 method = state.map_picker(st, "Projection", info, key="attr_map_method")
@@ -132,13 +133,13 @@ with left:
     )
 chosen = plots.selected_indices(event)
 with right:
-    st.caption(f"{len(chosen)} digits selected on the map.")
+    st.caption(f"{len(chosen)} {noun}s selected on the map.")
     buttons = st.columns(3)
     for column, group in zip(buttons[:2], ("a", "b"), strict=True):
         if column.button(f"Selection → {group.upper()}", key=f"attr_set_{group}"):
             if not chosen:
                 st.warning(
-                    "Nothing is selected: draw a box or a lasso around some digits on the map "
+                    f"Nothing is selected: draw a box or a lasso around some {noun}s on the map "
                     "first (the box and lasso tools are in the map's toolbar)."
                 )
             else:
@@ -152,11 +153,11 @@ with right:
             top_classes = ", ".join(
                 f"{names[c]} ×{counts[c]}" for c in np.argsort(-counts)[:3] if counts[c]
             )
-            st.markdown(f"**Group {group}**: {len(members)} digits ({top_classes})")
+            st.markdown(f"**Group {group}**: {len(members)} {noun}s ({top_classes})")
         else:
             st.markdown(f"**Group {group}**: empty")
     if not group_a or not group_b:
-        st.info("Select both groups to make a vector: A and B each need at least one digit.")
+        st.info(f"Select both groups to make a vector: A and B each need at least one {noun}.")
     else:
         vector = compute.group_vector(info, selection.dataset, group_a, group_b)
         ts, walked, read = compute.vector_walk(info, selection.dataset, index, vector, GROUP_STEPS)

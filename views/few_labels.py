@@ -14,11 +14,12 @@ READ_AT = 10  # labels per class the reading quotes
 state.init(few_classifier="logistic")
 
 selection = state.current()
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
 st.title("Few labels")
 st.caption(
-    "An autoencoder learns its code from digits without labels. How good a start is that code "
-    "for a classifier that has only a few labelled digits? Each curve trains on 1, 5, 10, 50 "
-    f"and 100 labelled training digits per class ({DRAWS} random draws each) and is scored on "
+    f"An autoencoder learns its code from {noun}s without labels. How good a start is that code "
+    f"for a classifier that has only a few labelled {noun}s? Each curve trains on 1, 5, 10, 50 "
+    f"and 100 labelled training {noun}s per class ({DRAWS} random draws each) and is scored on "
     "the whole validation split; the bars are the spread (std) over the draws."
 )
 
@@ -77,5 +78,5 @@ st.dataframe(
 st.caption(
     "Validation accuracy, mean ± std over the draws. PCA is fitted on the training pixels "
     "without their labels, as the autoencoders are; every feature set sees the same labelled "
-    "digits in each draw. Cached in checkpoints/few_labels by the checkpoints' content."
+    f"{noun}s in each draw. Cached in checkpoints/few_labels by the checkpoints' content."
 )
