@@ -211,11 +211,18 @@ def cached_curve(
 
 
 def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> None:
-    """The curves of pixels, PCA at every code size, and every encoder checkpoint in ``folder``."""
-    from core.checkpoints import list_checkpoints, load_model
+    """The curves of pixels, PCA at every code size, and every encoder checkpoint in ``folder``,
+    on each dataset that a checkpoint there was trained on."""
+    from core.checkpoints import list_checkpoints
 
-    infos = [i for i in list_checkpoints(folder) if i.dataset == "embedded"]
-    dataset = load_dataset("embedded")
+    infos = list_checkpoints(folder)
+    for name in sorted({i.dataset for i in infos}):
+        _precompute_dataset([i for i in infos if i.dataset == name], load_dataset(name), cache_dir)
+
+
+def _precompute_dataset(infos: list, dataset: Dataset, cache_dir: str | Path) -> None:
+    from core.checkpoints import load_model
+
     models = {i.name: load_model(i.path) for i in infos}
     coded = [i for i in infos if hasattr(models[i.name], "encode")]
     jobs: list[tuple[str, bytes, Callable[[], Features]]] = [
@@ -229,7 +236,7 @@ def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) ->
     for name, source, features in jobs:
         start = time.perf_counter()
         cached_curve(name, source, dataset, features, cache_dir)
-        print(f"{name}: {time.perf_counter() - start:.1f}s", flush=True)
+        print(f"{dataset.name} {name}: {time.perf_counter() - start:.1f}s", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
