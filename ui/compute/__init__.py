@@ -44,6 +44,7 @@ from ui.compute.errors import (
     pixel_pca,
     reconstruction_grid,
     validation_errors,
+    verdict,
 )
 from ui.compute.maps import (
     decode_place,
@@ -52,6 +53,7 @@ from ui.compute.maps import (
     explorer_map,
     latents_and_projection,
     manifold_background,
+    map_codes,
     map_methods,
     map_point_problem,
     neighbours,

@@ -43,6 +43,22 @@ def pca_validation_errors(dataset_name: str, n_components: int, k: int) -> np.nd
     return per_image_mse(val, compare.pca_reconstruct(pca, val)[1])
 
 
+# Is one digit like the dataset's? (upper percentile of its error among the validation digits',
+# how sure the verdict is as a Streamlit message kind, the words)
+VERDICTS = (
+    (75.0, "success", "Looks like a {noun}: {model} reconstructs it as well as a typical one."),
+    (95.0, "info", "Probably a {noun}, if an unusual one."),
+    (99.0, "warning", "Unusual: the model finds it harder than almost all real {noun}s."),
+    (100.0, "error", "Probably not a {noun}, or written very unlike this dataset's {noun}s."),
+)
+
+
+def verdict(percentile: float) -> tuple[str, str]:
+    """(message kind, words with {noun} and {model} to fill) for an error at this percentile
+    of the validation digits' errors: the higher, the less like the dataset's."""
+    return next((kind, words) for upper, kind, words in VERDICTS if percentile <= upper)
+
+
 def digit_report(
     infos: Sequence[CheckpointInfo], dataset_name: str, digit: np.ndarray
 ) -> list[dict[str, Any]]:
