@@ -1,5 +1,6 @@
-"""Small widgets that several pages lay out the same way: a seed with a "next" button, a link's
-refused parameters, the classifier's readings as captions, tables of scores, download buttons.
+"""Small widgets that several pages lay out the same way: a seed with a "next" button, a code's
+numbers, a link's refused parameters, the classifier's readings as captions, tables of scores,
+download buttons, progress bars.
 Each draws Streamlit elements and computes nothing (numbers come from ``ui.compute``)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -38,6 +40,11 @@ def seed_input(seed_where, button_where, key: str, button: str, button_key: str,
     seed = seed_where.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=key)
     button_where.button(button, key=button_key, on_click=_next_seed, args=(key,), **options)
     return int(seed)
+
+
+def code(z) -> None:
+    """A latent code [k] as a block of numbers, 3 decimals, small ones as 0."""
+    st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
 
 
 def refuse_link(problems: Iterable[str], params: Sequence[str]) -> None:

@@ -105,11 +105,9 @@ anomaly_name = left.selectbox(
 )
 top = right.slider("How many", 8, 48, step=8, key="denoise_top")
 info = candidates[anomaly_name]
-errors, recon = compute.validation_errors(info, selection.dataset)
+worst, errors, median, recon = compute.unusual_digits(info, selection.dataset, top)
 data = compute.dataset(selection.dataset)
 val_images, val_labels = data.split("val")
-worst = np.argsort(-errors)[:top]  # highest error first
-median = max(float(np.median(errors)), 1e-12)
 st.markdown(
     f"Median error of the {len(errors):,} validation digits: **{median:.4f}**; these {len(worst)} "
     f"have **{errors[worst[-1]]:.4f}–{errors[worst[0]]:.4f}** "

@@ -46,10 +46,9 @@ if not infos:
 progress = st.empty()  # computed once per file version; afterwards this flashes by
 fitted = compute.pixel_pca(selection.dataset, max(ks))
 pca_rows = compute.pca_scores(selection.dataset, ks)
-model_rows = []
-for n, info in enumerate(infos):
-    progress.progress(n / len(infos), text=f"Scoring {info.name} on the validation images…")
-    model_rows.append(compute.model_scores(info, selection.dataset))
+model_rows = compute.all_model_scores(
+    infos, selection.dataset, lambda fraction, text: progress.progress(fraction, text=text)
+)
 progress.empty()
 rows = compare.sort_rows(pca_rows + model_rows)
 

@@ -143,7 +143,7 @@ if method == "tsne":
 code_column, neighbour_column = st.columns([1, 2], gap="medium")
 with code_column:
     st.markdown(f"**{mapped.name}**'s code for your {noun}, and its 5 nearest {noun}s")
-    st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
+    widgets.code(z)
 with neighbour_column:
     captions = [
         f"{map_digits.class_names[labels[j]]} · d={d:.2f}"

@@ -31,6 +31,7 @@ from ui.compute.codes import (
     walk,
 )
 from ui.compute.errors import (
+    all_model_scores,
     axis_traversal,
     cleanup_scores,
     denoised,
@@ -43,6 +44,7 @@ from ui.compute.errors import (
     pca_validation_errors,
     pixel_pca,
     reconstruction_grid,
+    unusual_digits,
     validation_errors,
     verdict,
 )
