@@ -20,33 +20,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from harness.browser import (  # noqa: E402
-    MAP_DRAWN_JS,
-    chromium,
-    explorer_isolated,
-    explorer_point_pixel,
-    explorer_probe,
-    plot_pixel,
-    streamlit_server,
-    wait_explorer,
-    wait_idle,
-)
+from harness import browser as harness  # noqa: E402
 
 STARTUP_TARGET_S = 5.0
 CLICK_P95_TARGET_MS = 300.0
 KEY = "map_explorer"  # the Latent map's live explorer
-PROBE = explorer_probe(KEY)
+PROBE = harness.explorer_probe(KEY)
 
 
 def _map_drawn(page) -> None:
-    page.wait_for_function(MAP_DRAWN_JS, timeout=120_000)  # the explorer's, or a Plotly map
+    page.wait_for_function(harness.MAP_DRAWN_JS, timeout=120_000)  # the explorer's, or a Plotly map
 
 
 def startup_seconds(browser, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        with streamlit_server(timeout=120) as (url, _):
+        with harness.streamlit_server(timeout=120) as (url, _):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/latent_map", wait_until="commit")
             _map_drawn(page)
@@ -78,7 +68,7 @@ def panel_latencies_ms(page, pixels) -> list[float]:
         handle = page.wait_for_function(PANEL_SHOWN_JS, arg=shown, timeout=30_000)
         latencies.append((time.perf_counter() - start) * 1000)
         shown = handle.json_value()
-        wait_idle(page)
+        harness.wait_idle(page)
     return latencies
 
 
@@ -89,20 +79,22 @@ def click_latencies_ms(browser, clicks: int, seed: int = 0, url: str | None = No
     select a neighbour, and hover may pick the faint grid instead: any new selection counts,
     and both decode)."""
     if url is None:
-        with streamlit_server(timeout=120) as (url, _):
+        with harness.streamlit_server(timeout=120) as (url, _):
             return click_latencies_ms(browser, clicks, seed, url)
     rng = np.random.default_rng(seed)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{url}/latent_map")
     _map_drawn(page)
-    wait_idle(page)
+    harness.wait_idle(page)
     points = page.evaluate(
         "() => { const d = document.querySelector('.js-plotly-plot')._fullData;"
         " return d.filter(t => t.customdata && t.name !== 'empty space')"
         ".flatMap(t => Array.from(t.customdata, (c, i) => [c, t.x[i], t.y[i]])); }"
     )
     picks = [points[k] for k in rng.choice(len(points), clicks, replace=False)]
-    latencies = panel_latencies_ms(page, (plot_pixel(page, 0, {"xy": [x, y]}) for _, x, y in picks))
+    latencies = panel_latencies_ms(
+        page, (harness.plot_pixel(page, 0, {"xy": [x, y]}) for _, x, y in picks)
+    )
     page.close()
     return latencies
 
@@ -112,12 +104,12 @@ def explorer_clicks_ms(browser, url: str, clicks: int) -> list[float]:
     condition as today's click: heading changed, image loaded)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{url}/latent_map")
-    wait_explorer(page, KEY, timeout=180)
-    wait_idle(page)
-    candidates = explorer_isolated(page, KEY, 3 * clicks)
+    harness.wait_explorer(page, KEY, timeout=180)
+    harness.wait_idle(page)
+    candidates = harness.explorer_isolated(page, KEY, 3 * clicks)
     order = np.random.default_rng(0).permutation(len(candidates))[:clicks]
     latencies = panel_latencies_ms(
-        page, (explorer_point_pixel(page, KEY, candidates[k]) for k in order)
+        page, (harness.explorer_point_pixel(page, KEY, candidates[k]) for k in order)
     )
     page.close()
     return latencies
@@ -128,9 +120,9 @@ def main() -> None:
     parser.add_argument("--startups", type=int, default=3)
     parser.add_argument("--clicks", type=int, default=30)
     args = parser.parse_args()
-    with chromium() as browser:
+    with harness.chromium() as browser:
         starts = startup_seconds(browser, args.startups)
-        with streamlit_server(timeout=120) as (url, _):
+        with harness.streamlit_server(timeout=120) as (url, _):
             clicks = explorer_clicks_ms(browser, url, args.clicks)
     result = {
         "startup_s": {

@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from harness.browser import chromium, explorer_probe, streamlit_server, wait_idle  # noqa: E402
+from harness import browser as harness  # noqa: E402
 
 KEY = "demo_explorer"
-PROBE = explorer_probe(KEY)
+PROBE = harness.explorer_probe(KEY)
 MAPS = [
     ("ae_k2 raw", "model=ae_k2&proj=raw"),
     ("vae_k16 PCA", "model=vae_k16&proj=pca"),
@@ -63,7 +63,7 @@ def open_live(page, url: str, query: str, reload: bool = False) -> dict:
     status, timeline = page.evaluate(f"() => [{PROBE}.status, {PROBE}.timeline]")
     if status != "live":
         raise RuntimeError(f"{query}: the explorer is {status}, not live")
-    wait_idle(page)
+    harness.wait_idle(page)
     return {
         "title_s": title / 1000,
         "map_drawn_s": timeline["mapDrawn"] / 1000,
@@ -132,7 +132,7 @@ def explorer_clicks_ms(page, clicks: int) -> list[float]:
             timeout=30_000,
         )
         latencies.append((time.perf_counter() - start) * 1000)
-        wait_idle(page)
+        harness.wait_idle(page)
     return latencies
 
 
@@ -143,7 +143,7 @@ def main() -> None:
     args = parser.parse_args()
     result: dict = {"maps": {}, "targets": TARGETS}
     demo = ROOT / "tests" / "apps" / "explorer_demo.py"
-    with chromium() as browser, streamlit_server(script=demo) as (url, _):
+    with harness.chromium() as browser, harness.streamlit_server(script=demo) as (url, _):
         for name, query in MAPS:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             frames: list = []

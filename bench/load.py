@@ -26,12 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from harness.browser import (  # noqa: E402
-    launch_chromium,
-    open_concurrently,
-    open_map_async,
-    streamlit_server,
-)
+from harness import browser as harness  # noqa: E402
 
 P95_RATIO_TARGET = 1.5
 CLICK_TIMEOUT_S = 30.0
@@ -65,7 +60,7 @@ async def _person(browser, url: str, path: str, clicks: int, seed: int) -> dict:
     """One person: open the page, then click ``clicks`` random points, a second apart."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
-    opened = await open_map_async(page, url, path, timeout=180)
+    opened = await harness.open_map_async(page, url, path, timeout=180)
     result = {**opened, "click_ms": [], "misses": 0}
     if opened["map"]:
         await page.evaluate(_WATCH_CLICKS_JS)
@@ -107,13 +102,13 @@ def load_run(script: Path, path: str, sessions: int, clicks: int, env: dict) -> 
 
     async def run(url: str) -> list[dict]:
         async with async_playwright() as p:
-            browser = await launch_chromium(p)
+            browser = await harness.launch_chromium(p)
             people = (_person(browser, url, path, clicks, seed) for seed in range(sessions))
             results = await asyncio.gather(*people)
             await browser.close()
             return list(results)
 
-    with streamlit_server(env=env, timeout=120, script=script) as (url, proc):
+    with harness.streamlit_server(env=env, timeout=120, script=script) as (url, proc):
         start = time.perf_counter()
         people = asyncio.run(run(url))
         seconds = time.perf_counter() - start
@@ -158,8 +153,8 @@ def cold_opens(rounds: int, sessions: int) -> list[dict]:
     """The race check: ``rounds`` fresh servers, ``sessions`` opening the map at once."""
     out = []
     for _ in range(rounds):
-        with streamlit_server(timeout=120) as (url, _):
-            results = open_concurrently(url, "latent_map", sessions, timeout=180)
+        with harness.streamlit_server(timeout=120) as (url, _):
+            results = harness.open_concurrently(url, "latent_map", sessions, timeout=180)
         opens = [r["seconds"] for r in results if r["seconds"] is not None]
         out.append(
             {

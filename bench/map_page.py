@@ -31,13 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench import report  # noqa: E402
 from bench.app_latency import KEY, PROBE, click_latencies_ms, explorer_clicks_ms  # noqa: E402
 from bench.load import bare_page_data  # noqa: E402
-from harness.browser import (  # noqa: E402
-    MAP_DRAWN_JS,
-    launch_chromium,
-    streamlit_server,
-    wait_explorer,
-    wait_idle,
-)
+from harness import browser as harness  # noqa: E402
 
 TODAY = "f294bf2"  # the last commit whose Latent map is the Plotly chart
 START_RATIO_TARGET = 1.3  # map drawn and live <= 1.3 x the bare page's scatter drawn
@@ -53,13 +47,13 @@ def open_seconds(browser, url: str, live: bool) -> dict:
     page = context.new_page()
     page.goto(url, wait_until="commit")
     drawn = page.wait_for_function(
-        f"() => ({MAP_DRAWN_JS})() && performance.now()", polling="raf", timeout=180_000
+        f"() => ({harness.MAP_DRAWN_JS})() && performance.now()", polling="raf", timeout=180_000
     ).json_value()
     result = {"drawn_s": drawn / 1000}
     if live:
-        wait_explorer(page, KEY, timeout=180)
+        harness.wait_explorer(page, KEY, timeout=180)
         result["live_s"] = page.evaluate(f"() => {PROBE}.timeline.live") / 1000
-    wait_idle(page)
+    harness.wait_idle(page)
     context.close()
     return result
 
@@ -88,28 +82,28 @@ def summary(runs: list[float]) -> dict:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     parser = report.parser(__doc__, "map_page")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--clicks", type=int, default=15)
     parser.add_argument("--today", default=TODAY, help="the commit of today's page")
     args = parser.parse_args()
     starts: dict[str, list[dict]] = {"explorer": [], "bare": [], "today": []}
-    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         today = export_tree(args.today, Path(tmp) / "today")
         env = {"BARE_PAGE_DATA": str(bare_page_data(Path(tmp)))}
-        urls = {
-            "explorer": stack.enter_context(streamlit_server(timeout=120)).url + "/latent_map",
-            "bare": stack.enter_context(
-                streamlit_server(env, timeout=120, script=ROOT / "bench" / "bare_page.py")
-            ).url,
-            "today": stack.enter_context(
-                streamlit_server(timeout=120, script=today / "app.py", cwd=today)
-            ).url
-            + "/latent_map",
+        servers = {  # (server, the page's path)
+            "explorer": (harness.streamlit_server(timeout=120), "/latent_map"),
+            "bare": (
+                harness.streamlit_server(env, timeout=120, script=ROOT / "bench" / "bare_page.py"),
+                "",
+            ),
+            "today": (
+                harness.streamlit_server(timeout=120, script=today / "app.py", cwd=today),
+                "/latent_map",
+            ),
         }
-        browser = launch_chromium(p)
+        urls = {name: stack.enter_context(s).url + path for name, (s, path) in servers.items()}
+        browser = stack.enter_context(harness.chromium())
         for name, url in urls.items():  # warm: imports, caches, the projection; not timed
             open_seconds(browser, url, live=name == "explorer")
         for _ in range(args.rounds):
@@ -121,7 +115,6 @@ def main() -> None:
         theirs = click_latencies_ms(
             browser, args.clicks, url=urls["today"].removesuffix("/latent_map")
         )
-        browser.close()
     result = {
         "start_s": {
             name: {

@@ -146,29 +146,6 @@ def latent_map(
     return fig
 
 
-def add_points(
-    fig: go.Figure,
-    points: np.ndarray,
-    name: str,
-    symbol: str = "circle-open",
-    color: str = "black",
-    size: int = 9,
-) -> go.Figure:
-    """Draw a named set of points [M, 2] on a map, as markers only (e.g. source and new codes)."""
-    points = np.atleast_2d(points)
-    fig.add_trace(
-        go.Scattergl(
-            x=points[:, 0],
-            y=points[:, 1],
-            mode="markers",
-            name=name,
-            hoverinfo="skip",
-            marker=dict(size=size, symbol=symbol, color=color, line=dict(width=1.5, color=color)),
-        )
-    )
-    return fig
-
-
 def _data_url(image: np.ndarray) -> str:
     buf = io.BytesIO()
     Image.fromarray(to_uint8(image), mode="L").save(buf, format="PNG")
@@ -189,6 +166,18 @@ def line_chart(
         yaxis_title=y_title,
         yaxis_type="log" if log_y else "linear",
     )
+    return fig
+
+
+def class_probabilities(t: Sequence[float], prediction, names: Sequence[str]) -> go.Figure:
+    """The classifier's P(class) along a walk (t [steps]) for the classes its two ends are read
+    as, each in its class colour."""
+    ends = sorted({int(prediction.labels[0]), int(prediction.labels[-1])})
+    series = {f"P({names[c]})": prediction.probabilities[:, c] for c in ends}
+    fig = line_chart(t, series, "t", "classifier probability")
+    for trace, c in zip(fig.data, ends, strict=True):
+        trace.line.color = CLASS_COLORS[c]
+    fig.update_layout(height=280, yaxis_range=[0, 1.05])
     return fig
 
 

@@ -63,6 +63,45 @@ def url_int(name: str, lo: int, hi: int, what: str) -> tuple[int | None, str | N
     return value, None
 
 
+def link_ints(
+    page: str, fields: dict[str, tuple[int, int, str]]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """A link's whole-number parameters, read on the page's first run of the session only
+    (``<page>_link_read``): ``fields`` maps a query parameter to (lo, hi, what it is). Returns
+    (the valid values, the refused ones' sentences), each by parameter; later runs get neither."""
+    if st.session_state.get(f"{page}_link_read"):
+        return {}, {}
+    st.session_state[f"{page}_link_read"] = True
+    values, problems = {}, {}
+    for name, (lo, hi, what) in fields.items():
+        value, problem = url_int(name, lo, hi, what)
+        if problem is not None:
+            problems[name] = problem
+        elif value is not None:
+            values[name] = value
+    return values, problems
+
+
+def map_pair(n: int) -> tuple[int, int]:
+    """The last two digits clicked (or dragged between) on the Latent map, as indices among its
+    ``n`` digits; stops the page with what to do while there is no such pair."""
+    clicked = [int(i) for i in st.session_state.get("map_pair", [])]
+    if len(clicked) < 2:
+        st.info(
+            "Click two digits on the Latent map: the last two you clicked arrive here. "
+            "Or choose the endpoints by class or by index."
+        )
+        st.page_link("views/latent_map.py", label="Open the latent map", icon="🗺️")
+        st.stop()
+    if not all(0 <= i < n for i in clicked):
+        st.warning(
+            f"The pair {clicked} was clicked on another dataset's map (this one has {n:,} "
+            "digits). Click two digits on the Latent map again."
+        )
+        st.stop()
+    return clicked[-2], clicked[-1]
+
+
 def models_for(dataset: str, kinds: Sequence[str] = GENERATIVE_KINDS) -> list[CheckpointInfo]:
     return [i for i in compute.checkpoints() if i.kind in kinds and i.dataset == dataset]
 

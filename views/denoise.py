@@ -4,12 +4,11 @@ validation digits a model reconstructs worst, i.e. what it finds unusual."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from core.checkpoints import CheckpointInfo
 from core.models import ENCODER_KINDS
-from ui import compute, images, state
+from ui import compute, images, state, widgets
 
 NOISES = {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper"}
 SHOWN = 10  # digits per row in the denoising strip
@@ -85,16 +84,7 @@ if not chosen:
     st.info("Pick one or more models to see them clean the noisy digits.")
 
 outputs = {"noisy input": noisy} | {describe(candidates[n]): r for n, r in recons.items()}
-st.dataframe(
-    pd.DataFrame(compute.cleanup_scores(clean, outputs)),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "MSE vs clean": st.column_config.NumberColumn(format="%.4f"),
-        "PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
-        "SSIM": st.column_config.NumberColumn(format="%.3f"),
-    },
-)
+widgets.score_table(compute.cleanup_scores(clean, outputs))
 st.caption(
     f"Means over all {len(clean):,} validation digits with this noise (seed {seed}), each "
     "compared with its clean original. Lower MSE, higher PSNR and SSIM are better."
@@ -115,11 +105,9 @@ anomaly_name = left.selectbox(
 )
 top = right.slider("How many", 8, 48, step=8, key="denoise_top")
 info = candidates[anomaly_name]
-errors, recon = compute.validation_errors(info, selection.dataset)
+worst, errors, median, recon = compute.unusual_digits(info, selection.dataset, top)
 data = compute.dataset(selection.dataset)
 val_images, val_labels = data.split("val")
-worst = np.argsort(-errors)[:top]  # highest error first
-median = max(float(np.median(errors)), 1e-12)
 st.markdown(
     f"Median error of the {len(errors):,} validation digits: **{median:.4f}**; these {len(worst)} "
     f"have **{errors[worst[-1]]:.4f}–{errors[worst[0]]:.4f}** "

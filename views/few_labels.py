@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.few_labels import CLASSIFIERS, DRAWS
-from ui import compute, plots, state
+from ui import compute, plots, state, widgets
 
 CLASSIFIER_NAMES = {"logistic": "Logistic regression (standardised)", "1-nn": "1-nearest neighbour"}
 READ_AT = 10  # labels per class the reading quotes
@@ -23,8 +23,8 @@ st.caption(
     "the whole validation split; the bars are the spread (std) over the draws."
 )
 
-bar = st.progress(0.0, text="Reading the learning curves…")
-rows = compute.few_labels_table(selection.dataset, lambda f, text: bar.progress(f, text=text))
+bar, progress = widgets.progress_bar("Reading the learning curves…")
+rows = compute.few_labels_table(selection.dataset, progress)
 bar.empty()
 
 classifier = st.radio(

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.classify import class_names
 from core.latent import random_pair
-from ui import compute, images, plots, state
+from ui import compute, images, plots, state, widgets
 from ui.explorer import overlay
 
 SOURCES = {
@@ -24,10 +24,6 @@ state.init(interp_method="linear", interp_steps=10, interp_class_a=3, interp_cla
 state.init(interp_seed=0, interp_index_a=0, interp_index_b=1)
 
 
-def _next_seed() -> None:
-    st.session_state["interp_seed"] = (st.session_state["interp_seed"] + 1) % (state.MAX_SEED + 1)
-
-
 def _take_dragged_pair() -> None:
     """A drag on the map from one digit to another: the walk's new endpoints (a callback, so
     the endpoints radio, drawn above the map, can still be set)."""
@@ -40,25 +36,19 @@ def _take_dragged_pair() -> None:
 def _link_problems(n: int | None) -> list[str]:
     """A link's endpoints (``a``, ``b``: dataset indices) and ``seed``, read once per session
     into the widgets; what is wrong with them, one sentence each (then nothing is decoded)."""
-    if st.session_state.get("interp_link_read"):
-        return []
-    st.session_state["interp_link_read"] = True
-    problems = []
-    seed, problem = state.url_int("seed", 0, state.MAX_SEED, "seed")
-    problems += [problem] if problem else []
-    if seed is not None:
-        st.session_state["interp_seed"] = seed
-    if n is not None and ("a" in st.query_params or "b" in st.query_params):
-        ends = [state.url_int(end, 0, n - 1, f"endpoint {end}") for end in ("a", "b")]
-        problems += [problem for _, problem in ends if problem]
-        if all(value is not None for value, _ in ends):
-            st.session_state["interp_index_a"], st.session_state["interp_index_b"] = (
-                value for value, _ in ends
-            )
-            st.session_state["interp_source"] = "index"
-        elif not any(problem for _, problem in ends):
-            problems.append("The link names only one endpoint; it needs both a and b.")
-    return problems
+    fields = {"seed": (0, state.MAX_SEED, "seed")}
+    if n is not None:
+        fields |= {end: (0, n - 1, f"endpoint {end}") for end in ("a", "b")}
+    values, problems = state.link_ints("interp", fields)
+    if "seed" in values:
+        st.session_state["interp_seed"] = values["seed"]
+    if "a" in values and "b" in values:
+        st.session_state["interp_index_a"] = values["a"]
+        st.session_state["interp_index_b"] = values["b"]
+        st.session_state["interp_source"] = "index"
+    elif len(values.keys() & {"a", "b"}) == 1 and not problems.keys() & {"a", "b"}:
+        problems["ends"] = "The link names only one endpoint; it needs both a and b."
+    return list(problems.values())
 
 
 selection = state.current()
@@ -86,43 +76,22 @@ method = top[1].radio(
 )
 steps = top[2].slider("Steps", 2, 32, key="interp_steps", help="Including both end points.")
 if link_problems:
-    for problem in link_problems:
-        st.warning(f"{problem} Nothing is decoded from this link.", icon=":material/link_off:")
-    for name in ("a", "b", "seed"):
-        st.query_params.pop(name, None)
-    st.stop()
+    widgets.refuse_link(link_problems, ("a", "b", "seed"))
 
 # --- the two end points: codes z0, z1 (and, with an encoder, their dataset indices) ----------
 
 pair: tuple[int, int] | None = None
 if is_gan:
     row = top[0].columns([2, 3], vertical_alignment="bottom")
-    seed = row[0].number_input(
-        "Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="interp_seed"
-    )
-    st.query_params["seed"] = int(seed)
-    row[1].button("New random pair", key="interp_reroll", on_click=_next_seed)
+    seed = widgets.seed_input(*row, "interp_seed", "New random pair", "interp_reroll")
+    st.query_params["seed"] = seed
     top[0].caption("A GAN has no encoder: the ends are two random codes z ~ N(0, I).")
-    z0, z1 = compute.random_codes(info, int(seed))
+    z0, z1 = compute.random_codes(info, seed)
 else:
     labels = dataset.labels.numpy()
     n = len(labels)
     if source == "map":
-        clicked = [int(i) for i in st.session_state["map_pair"]]
-        if len(clicked) < 2:
-            st.info(
-                "Click two digits on the Latent map: the last two you clicked arrive here. "
-                "Or choose the endpoints by class or by index."
-            )
-            st.page_link("views/latent_map.py", label="Open the latent map", icon="🗺️")
-            st.stop()
-        if not all(0 <= i < n for i in clicked):
-            st.warning(
-                f"The pair {clicked} was clicked on another dataset's map (this one has {n:,} "
-                "digits). Click two digits on the Latent map again."
-            )
-            st.stop()
-        pair = (clicked[-2], clicked[-1])
+        pair = state.map_pair(n)
     elif source == "class":
         row = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
         class_a = row[0].selectbox(
@@ -131,13 +100,10 @@ else:
         class_b = row[1].selectbox(
             "Class B", range(10), key="interp_class_b", format_func=names.__getitem__
         )
-        seed = row[2].number_input(
-            "Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="interp_seed"
-        )
-        st.query_params["seed"] = int(seed)
-        row[3].button("New random pair", key="interp_reroll", on_click=_next_seed)
+        seed = widgets.seed_input(*row[2:], "interp_seed", "New random pair", "interp_reroll")
+        st.query_params["seed"] = seed
         try:
-            pair = random_pair(labels, class_a, class_b, seed=int(seed))
+            pair = random_pair(labels, class_a, class_b, seed=seed)
         except ValueError as err:
             st.error(f"Cannot pick the pair: {err}.")
             st.stop()
@@ -164,10 +130,7 @@ else:
 
     # The latent map's choice of map, when it is alive; the radio is drawn further down.
     state.pick("interp_map", compute.map_methods(info), [st.session_state.get("map_method")])
-    latents, _ = compute.latents_and_projection(
-        info, selection.dataset, st.session_state["interp_map"]
-    )
-    z0, z1 = latents[pair[0]], latents[pair[1]]
+    z0, z1 = compute.map_codes(info, selection.dataset, st.session_state["interp_map"], pair)
 
 path, frames = compute.walk(info, z0, z1, steps, method)  # [steps, k], [steps, 28, 28]
 t = np.linspace(0.0, 1.0, steps)
@@ -183,13 +146,7 @@ if pair is not None:
     )
 else:
     st.subheader(f"Between two random codes (seed {seed})")
-if prediction is None:
-    captions = [f"t={x:.2f}" for x in t]
-else:
-    captions = [
-        f"{names[c]} · {p:.0%}"
-        for c, p in zip(prediction.labels, prediction.confidence, strict=True)
-    ]
+captions = widgets.readings(prediction, names) or [f"t={x:.2f}" for x in t]
 with st.container(key="interp_strip"):
     images.digit_row(frames, captions, columns=min(steps, STRIP_COLUMNS), scale=3)
 
@@ -198,23 +155,12 @@ row[0].caption(
     f"{steps} steps from t = 0 (left) to t = 1 (right)"
     + (", each with the classifier's label and confidence." if prediction is not None else ".")
 )
-stem = f"{info.name}_{method}_{steps}"
 strip = images.tile(frames, columns=min(steps, STRIP_COLUMNS))
-downloads = [
-    ("Strip (PNG)", images.png_bytes(strip), "png", "image/png"),
-    ("Animation (GIF)", images.gif_bytes(frames), "gif", "image/gif"),
-]
-for column, (label, data, suffix, mime) in zip(row[1:], downloads, strict=True):
-    column.download_button(
-        label,
-        data,
-        file_name=f"{stem}.{suffix}",
-        mime=mime,
-        key=f"interp_{suffix}",
-        on_click="ignore",  # a download needs no rerun
-        icon=":material/download:",
-        width="stretch",
-    )
+files = {
+    "png": ("Strip (PNG)", images.png_bytes(strip)),
+    "gif": ("Animation (GIF)", images.gif_bytes(frames)),
+}
+widgets.download_buttons(row[1:], f"{info.name}_{method}_{steps}", "interp", files)
 
 map_col, side_col = st.columns([2, 1], gap="large")
 if pair is not None:
@@ -246,13 +192,8 @@ if pair is not None:
         )
 with side_col if pair is not None else map_col:
     if prediction is not None:
-        ends = sorted({int(prediction.labels[0]), int(prediction.labels[-1])})
-        series = {f"P({names[c]})": prediction.probabilities[:, c] for c in ends}
-        fig = plots.line_chart(t, series, "t", "classifier probability")
-        for trace, c in zip(fig.data, ends, strict=True):
-            trace.line.color = plots.CLASS_COLORS[c]
-        fig.update_layout(height=280, yaxis_range=[0, 1.05])
         st.markdown("**What the classifier sees along the way**")
+        fig = plots.class_probabilities(t, prediction, names)
         st.plotly_chart(fig, key="interp_probs", width="stretch")
     else:
         st.caption("No digit classifier fits this dataset, so the steps are not labelled.")

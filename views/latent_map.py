@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import compute, images, plots, state
+from ui import compute, images, plots, state, widgets
 
 BACKGROUND_TILES = 20  # decoded images per side of the 2-D manifold background
 INTERPOLATE_PAGE = "views/interpolate.py"
@@ -127,7 +127,7 @@ with right:
         images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
         z = latents[index]
         st.markdown("**Latent code** z = f(x)")
-        st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
+        widgets.code(z)
         neighbours, distances = compute.neighbours(
             info, selection.dataset, method, z, exclude=index
         )
@@ -172,4 +172,4 @@ with right:
                 f"of the codes of the nearest {noun}s on the map."
             )
         st.markdown("**Latent code** z")
-        st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
+        widgets.code(z)

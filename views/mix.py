@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.latent import MixConfig
-from ui import compute, images, state
+from ui import compute, images, state, widgets
 from ui.explorer import overlay
 
 MIXINGS = {
@@ -19,10 +19,6 @@ GRID_COLUMNS = 6
 
 state.init(mix_class=8, mix_n_source=200, mix_n_combine=10, mix_n_new=16, mix_seed=0)
 state.init(mix_mixing="dirichlet", mix_concentration=1.0, mix_noise=0.5)
-
-
-def _next_seed() -> None:
-    st.session_state["mix_seed"] = (st.session_state["mix_seed"] + 1) % (state.MAX_SEED + 1)
 
 
 link_seed, link_problem = state.url_int("seed", 0, state.MAX_SEED, "seed")
@@ -89,20 +85,13 @@ noise = row[2].slider(
     help="Standard deviation of the added noise, in units of each dimension's spread (std) "
     "over the encoded codes.",
 )
-seed = row[3].number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="mix_seed")
-row[4].button(
-    "Regenerate",
-    key="mix_regenerate",
-    on_click=_next_seed,
-    icon=":material/casino:",
-    width="stretch",
+seed = widgets.seed_input(
+    *row[3:], "mix_seed", "Regenerate", "mix_regenerate", icon=":material/casino:", width="stretch"
 )
 
 if link_problem is not None:
-    st.query_params.pop("seed", None)
-    st.warning(f"{link_problem} Nothing is decoded from this link.", icon=":material/link_off:")
-    st.stop()
-st.query_params["seed"] = int(seed)
+    widgets.refuse_link([link_problem], ("seed",))
+st.query_params["seed"] = seed
 
 config = MixConfig(
     label=label,
@@ -112,7 +101,7 @@ config = MixConfig(
     mixing=mixing,
     concentration=float(concentration),
     noise_scale=float(noise),
-    seed=int(seed),
+    seed=seed,
 )
 result = compute.mix(info, selection.dataset, config)
 prediction = compute.labels_of(result.images, selection.dataset)

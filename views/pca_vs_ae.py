@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import compare
 from core.models import ENCODER_KINDS
-from ui import compute, images, plots, state
+from ui import compute, images, plots, state, widgets
 
 EIGEN_DIGITS = 16  # components drawn as images
 TRAVERSAL_STEPS = 9  # decoded digits per latent axis, the middle one is the mean code
@@ -46,10 +46,9 @@ if not infos:
 progress = st.empty()  # computed once per file version; afterwards this flashes by
 fitted = compute.pixel_pca(selection.dataset, max(ks))
 pca_rows = compute.pca_scores(selection.dataset, ks)
-model_rows = []
-for n, info in enumerate(infos):
-    progress.progress(n / len(infos), text=f"Scoring {info.name} on the validation images…")
-    model_rows.append(compute.model_scores(info, selection.dataset))
+model_rows = compute.all_model_scores(
+    infos, selection.dataset, lambda fraction, text: progress.progress(fraction, text=text)
+)
 progress.empty()
 rows = compare.sort_rows(pca_rows + model_rows)
 
@@ -65,21 +64,7 @@ fig.update_xaxes(type="log", tickvals=list(ks), ticktext=[str(k) for k in ks])
 st.plotly_chart(fig, key="pva_mse_chart", width="stretch")
 
 table = pd.DataFrame(compare.records(rows)).rename(columns=compare.COLUMNS)
-st.dataframe(
-    table,
-    key="pva_table",
-    hide_index=True,
-    width="stretch",
-    height=(len(table) + 1) * 35 + 3,  # every row, no inner scrollbar
-    column_config={
-        "val MSE": st.column_config.NumberColumn(format="%.5f"),
-        "PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
-        "SSIM": st.column_config.NumberColumn(format="%.3f"),
-        "10-NN acc.": st.column_config.NumberColumn(format="%.3f"),
-        "parameters": st.column_config.NumberColumn(format="localized"),
-        "training (s)": st.column_config.NumberColumn(format="%.2f"),
-    },
-)
+widgets.score_table(table, key="pva_table", every_row=True)
 st.caption(
     f"All on the {len(val_labels):,} validation images. **10-NN acc.**: accuracy of a "
     "10-nearest-neighbour label vote among the validation codes (5-fold cross-validation). "

@@ -15,18 +15,13 @@ import streamlit as st
 from core.checkpoints import CheckpointInfo
 from core.inversion import InversionConfig, InversionResult
 from core.models import ENCODER_KINDS
-from ui import compute, digit_input, images, plots, state
-from ui.explorer import inverse_rule, latent_explorer, overlay
+from ui import compute, digit_input, images, plots, state, widgets
+from ui.explorer import overlay
 
 DIGIT_SIDE = 96  # px: each reconstruction
 DEFAULT_JUDGE = "ae_k16"  # the anomaly verdict's model until the user picks another
 KEPT_INVERSIONS = 8  # GAN inversion results remembered per session
-VERDICTS = (  # (upper percentile, message kind, words); the error's percentile among real digits
-    (75.0, "success", "Looks like a {noun}: {model} reconstructs it as well as a typical one."),
-    (95.0, "info", "Probably a {noun}, if an unusual one."),
-    (99.0, "warning", "Unusual: the model finds it harder than almost all real {noun}s."),
-    (100.0, "error", "Probably not a {noun}, or written very unlike this dataset's {noun}s."),
-)
+PERCENTILE = "worse than % of validation"  # the table's column of the error's percentile
 
 state.init(reconstruct_inversions={})  # key -> InversionResult
 
@@ -94,7 +89,7 @@ judge = names[
 ]
 verdict_row = next(r for r in table if r["method"] == judge.name)
 percentile = verdict_row["pct"]
-kind, words = next((kind, words) for upper, kind, words in VERDICTS if percentile <= upper)
+kind, words = compute.verdict(percentile)
 getattr(st, kind)(
     f"**{words.format(noun=noun, model=judge.name)}** Its reconstruction error "
     f"({verdict_row['MSE']:.4f}) is higher than that of **{percentile:.1f}%** of the validation "
@@ -105,17 +100,10 @@ st.caption(
     f"{noun}s come back worse. The percentile places your error among the errors of the "
     f"validation {noun}s (never seen in training). Each model's and PCA's percentile:"
 )
-st.dataframe(
-    pd.DataFrame(table).drop(columns="recon").rename(columns={"pct": "worse than % of validation"}),
-    hide_index=True,
-    width="stretch",
-    height=35 * (len(table) + 1) + 3,  # every row, no inner scrolling
-    column_config={
-        "MSE": st.column_config.NumberColumn(format="%.4f"),
-        "worse than % of validation": st.column_config.ProgressColumn(
-            min_value=0, max_value=100, format="%.1f%%"
-        ),
-    },
+widgets.score_table(
+    pd.DataFrame(table).drop(columns="recon").rename(columns={"pct": PERCENTILE}),
+    every_row=True,
+    **{PERCENTILE: st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.1f%%")},
 )
 
 # --- where it lands on the latent map ---------------------------------------------------------
@@ -125,24 +113,20 @@ mapped = selection.model if selection.has_encoder else judge
 whose = "the sidebar's model" if selection.has_encoder else "the judge above"
 st.caption(f"On the map of **{mapped.label}** ({whose}), with the 5 nearest map digits.")
 method = state.map_picker(st, "Projection", mapped, key="reconstruct_method")
-latents, projection = compute.latents_and_projection(mapped, selection.dataset, method)
+coords = compute.latents_and_projection(mapped, selection.dataset, method)[1].coords
 map_digits = compute.map_dataset(selection.dataset)
 labels = map_digits.labels.numpy()
 z = compute.encode(mapped, digit)  # [k]
 point = compute.place(mapped, selection.dataset, method, z[None])[0]  # [2]
 neighbours, distances = compute.neighbours(mapped, selection.dataset, method, z)
-
-latent_explorer(
-    projection.coords,
-    labels,
+state.checkpoint_map(
+    mapped,
+    selection.dataset,
+    method,
     map_digits.class_names,
-    compute.decoder(mapped),
-    inverse_rule(projection),
     key="reconstruct_map",
-    codes=latents,
-    images=map_digits.images.numpy(),
     overlays=[
-        overlay(projection.coords[neighbours], "ring", "#d62728", label="5 nearest", radius=6),
+        overlay(coords[neighbours], "ring", "#d62728", label="5 nearest", radius=6),
         overlay(point[None], "ring", "black", label=f"your {noun}", radius=9),
     ],
     height=480,
@@ -159,7 +143,7 @@ if method == "tsne":
 code_column, neighbour_column = st.columns([1, 2], gap="medium")
 with code_column:
     st.markdown(f"**{mapped.name}**'s code for your {noun}, and its 5 nearest {noun}s")
-    st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
+    widgets.code(z)
 with neighbour_column:
     captions = [
         f"{map_digits.class_names[labels[j]]} · d={d:.2f}"
@@ -186,13 +170,8 @@ config = InversionConfig(steps=int(steps), seed=int(seed))
 inversions: dict = st.session_state["reconstruct_inversions"]
 run_key = (digit_key, *compute.version(gan_info), config)
 if settings[2].button("Search the GAN's latent space", key="reconstruct_invert", type="primary"):
-    bar = st.progress(0.0, text="Searching…")
-
-    def _progress(p) -> None:
-        if p.step % 10 == 0 or p.step == p.steps:
-            bar.progress(p.fraction, text=f"Step {p.step} of {p.steps} · MSE {p.best_mse:.4f}")
-
-    inversions[run_key] = compute.invert_digit(gan_info, digit, config, callback=_progress)
+    bar, progress = widgets.progress_bar("Searching…")
+    inversions[run_key] = compute.invert_digit(gan_info, digit, config, progress)
     while len(inversions) > KEPT_INVERSIONS:
         inversions.pop(next(iter(inversions)))  # the oldest
     bar.empty()

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core.models import ENCODER_KINDS
-from ui import compute, digit_input, images, plots, state
+from ui import compute, digit_input, images, plots, state, widgets
 
 SOURCES = {"class": "By class", "index": "By index", "yours": "Upload or draw"}
 GRID_SOURCES = {"real": "real digits' styles", "prior": "styles drawn from the prior"}
@@ -20,26 +20,9 @@ DEFAULT_CVAE = "cvae_k8"
 DEFAULT_VAE = "vae_k16"
 IMAGE_SCALE = 3
 
-state.init(
-    style_source="class",
-    style_class=3,
-    style_nth=0,
-    style_index=0,
-    style_swap_a=2,
-    style_swap_a_nth=0,
-    style_swap_b=7,
-    style_swap_b_nth=0,
-    style_grid_source="real",
-    style_grid_rows=6,
-    style_grid_seed=0,
-)
-
-
-def reading(prediction, i: int) -> str:
-    """'7 · 98%': the classifier's label and confidence of image i, or '' without one."""
-    if prediction is None:
-        return ""
-    return f"{prediction.labels[i]} · {prediction.confidence[i]:.0%}"
+state.init(style_source="class", style_class=3, style_nth=0, style_index=0)
+state.init(style_swap_a=2, style_swap_a_nth=0, style_swap_b=7, style_swap_b_nth=0)
+state.init(style_grid_source="real", style_grid_rows=6, style_grid_seed=0)
 
 
 def validation_digit(label_key: str, nth_key: str, where) -> tuple[np.ndarray, int, str]:
@@ -111,10 +94,9 @@ st.caption(
 )
 source_column, row_column = st.columns([1, 10], gap="small")
 source_column.image(images.to_pil(digit, IMAGE_SCALE), caption="source", output_format="PNG")
+said = widgets.readings(judged_renders) or [""] * len(renders)  # '7 · 98%' under each
 with row_column:
-    images.digit_row(
-        renders, [f"as {c}: {reading(judged_renders, c)}" for c in range(len(renders))]
-    )
+    images.digit_row(renders, [f"as {c}: {said[c]}" for c in range(len(renders))])
 st.caption("z = " + ", ".join(f"{v:+.2f}" for v in z))
 
 # --- swap styles ------------------------------------------------------------------------------
@@ -129,11 +111,12 @@ a, label_a, _ = validation_digit("style_swap_a", "style_swap_a_nth", pick_a)
 pick_b.markdown("**Digit B**")
 b, label_b, _ = validation_digit("style_swap_b", "style_swap_b_nth", pick_b)
 swapped, judged_swap = compute.style_swap(info, a, label_a, b, label_b)
+said = widgets.readings(judged_swap) or ["", ""]
 swap_row = {
     f"A: a {class_names[label_a]}": a,
     f"B: a {class_names[label_b]}": b,
-    f"A's label, B's style: {reading(judged_swap, 1)}": swapped[1],
-    f"B's label, A's style: {reading(judged_swap, 0)}": swapped[0],
+    f"A's label, B's style: {said[1]}": swapped[1],
+    f"B's label, A's style: {said[0]}": swapped[0],
 }
 for column, (caption, picture) in zip(st.columns(6), swap_row.items(), strict=False):
     column.image(images.to_pil(picture, IMAGE_SCALE), caption=caption, width=28 * IMAGE_SCALE)

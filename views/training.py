@@ -8,14 +8,12 @@ name, which the sidebar's model picker lists on the next run.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 
 from core.data import DatasetUnavailable
 from core.devices import available_devices
 from core.jobs import JobSnapshot, TrainingJob
-from core.models import CONDITIONAL_KINDS, GENERATIVE_KINDS, ModelConfig
+from core.models import CONDITIONAL_KINDS, GENERATIVE_KINDS
 from core.recipes import defaults_for
 from ui import compute, plots, state
 
@@ -111,15 +109,10 @@ def show_result(job: TrainingJob, snap: JobSnapshot) -> None:
 
 
 first = defaults_for("ae")
-state.init(
-    train_job=None,  # id of this session's latest job
-    train_kind=first.model.kind,
-    train_latent=first.model.latent_dim,
-    train_epochs=10,  # fewer than a full recipe: a first model in a minute or two
-    train_lr=first.lr,
-    train_beta=first.beta,
-    train_device="auto",
-)
+state.init(train_job=None)  # id of this session's latest job
+state.init(train_kind=first.model.kind, train_latent=first.model.latent_dim, train_device="auto")
+state.init(train_epochs=10)  # fewer than a full recipe: a first model in a minute or two
+state.init(train_lr=first.lr, train_beta=first.beta)
 datasets = compute.available_datasets()
 state.pick("train_dataset", datasets, [st.session_state.get("app_dataset", "embedded")])
 
@@ -189,14 +182,8 @@ if others:
 
 if start:
     try:
-        config = replace(
-            defaults_for(kind),
-            model=ModelConfig(kind, int(latent_dim), dataset=dataset_name),
-            epochs=int(epochs),
-            lr=float(lr),
-            beta=float(beta) if kind in BETA_KINDS else 1.0,
-        )
-        new_job = compute.start_training(config, dataset_name, device)
+        settings = (int(latent_dim), int(epochs), float(lr), beta if kind in BETA_KINDS else 1.0)
+        new_job = compute.start_training(kind, dataset_name, *settings, device)
     except (ValueError, DatasetUnavailable) as exc:
         st.error(f"Cannot start: {exc}")
     else:

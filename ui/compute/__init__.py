@@ -31,6 +31,7 @@ from ui.compute.codes import (
     walk,
 )
 from ui.compute.errors import (
+    all_model_scores,
     axis_traversal,
     cleanup_scores,
     denoised,
@@ -43,7 +44,9 @@ from ui.compute.errors import (
     pca_validation_errors,
     pixel_pca,
     reconstruction_grid,
+    unusual_digits,
     validation_errors,
+    verdict,
 )
 from ui.compute.maps import (
     decode_place,
@@ -52,6 +55,7 @@ from ui.compute.maps import (
     explorer_map,
     latents_and_projection,
     manifold_background,
+    map_codes,
     map_csv,
     map_methods,
     map_point_problem,

@@ -3,7 +3,7 @@ digit's report (Your digit), the PCA vs AE scores and the denoising scores."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,11 +36,38 @@ def validation_errors(info: CheckpointInfo, dataset_name: str) -> tuple[np.ndarr
     return per_image_mse(recon, clean), recon
 
 
+def unusual_digits(
+    info: CheckpointInfo, dataset_name: str, top: int
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The ``top`` validation digits the model reconstructs worst: (their positions in the
+    validation split, highest error first [top]; every digit's error [N_val]; the median error,
+    at least 1e-12 so it divides; the reconstructions [N_val, 28, 28])."""
+    errors, recon = validation_errors(info, dataset_name)
+    worst = np.argsort(-errors)[:top]
+    return worst, errors, max(float(np.median(errors)), 1e-12), recon
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def pca_validation_errors(dataset_name: str, n_components: int, k: int) -> np.ndarray:
     val = dataset(dataset_name).split("val")[0]
     pca = pixel_pca(dataset_name, n_components).first(k)
     return per_image_mse(val, compare.pca_reconstruct(pca, val)[1])
+
+
+# Is one digit like the dataset's? (upper percentile of its error among the validation digits',
+# how sure the verdict is as a Streamlit message kind, the words)
+VERDICTS = (
+    (75.0, "success", "Looks like a {noun}: {model} reconstructs it as well as a typical one."),
+    (95.0, "info", "Probably a {noun}, if an unusual one."),
+    (99.0, "warning", "Unusual: the model finds it harder than almost all real {noun}s."),
+    (100.0, "error", "Probably not a {noun}, or written very unlike this dataset's {noun}s."),
+)
+
+
+def verdict(percentile: float) -> tuple[str, str]:
+    """(message kind, words with {noun} and {model} to fill) for an error at this percentile
+    of the validation digits' errors: the higher, the less like the dataset's."""
+    return next((kind, words) for upper, kind, words in VERDICTS if percentile <= upper)
 
 
 def digit_report(
@@ -104,6 +131,21 @@ def axis_traversal(
 ) -> compare.AxisTraversal:
     codes = encode_images(model(info), dataset(dataset_name).split("val")[0])
     return compare.axis_traversal(model(info), codes, steps, span)
+
+
+def all_model_scores(
+    infos: Sequence[CheckpointInfo],
+    dataset_name: str,
+    progress: Callable[[float, str], None] | None = None,
+) -> list[compare.MethodScores]:
+    """Each checkpoint's scores on the validation split (``model_scores``, cached per version);
+    ``progress(fraction, text)`` is told before each."""
+    rows = []
+    for n, info in enumerate(infos):
+        if progress is not None:
+            progress(n / len(infos), f"Scoring {info.name} on the validation images…")
+        rows.append(model_scores(info, dataset_name))
+    return rows
 
 
 def reconstruction_grid(

@@ -84,6 +84,13 @@ def _compute_with_progress(info: CheckpointInfo, dataset_name: str, method: str)
         bar.empty()
 
 
+def map_codes(
+    info: CheckpointInfo, dataset_name: str, method: str, indices: Sequence[int]
+) -> np.ndarray:
+    """The codes [len(indices), k] of these map digits (every map of a model has the same)."""
+    return latents_and_projection(info, dataset_name, method)[0][list(indices)]
+
+
 @per_checkpoint(show_spinner="Placing the codes on the map…", max_entries=64)
 def place(info: CheckpointInfo, dataset_name: str, method: str, codes: np.ndarray) -> np.ndarray:
     """New codes [M, k] -> map positions [M, 2] (t-SNE places them in about a second)."""

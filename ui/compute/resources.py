@@ -4,6 +4,7 @@ the app reads from ``checkpoints/`` is found through ``CHECKPOINT_DIR`` here."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,8 @@ from core.classify import Prediction, class_names, predict
 from core.data import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
 from core.devices import select_device
 from core.jobs import TrainingJob
-from core.models import Model
-from core.train import TrainConfig
+from core.models import Model, ModelConfig
+from core.recipes import defaults_for
 from ui.compute.cache import version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,9 +115,21 @@ def training_jobs() -> dict[str, TrainingJob]:
     return {}
 
 
-def start_training(config: TrainConfig, dataset_name: str, device: str) -> TrainingJob:
-    """Train ``config`` on the dataset in a background thread, listed in ``training_jobs()``;
-    the result is saved as a new file in the checkpoint folder."""
+def start_training(
+    kind: str,
+    dataset_name: str,
+    latent_dim: int,
+    epochs: int,
+    lr: float,
+    beta: float,
+    device: str,
+) -> TrainingJob:
+    """Train a new ``kind`` model, its shipped recipe (``core.recipes.defaults_for``) with these
+    settings, in a background thread listed in ``training_jobs()``; the result is saved as a
+    new file in the checkpoint folder. Raises ValueError (settings the config refuses) or
+    DatasetUnavailable."""
+    model_config = ModelConfig(kind, latent_dim, dataset=dataset_name)
+    config = replace(defaults_for(kind), model=model_config, epochs=epochs, lr=lr, beta=beta)
     job = TrainingJob(config, dataset(dataset_name), out_dir=CHECKPOINT_DIR, device=device)
     training_jobs()[job.id] = job.start()
     return job

@@ -4,6 +4,7 @@ Concepts (transposed-convolution arithmetic, a decoder's layer shapes)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -73,10 +74,19 @@ def kl_report(info: CheckpointInfo, dataset_name: str) -> posterior.KLReport:
 
 
 def invert_digit(
-    info: CheckpointInfo, digit: np.ndarray, config: InversionConfig, callback=None
+    info: CheckpointInfo,
+    digit: np.ndarray,
+    config: InversionConfig,
+    progress: Callable[[float, str], None] | None = None,
 ) -> InversionResult:
-    """The GAN's closest image to a digit, by search (not cached: the page keeps the result)."""
-    return invert(model(info), digit, config, callback=callback)
+    """The GAN's closest image to a digit, by search (not cached: the page keeps the result);
+    ``progress(fraction, text)`` is told every 10 steps and at the end."""
+
+    def report(p) -> None:
+        if progress is not None and (p.step % 10 == 0 or p.step == p.steps):
+            progress(p.fraction, f"Step {p.step} of {p.steps} · MSE {p.best_mse:.4f}")
+
+    return invert(model(info), digit, config, callback=report)
 
 
 # --- the GAN studio ---------------------------------------------------------------------------
