@@ -31,6 +31,7 @@ def image_row(label: str, row: np.ndarray) -> None:
 
 
 selection = state.current()
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
 candidates = {i.name: i for i in state.models_for(selection.dataset, ENCODER_KINDS)}
 if not candidates:
     st.info(
@@ -52,8 +53,8 @@ st.title("Denoise & anomalies")
 st.caption(
     "An autoencoder can only draw what its code can describe, so noise it never learned to "
     "encode tends to vanish in the reconstruction. A denoising AE is trained for exactly this: "
-    "noisy digits in, clean digits as the target. Everything below uses the validation split, "
-    "digits no model saw during training."
+    f"noisy {noun}s in, clean {noun}s as the target. Everything below uses the validation split, "
+    f"{noun}s no model saw during training."
 )
 
 st.header("Denoise")
@@ -66,7 +67,7 @@ else:
     amount = controls[1].slider("Fraction of pixels hit", 0.0, 0.6, step=0.02, key="denoise_sp")
     amount_label = f"{amount:.0%} of pixels"
 chosen = controls[2].multiselect("Models", list(candidates), key="denoise_models")
-controls[3].button("New digits", key="denoise_new", on_click=new_digits, icon=":material/casino:")
+controls[3].button(f"New {noun}s", key="denoise_new", on_click=new_digits, icon=":material/casino:")
 
 seed = st.session_state["denoise_seed"]
 clean, noisy = compute.noisy_validation(selection.dataset, noise, float(amount), seed)
@@ -81,19 +82,19 @@ image_row(f"**Noisy** ({amount_label})", noisy[pick])
 for name, recon in recons.items():
     image_row(f"**{name}**", recon[pick])
 if not chosen:
-    st.info("Pick one or more models to see them clean the noisy digits.")
+    st.info(f"Pick one or more models to see them clean the noisy {noun}s.")
 
 outputs = {"noisy input": noisy} | {describe(candidates[n]): r for n, r in recons.items()}
 widgets.score_table(compute.cleanup_scores(clean, outputs))
 st.caption(
-    f"Means over all {len(clean):,} validation digits with this noise (seed {seed}), each "
+    f"Means over all {len(clean):,} validation {noun}s with this noise (seed {seed}), each "
     "compared with its clean original. Lower MSE, higher PSNR and SSIM are better."
 )
 
 st.header("What the model finds unusual")
 st.caption(
-    "Every validation digit, clean, through the model: the ones it reconstructs worst are those "
-    "least like what it learned. Each pair: the digit above its reconstruction, captioned "
+    f"Every validation {noun}, clean, through the model: the ones it reconstructs worst are those "
+    f"least like what it learned. Each pair: the {noun} above its reconstruction, captioned "
     "with its dataset index, label and error (MSE per pixel)."
 )
 left, right = st.columns([3, 2])
@@ -109,7 +110,7 @@ worst, errors, median, recon = compute.unusual_digits(info, selection.dataset, t
 data = compute.dataset(selection.dataset)
 val_images, val_labels = data.split("val")
 st.markdown(
-    f"Median error of the {len(errors):,} validation digits: **{median:.4f}**; these {len(worst)} "
+    f"Median error of the {len(errors):,} validation {noun}s: **{median:.4f}**; these {len(worst)} "
     f"have **{errors[worst[-1]]:.4f}–{errors[worst[0]]:.4f}** "
     f"({errors[worst[-1]] / median:.1f}–{errors[worst[0]] / median:.1f}× the median)."
 )

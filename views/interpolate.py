@@ -52,6 +52,7 @@ def _link_problems(n: int | None) -> list[str]:
 
 
 selection = state.current()
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
 if selection.model is None:
     st.info("Pick a model in the sidebar (none is trained on this dataset yet).")
     st.stop()
@@ -116,7 +117,7 @@ else:
         bad = [int(i) for i in chosen if not 0 <= i < n]
         if bad:
             st.error(
-                f"Index {bad[0]} is out of range: the map's dataset has {n:,} digits, "
+                f"Index {bad[0]} is out of range: the map's dataset has {n:,} {noun}s, "
                 f"numbered 0 to {n - 1:,}."
             )
             st.stop()
@@ -142,7 +143,7 @@ if pair is not None:
     a, b = pair
     st.subheader(
         f"From #{a} ({names[labels[a]]}) to #{b} ({names[labels[b]]})",
-        help="Dataset indices among the digits drawn on the Latent map.",
+        help=f"Dataset indices among the {noun}s drawn on the Latent map.",
     )
 else:
     st.subheader(f"Between two random codes (seed {seed})")
@@ -178,7 +179,7 @@ if pair is not None:
             on_pair=_take_dragged_pair,
         )
         st.caption(
-            "Point at the map to decode any place; drag from one digit to another to "
+            f"Point at the map to decode any place; drag from one {noun} to another to "
             "walk between them instead."
         )
         if map_method == "tsne":
@@ -186,7 +187,7 @@ if pair is not None:
         elif map_method == "pca" and method == "linear":
             st.caption("PCA is linear, so a straight line in latent space stays straight here.")
     with side_col:
-        st.markdown("**The real digits** (the strip starts and ends at their reconstructions)")
+        st.markdown(f"**The real {noun}s** (the strip starts and ends at their reconstructions)")
         images.digit_row(
             dataset.images[list(pair)].numpy(), [f"A · #{a}", f"B · #{b}"], columns=3, scale=3
         )
@@ -196,4 +197,4 @@ with side_col if pair is not None else map_col:
         fig = plots.class_probabilities(t, prediction, names)
         st.plotly_chart(fig, key="interp_probs", width="stretch")
     else:
-        st.caption("No digit classifier fits this dataset, so the steps are not labelled.")
+        st.caption(f"No {noun} classifier fits this dataset, so the steps are not labelled.")

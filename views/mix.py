@@ -28,14 +28,15 @@ st.session_state["mix_link_read"] = True
 
 
 selection = state.current()
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
 info = state.require_encoder(selection)
 data = compute.dataset(selection.dataset)
 names = data.class_names
 
 st.title("Mix a class")
 st.caption(
-    "Encode many training digits of one class, take a few of their codes at a time, combine "
-    "them, and decode: the result is a digit of that class that nobody wrote."
+    f"Encode many training {noun}s of one class, take a few of their codes at a time, combine "
+    f"them, and decode: the result is a {noun} of that class that nobody wrote."
 )
 
 train_labels = data.labels[data.train_idx].numpy()
@@ -43,27 +44,27 @@ top = st.columns(4)
 label = top[0].selectbox("Class", range(len(names)), key="mix_class", format_func=names.__getitem__)
 available = int((train_labels == label).sum())
 if available < 2:
-    st.error(f"The training split has {available} digit(s) of class {names[label]}; need 2.")
+    st.error(f"The training split has {available} {noun}(s) of class {names[label]}; need 2.")
     st.stop()
 lo, hi = min(50, available - 1), min(500, available)
 st.session_state["mix_n_source"] = int(np.clip(st.session_state["mix_n_source"], lo, hi))
 n_source = top[1].slider(
-    "Digits to encode",
+    f"{noun.title()}s to encode",
     lo,
     hi,
     key="mix_n_source",
-    help=f"Random training digits of the class (it has {available:,}).",
+    help=f"Random training {noun}s of the class (it has {available:,}).",
 )
 most = min(50, n_source)
 st.session_state["mix_n_combine"] = int(np.clip(st.session_state["mix_n_combine"], 1, most))
 n_combine = top[2].slider(
-    "Codes per new digit",
+    f"Codes per new {noun}",
     1,
     most,
     key="mix_n_combine",
-    help="How many of the encoded codes each new digit is a combination of.",
+    help=f"How many of the encoded codes each new {noun} is a combination of.",
 )
-n_new = top[3].slider("New digits", 4, 32, step=4, key="mix_n_new")
+n_new = top[3].slider(f"New {noun}s", 4, 32, step=4, key="mix_n_new")
 
 row = st.columns([3, 2, 2, 1, 1.4], vertical_alignment="bottom")
 mixing = row[0].radio("Mixing", list(MIXINGS), key="mix_mixing", format_func=MIXINGS.get)
@@ -72,7 +73,7 @@ concentration = row[1].select_slider(
     CONCENTRATIONS,
     key="mix_concentration",
     disabled=mixing != "dirichlet",
-    help="α < 1: most weight on one or two codes (close to a real digit). α = 1: every convex "
+    help=f"α < 1: most weight on one or two codes (close to a real {noun}). α = 1: every convex "
     "combination equally likely. Large α: close to the plain mean.",
 )
 noise = row[2].slider(
@@ -110,9 +111,13 @@ prediction = compute.labels_of(result.images, selection.dataset)
 
 st.subheader(f"{n_new} new {names[label]}s")
 st.caption(
-    "Each cell: a new digit (left) and the closest real digit of the whole training split "
+    f"Each cell: a new {noun} (left) and the closest real {noun} of the whole training split "
     "(right), with the per-pixel RMSE between them"
-    + (" and the label the digit classifier gives the new one." if prediction is not None else ".")
+    + (
+        f" and the label the {noun} classifier gives the new one."
+        if prediction is not None
+        else "."
+    )
 )
 with st.container(key="mix_grid"):
     for start in range(0, n_new, GRID_COLUMNS):
@@ -132,16 +137,16 @@ with st.container(key="mix_grid"):
 held_out = compute.held_out_distances(selection.dataset, label, 200)
 numbers = st.columns(3)
 numbers[0].metric(
-    "New → nearest training digit",
+    f"New → nearest training {noun}",
     f"{np.median(result.nearest_distance):.3f}",
     help="Median per-pixel RMSE (pixels in [0, 1]). 0 would be an exact copy.",
 )
 if len(held_out):
     numbers[1].metric(
-        f"Real unseen {names[label]}s → nearest training digit",
+        f"Real unseen {names[label]}s → nearest training {noun}",
         f"{np.median(held_out):.3f}",
-        help=f"The same median for {len(held_out)} validation digits of the class: real "
-        "digits that are not in the training set either. Similar numbers: the new digits are "
+        help=f"The same median for {len(held_out)} validation {noun}s of the class: real "
+        f"{noun}s that are not in the training set either. Similar numbers: the new {noun}s are "
         "as new as a fresh handwritten one.",
     )
 if prediction is not None:
@@ -168,7 +173,7 @@ with right:
     )
     st.info(
         "**Why a VAE's mixtures look smoother:** it is trained to decode noisy codes around "
-        "every digit (the KL term packs them into one dense cloud), so a blend lands where its "
+        f"every {noun} (the KL term packs them into one dense cloud), so a blend lands where its "
         "decoder has learned to draw; an AE's decoder has seen only the codes, not the gaps "
         "between them." + ("" if info.kind == "vae" else " Pick a VAE in the sidebar to compare.")
     )

@@ -22,6 +22,7 @@ state.init(
 )
 
 selection = state.current()
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
 dataset = compute.dataset(selection.dataset)
 infos = state.models_for(selection.dataset, ENCODER_KINDS)
 by_name = {i.name: i for i in infos}
@@ -139,7 +140,7 @@ with st.spinner("Scoring the 2-D maps…"):
 
 st.subheader("What the directions mean")
 st.markdown(
-    f"**PCA's first {min(EIGEN_DIGITS, fitted.pca.n_components)} components (eigen-digits).** "
+    f"**PCA's first {min(EIGEN_DIGITS, fitted.pca.n_components)} components (eigen-{noun}s).** "
     "Grey is 0, white a positive and black a negative weight (a component's sign is arbitrary). "
     f"Together they keep {fitted.pca.explained_variance_ratio[:EIGEN_DIGITS].sum():.0%} of the "
     f"pixel variance; all {ks[-1]} keep {fitted.pca.explained_variance_ratio.sum():.0%}."

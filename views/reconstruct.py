@@ -29,10 +29,10 @@ state.init(reconstruct_inversions={})  # key -> InversionResult
 # --- the page ---------------------------------------------------------------------------------
 
 selection = state.current()
-noun = "garment" if selection.dataset == "fashion-mnist" else "digit"
-st.title("Your digit")
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+st.title(f"Your {noun}")
 st.caption(
-    "Upload a photo or scan of a handwritten digit, or draw one. It is prepared the way MNIST "
+    f"Upload a photo or scan of a handwritten {noun}, or draw one. It is prepared the way MNIST "
     "was made, then every autoencoder and VAE of this dataset, and PCA with as many "
     "components, reconstruct it."
 )
@@ -69,7 +69,7 @@ for column, k in zip(columns[1:], ks, strict=True):
             column.image(images.to_pil(row["recon"], 4), caption=caption, width=DIGIT_SIDE)
 st.caption(
     "k is the size of the code: the number of latent dimensions of each model, and of "
-    "principal components for PCA (fitted on the training digits). MSE is per pixel, in [0, 1]."
+    f"principal components for PCA (fitted on the training {noun}s). MSE is per pixel, in [0, 1]."
 )
 
 # --- is this a digit? -------------------------------------------------------------------------
@@ -83,7 +83,7 @@ judge = names[
         list(names),
         key="reconstruct_judge",
         format_func=lambda n: names[n].label,
-        help="A 2-D code reconstructs every digit roughly, so it judges poorly; "
+        help=f"A 2-D code reconstructs every {noun} roughly, so it judges poorly; "
         "a code of 16 numbers tells typical from unusual much better.",
     )
 ]
@@ -111,7 +111,7 @@ widgets.score_table(
 st.header("Where it lands")
 mapped = selection.model if selection.has_encoder else judge
 whose = "the sidebar's model" if selection.has_encoder else "the judge above"
-st.caption(f"On the map of **{mapped.label}** ({whose}), with the 5 nearest map digits.")
+st.caption(f"On the map of **{mapped.label}** ({whose}), with the 5 nearest map {noun}s.")
 method = state.map_picker(st, "Projection", mapped, key="reconstruct_method")
 coords = compute.latents_and_projection(mapped, selection.dataset, method)[1].coords
 map_digits = compute.map_dataset(selection.dataset)
@@ -133,12 +133,12 @@ state.checkpoint_map(
 )
 st.caption(
     f"The black ring is your {noun}, the red ones its 5 nearest. Point at the map: your "
-    "browser decodes the code under the pointer; over a dot, its digit and reconstruction."
+    f"browser decodes the code under the pointer; over a dot, its {noun} and reconstruction."
 )
 if method == "tsne":
     st.caption(
         "t-SNE has no formula for new points: openTSNE places yours by optimising its "
-        "position against the fixed map, so it lands near digits with similar codes."
+        f"position against the fixed map, so it lands near {noun}s with similar codes."
     )
 code_column, neighbour_column = st.columns([1, 2], gap="medium")
 with code_column:
@@ -156,9 +156,9 @@ with neighbour_column:
 
 st.header("The closest image a GAN can make")
 st.caption(
-    "A GAN has no encoder. To find where your digit would be in its latent space we search: "
+    f"A GAN has no encoder. To find where your {noun} would be in its latent space we search: "
     "start from random codes z and follow the gradient of the pixel error between G(z) and "
-    "your digit (Adam), keeping the best code found."
+    f"your {noun} (Adam), keeping the best code found."
 )
 gan_info: CheckpointInfo = state.model_of_kind(
     selection, "gan", key="reconstruct_gan", default="gan_k32"

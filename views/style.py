@@ -43,12 +43,13 @@ def validation_digit(label_key: str, nth_key: str, where) -> tuple[np.ndarray, i
 
 
 selection = state.current()
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
 st.title("Style & content")
 st.markdown(
-    "A **conditional VAE** is given the digit's label as well as its picture, in the encoder "
+    f"A **conditional VAE** is given the {noun}'s label as well as its picture, in the encoder "
     "$q(z\\mid x, y)$ and in the decoder $p(x\\mid z, y)$. **The label carries the content "
-    "(which digit); z carries the handwriting** (slant, thickness, width), so one z can be "
-    "drawn as every digit."
+    f"(which {noun}); z carries the handwriting** (slant, thickness, width), so one z can be "
+    f"drawn as every {noun}."
 )
 
 info = state.model_of_kind(selection, "cvae", key="style_model", default=DEFAULT_CVAE)
@@ -59,27 +60,26 @@ val_x, val_y = val_images.numpy(), val_labels.numpy()
 
 # --- one digit's style, as every digit --------------------------------------------------------
 
-st.header("One style, every digit")
+st.header(f"One style, every {noun}")
 source = st.radio(
-    "Digit", list(SOURCES), key="style_source", format_func=SOURCES.get, horizontal=True
+    f"{noun.title()}", list(SOURCES), key="style_source", format_func=SOURCES.get, horizontal=True
 )
 if source == "class":
     digit, label, name = validation_digit("style_class", "style_nth", st)
 elif source == "index":
     index = st.number_input(
-        f"Validation digit (0 to {len(val_x) - 1})", 0, len(val_x) - 1, key="style_index"
+        f"Validation {noun} (0 to {len(val_x) - 1})", 0, len(val_x) - 1, key="style_index"
     )
-    digit, label, name = val_x[index], int(val_y[index]), f"validation digit {index}"
+    digit, label, name = val_x[index], int(val_y[index]), f"validation {noun} {index}"
 else:
-    noun = "garment" if selection.dataset == "fashion-mnist" else "digit"
     result = digit_input.render(noun)
     if result is None:
         st.stop()
     judged = compute.labels_of(result.digit[None], selection.dataset)
     if judged is None:
         st.info(
-            "The CVAE needs the label of your digit, and no classifier fits this dataset to "
-            "read it. Pick a validation digit instead."
+            f"The CVAE needs the label of your {noun}, and no classifier fits this dataset to "
+            f"read it. Pick a validation {noun} instead."
         )
         st.stop()
     digit, label = result.digit, int(judged.labels[0])
@@ -103,12 +103,12 @@ st.caption("z = " + ", ".join(f"{v:+.2f}" for v in z))
 
 st.header("Swap styles")
 st.caption(
-    "Each digit keeps its label and takes the other's z: the content stays, the hand changes."
+    f"Each {noun} keeps its label and takes the other's z: the content stays, the hand changes."
 )
 pick_a, pick_b = st.columns(2, gap="large")
-pick_a.markdown("**Digit A**")
+pick_a.markdown(f"**{noun.title()} A**")
 a, label_a, _ = validation_digit("style_swap_a", "style_swap_a_nth", pick_a)
-pick_b.markdown("**Digit B**")
+pick_b.markdown(f"**{noun.title()} B**")
 b, label_b, _ = validation_digit("style_swap_b", "style_swap_b_nth", pick_b)
 swapped, judged_swap = compute.style_swap(info, a, label_a, b, label_b)
 said = widgets.readings(judged_swap) or ["", ""]
@@ -142,7 +142,7 @@ else:
     left.image(images.to_pil(images.tile(real, columns=1), IMAGE_SCALE), caption="style of")
     right.image(
         images.to_pil(images.tile(grid, columns=columns), IMAGE_SCALE),
-        caption="each row: the style code of the real digit on its left; each column: a label",
+        caption=f"each row: the style code of the real {noun} on its left; each column: a label",
     )
 
 # --- multimodality: does the code know the class? ---------------------------------------------
@@ -150,7 +150,7 @@ else:
 st.header("Where the class lives")
 st.markdown(
     "The label and the picture meet in one model. A plain VAE has to store the class in its "
-    "code, so its map clusters by digit; the CVAE is told the class, so its z can drop it."
+    f"code, so its map clusters by {noun}; the CVAE is told the class, so its z can drop it."
 )
 encoders = {i.name: i for i in state.models_for(selection.dataset, ENCODER_KINDS)}
 if not encoders:
@@ -159,7 +159,7 @@ if not encoders:
 if selection.model is not None and not selection.has_encoder:
     st.info(
         f"**{selection.model.name}** (the sidebar's model) is a "
-        f"{selection.model.kind.upper()}: it has no encoder, so real digits have no code in it "
+        f"{selection.model.kind.upper()}: it has no encoder, so real {noun}s have no code in it "
         "to compare. Compare with an autoencoder or VAE below."
     )
 sidebar_vae = selection.model is not None and selection.model.kind == "vae"
@@ -182,7 +182,7 @@ for column, (m, report) in zip(st.columns(2), reports, strict=True):
         )
         st.caption(
             f"1-NN: {report['1-nn']:.1%} · chance: {report['chance']:.0%} · map: t-SNE of the "
-            "validation digits' codes, coloured by their true label"
+            f"validation {noun}s' codes, coloured by their true label"
         )
         figure = plots.latent_map(
             report["coords"], report["labels"], class_names, plots.AXIS_TITLES["tsne"], height=420
