@@ -6,15 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.data import DEBIAN_FASHION_DIR, FASHION_NAMES
-from harness.browser import (
-    explorer_isolated,
-    explorer_point_pixel,
-    explorer_probe,
-    goto,
-    screenshot,
-    wait_explorer,
-    wait_idle,
-)
+from harness import browser
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,23 +17,23 @@ pytestmark = [
 ]
 
 KEY = "map_explorer"
-PROBE = explorer_probe(KEY)
+PROBE = browser.explorer_probe(KEY)
 
 
 def test_the_whole_fashion_set_is_drawn_and_decodes_live(page, app_url):
-    goto(page, app_url, "latent_map?dataset=fashion-mnist&model=fashion_ae_k2", timeout=180)
-    wait_explorer(page, KEY, timeout=180)
+    browser.goto(page, app_url, "latent_map?dataset=fashion-mnist&model=fashion_ae_k2", timeout=180)
+    browser.wait_explorer(page, KEY, timeout=180)
     assert page.evaluate(f"() => {PROBE}.explorer.n") == 60_000  # every image, not a sample
-    wait_idle(page)
+    browser.wait_idle(page)
     decodes = page.evaluate(f"() => {PROBE}.stats.length")
-    index = explorer_isolated(page, KEY, 1)[0]
-    x, y = explorer_point_pixel(page, KEY, index)
+    index = browser.explorer_isolated(page, KEY, 1)[0]
+    x, y = browser.explorer_point_pixel(page, KEY, index)
     for dx in (-30, -15, 0, 15, 30):
         page.mouse.move(x + dx, y + 20)
         page.wait_for_timeout(60)
     page.wait_for_timeout(300)
     assert page.evaluate(f"() => {PROBE}.stats.length") > decodes  # decoded in the browser
-    screenshot(page, "fashion_map")
+    browser.screenshot(page, "fashion_map")
 
     page.mouse.click(x, y)
     text = page.locator('[data-testid="stMain"]')
@@ -49,4 +41,4 @@ def test_the_whole_fashion_set_is_drawn_and_decodes_live(page, app_url):
     shown = text.inner_text()
     assert "Item #" in shown and any(name in shown for name in FASHION_NAMES)
     assert "Digit" not in shown and "Traceback" not in shown
-    screenshot(page, "fashion_map_point")
+    browser.screenshot(page, "fashion_map_point")
