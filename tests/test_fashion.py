@@ -11,7 +11,9 @@ from core.checkpoints import list_checkpoints, load_model
 from core.data import DEBIAN_FASHION_DIR, FASHION_NAMES, load_dataset, to_float
 from core.recipes import fashion_configs, recipes_for
 from core.train_cli import main as train_main
+from ui.navigation import existing_pages
 
+from .apptest import open_page
 from .conftest import ROOT
 
 SHIPPED = {"fashion_ae_k2", "fashion_vae_k16", "fashion_gan_k32", "fashion_classifier"}
@@ -81,3 +83,21 @@ def test_all_for_fashion_trains_the_fashion_recipes(tmp_path):
         infos["fashion_ae_k2"].config["channels"]
         == recipes_for("fashion-mnist")["fashion_ae_k2"].model.channels
     )
+
+
+def _texts(at) -> str:
+    kinds = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
+    parts = [element.value for kind in kinds for element in getattr(at, kind)]
+    parts += [
+        w.label for kind in ("slider", "toggle", "button", "radio") for w in getattr(at, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+@needs_fashion
+@pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
+def test_every_page_runs_on_fashion_and_says_items(spec):
+    at = open_page(spec.path, timeout=300, query={"dataset": "fashion-mnist"})
+    assert at.sidebar.selectbox(key="app_dataset").value == "fashion-mnist"
+    text = _texts(at)
+    assert "digit" not in text.lower(), [line for line in text.split("\n") if "igit" in line]

@@ -95,7 +95,7 @@ def render(noun: str) -> PreprocessResult | None:
                     "picture instead."
                 )
             else:
-                st.caption("Draw one digit, large, in the middle of the square.")
+                st.caption(f"Draw one {noun}, large, in the middle of the square.")
                 drawing = st_canvas(
                     stroke_width=STROKE,
                     stroke_color="#FFFFFF",

@@ -81,7 +81,7 @@ for column, (name, strip) in zip(columns, strips.items(), strict=True):
         whose = (
             f" This {noun} walks class {names[strip['class']]}'s." if name == "class edit" else ""
         )
-        st.caption(compute.DIRECTIONS[name] + whose)
+        st.caption(compute.DIRECTIONS[name].format(noun=noun) + whose)
         now = here[name]
         images.digit_row(
             [data.images[index].numpy(), now["images"][0]],

@@ -9,17 +9,18 @@ from ui import compute, images, state
 from ui.navigation import existing_pages
 
 selection = state.current()
+noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
 st.title("Latent Lab")
+what = "a handwritten digit" if noun == "digit" else "a picture of a piece of clothing"
 st.markdown(
-    "Explore what neural networks learn when they squeeze a handwritten digit into a few "
-    "numbers and draw it back (or, on Fashion-MNIST, a piece of clothing). Pick a dataset and "
-    "a model in the sidebar, then open a page."
+    f"Explore what neural networks learn when they squeeze {what} into a few numbers and draw "
+    "it back. Pick a dataset and a model in the sidebar, then open a page."
 )
 
 FAMILIES = [
     (
         "Autoencoder",
-        "An encoder $f$ maps a digit to a short code; a decoder $g$ maps it back. With linear "
+        f"An encoder $f$ maps a {noun} to a short code; a decoder $g$ maps it back. With linear "
         "$f$ and $g$ the best autoencoder spans the same space as PCA.",
         [
             r"f:\mathbb{R}^d\to\mathbb{R}^k,\quad g:\mathbb{R}^k\to\mathbb{R}^d,\quad k<d",
@@ -38,8 +39,8 @@ FAMILIES = [
     ),
     (
         "GAN",
-        "A generator $G$ turns noise into digits; a discriminator $D$ tells real from fake. "
-        "$G$ never sees a real digit: it learns only from $D$'s judgement.",
+        f"A generator $G$ turns noise into {noun}s; a discriminator $D$ tells real from fake. "
+        f"$G$ never sees a real {noun}: it learns only from $D$'s judgement.",
         [r"\min_G\max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]"],
     ),
 ]
@@ -58,7 +59,6 @@ if info is None:
     st.info("No model is trained on this dataset yet: open the Train page.")
 else:
     real, bottom = compute.home_row(info, selection.dataset)
-    noun = compute.dataset(selection.dataset).noun
     if selection.has_encoder:
         st.subheader(f"Real validation {noun}s and their reconstructions by {info.name}")
         caption = "top: x · bottom: g(f(x))"
@@ -77,4 +77,4 @@ columns = st.columns(3)
 for i, spec in enumerate(pages):
     with columns[i % 3]:
         st.page_link(spec.path, label=spec.title, icon=spec.icon)
-        st.caption(spec.blurb)
+        st.caption(spec.blurb.replace("digit", noun))  # "... two digits." -> "... two items."

@@ -39,7 +39,7 @@ def validation_digit(label_key: str, nth_key: str, where) -> tuple[np.ndarray, i
         help=f"The validation split holds {len(members)} of this class.",
     )
     index = int(members[nth])
-    return val_x[index], int(label), f"validation digit {index}"
+    return val_x[index], int(label), f"validation {noun} {index}"
 
 
 selection = state.current()

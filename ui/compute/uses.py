@@ -22,12 +22,13 @@ from ui.compute.resources import CHECKPOINT_DIR, checkpoints, dataset, labels_of
 # --- attributes and latent arithmetic (issue 14) ----------------------------------------------
 
 IDENTITY_MIN_DIM = 10  # a direction that holds 9 discriminant scores fixed needs k >= 10
+# What each direction is, with {noun} for what the dataset holds ("digit" or "item").
 DIRECTIONS = {
     "plain": "Plain: the regression of the attribute on the codes.",
-    "scores held": "Keeps the digit: the within-class regression, with the nine class-"
+    "scores held": "Keeps the {noun}: the within-class regression, with the nine class-"
     "discriminant scores of the code held fixed.",
-    "class edit": "Keeps the digit: for the digit's class, the mean change of the code when its "
-    "training digits are sheared (slant) or dilated (thickness).",
+    "class edit": "Keeps the {noun}: for the {noun}'s class, the mean change of the code when "
+    "its training {noun}s are sheared (slant) or dilated (thickness).",
 }
 
 
