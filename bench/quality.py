@@ -192,7 +192,7 @@ def fashion(out: Path) -> None:
     results["all_pass"] = all(r[3] for r in rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out}")
 
 
 def main() -> None:
