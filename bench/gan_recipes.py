@@ -45,8 +45,10 @@ VARIANTS = {
     "wide_d": (2, 1, "bce", 0.0, 0.0),
     "wide_d_r1": (2, 1, "bce", 1.0, 0.0),  # core.gan.Discriminator + TrainConfig.r1_gamma
     "wide_d_r1_ema": (2, 1, "bce", 1.0, 0.999),
+    "wide_d_r1_gamma10": (2, 1, "bce", 10.0, 0.0),
+    "wider_d_r1": (3, 1, "bce", 1.0, 0.0),
 }
-R1_EVERY = 4
+R1_EVERY = 4  # as screened; core.train.R1_EVERY (8, random steps) came after, for time
 
 
 def discriminator(width: int, extra: int) -> nn.Module:
