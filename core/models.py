@@ -18,14 +18,16 @@ from typing import ClassVar, Literal, get_args
 import torch
 from torch import nn
 
+from core.gan import Discriminator, Generator
+from core.layers import (
+    UPSAMPLE,
+    check_upsampling,
+    downsample,
+    transposed_conv_output_size,  # noqa: F401  (callers import it from here)
+)
+
 ModelKind = Literal["ae", "vae", "gan", "classifier", "cvae"]
 KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
-IMAGE_SIZE = 28
-
-
-def transposed_conv_output_size(i: int, k: int, s: int, p: int) -> int:
-    """Output size of ``nn.ConvTranspose2d``: o = (i - 1) * s + k - 2p (no output padding)."""
-    return (i - 1) * s + k - 2 * p
 
 
 @dataclass
@@ -46,25 +48,6 @@ class ModelConfig:
             raise ValueError(f"latent_dim must be in 2..128, got {self.latent_dim}")
         if self.num_classes < 2:
             raise ValueError(f"num_classes must be at least 2, got {self.num_classes}")
-
-
-# Decoder upsampling plan shared by AE, VAE and GAN: 7 -> 14 -> 28 with k=4, s=2, p=1.
-_UPSAMPLE = (4, 2, 1)
-
-
-def check_upsampling(layers: nn.Module, size_in: int = 7, size_out: int = IMAGE_SIZE) -> None:
-    """Walk the ConvTranspose2d layers with the formula; fail at build time if 28x28 is missed."""
-    size = size_in
-    for layer in layers.modules():
-        if isinstance(layer, nn.ConvTranspose2d):
-            size = (
-                transposed_conv_output_size(
-                    size, layer.kernel_size[0], layer.stride[0], layer.padding[0]
-                )
-                + layer.output_padding[0]
-            )
-    if size != size_out:
-        raise ValueError(f"decoder produces {size}x{size} images, expected {size_out}x{size_out}")
 
 
 def model_device(module: nn.Module) -> torch.device:
@@ -107,17 +90,6 @@ class _EncoderDecoder(_LatentModel):
         return self.decoder(z, logits=logits)
 
 
-def _downsample(c: int) -> list[nn.Module]:
-    """28x28 -> 7x7 in two strided convolutions: the encoder's and the discriminator's start."""
-    return [
-        nn.Conv2d(1, c, 4, 2, 1),  # state size. c x 14 x 14
-        nn.LeakyReLU(0.2),
-        nn.Conv2d(c, 2 * c, 4, 2, 1),  # state size. 2c x 7 x 7
-        nn.BatchNorm2d(2 * c),
-        nn.LeakyReLU(0.2),
-    ]
-
-
 class ConvEncoder(nn.Module):
     """x [N, 1, 28, 28] -> features [N, hidden]."""
 
@@ -125,7 +97,7 @@ class ConvEncoder(nn.Module):
         super().__init__()
         c = channels
         self.net = nn.Sequential(
-            *_downsample(c),  # state size. 2c x 7 x 7
+            *downsample(c),  # state size. 2c x 7 x 7
             nn.Flatten(),  # state size. 2c*49
             nn.Linear(2 * c * 49, hidden),  # state size. hidden
             nn.LeakyReLU(0.2),
@@ -141,7 +113,7 @@ class ConvDecoder(nn.Module):
     def __init__(self, latent_dim: int, channels: int, hidden: int) -> None:
         super().__init__()
         c = channels
-        k, s, p = _UPSAMPLE
+        k, s, p = UPSAMPLE
         self.fc = nn.Sequential(
             nn.Linear(latent_dim, hidden),  # state size. hidden
             nn.ReLU(),
@@ -212,58 +184,6 @@ class VAE(_EncoderDecoder):
         mu, logvar = self.encode_dist(x)
         z = self.reparameterize(mu, logvar, generator)
         return self.decoder(z, logits=True), mu, logvar
-
-
-class Generator(nn.Module):
-    """DCGAN-style generator: z [N, k] -> image [N, 1, 28, 28] in [0, 1]."""
-
-    def __init__(self, latent_dim: int, channels: int) -> None:
-        super().__init__()
-        c = channels
-        k, s, p = _UPSAMPLE
-        self.net = nn.Sequential(
-            nn.Linear(latent_dim, 4 * c * 49),  # state size. 4c*49
-            nn.Unflatten(1, (4 * c, 7, 7)),  # state size. 4c x 7 x 7
-            nn.BatchNorm2d(4 * c),
-            nn.ReLU(),
-            # Two 3x3 convs at 7x7, where a digit's overall shape is decided: they spread the
-            # samples over every class (docs/recipes.md).
-            nn.Conv2d(4 * c, 4 * c, 3, 1, 1, bias=False),  # state size. 4c x 7 x 7
-            nn.BatchNorm2d(4 * c),
-            nn.ReLU(),
-            nn.Conv2d(4 * c, 4 * c, 3, 1, 1, bias=False),  # state size. 4c x 7 x 7
-            nn.BatchNorm2d(4 * c),
-            nn.ReLU(),
-            nn.ConvTranspose2d(4 * c, 2 * c, k, s, p),  # state size. 2c x 14 x 14
-            nn.BatchNorm2d(2 * c),
-            nn.ReLU(),
-            nn.ConvTranspose2d(2 * c, c, k, s, p),  # state size. c x 28 x 28
-            nn.BatchNorm2d(c),
-            nn.ReLU(),
-            # A 3x3 conv at full size draws the strokes (docs/recipes.md).
-            nn.Conv2d(c, 1, 3, 1, 1),  # state size. 1 x 28 x 28
-            nn.Sigmoid(),
-        )
-        check_upsampling(self.net)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
-
-
-class Discriminator(nn.Module):
-    """DCGAN-style discriminator: image [N, 1, 28, 28] -> real/fake logit [N]."""
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        c = channels
-        self.net = nn.Sequential(
-            *_downsample(c),  # state size. 2c x 7 x 7
-            nn.Flatten(),
-            nn.Linear(2 * c * 49, 1),  # state size. 1
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(1)
 
 
 class GAN(_LatentModel):

@@ -43,7 +43,7 @@ def shipped_configs() -> dict[str, TrainConfig]:
         "vae_k16": TrainConfig(
             model("vae", 16, hidden=256), epochs=120, batch_size=64, augment_shift=1
         ),
-        "gan_k32": TrainConfig(ModelConfig("gan", 32), epochs=60, batch_size=32, lr=4e-4),
+        "gan_k32": TrainConfig(ModelConfig("gan", 32), epochs=50, batch_size=32, lr=4e-4),
         "classifier": TrainConfig(
             ModelConfig("classifier", 0, channels=32, hidden=128), epochs=20, augment_shift=2
         ),

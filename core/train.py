@@ -48,6 +48,7 @@ class TrainConfig:
     beta: float = 1.0  # VAE and CVAE: weight of the KL term (1 = the true ELBO)
     noise_std: float = 0.0  # AE: train as a denoiser on x + N(0, noise_std^2), clipped
     augment_shift: int = 0  # random translations of up to this many pixels (not the GAN)
+    r1_gamma: float = 1.0  # GAN: weight of the R1 penalty on D (losses.r1_penalty); 0 = none
     seed: int = 0
     max_batches: int | None = None  # per epoch; 1 for --dry-run
     precision: Precision = "auto"  # see resolve_precision
@@ -142,15 +143,22 @@ def _step_vae(model: VAE | CVAE, opts, x, y, cfg: TrainConfig, gen) -> dict[str,
     return {"loss": terms.loss.item(), "recon": terms.recon.item(), "kl": terms.kl.item()}
 
 
+R1_EVERY = 8  # GAN: steps per R1 penalty; every step would make training ~40 % slower
+
+
 def _step_gan(model: GAN, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
     opt_g, opt_d = opts
     z = torch.randn(len(x), model.latent_dim, generator=gen).to(x.device)
     fake = model.generator(z)
-    # Discriminator: real -> 1, fake -> 0 (fake detached so G is not updated here).
-    d_loss = losses.gan_discriminator_loss(
-        model.discriminator(x).float(), model.discriminator(fake.detach()).float()
-    )
-    _backward(d_loss, opt_d)
+    # Discriminator: real -> 1, fake -> 0 (fake detached so G is not updated here), and
+    # gamma / 2 * R1 on its slope at the real digits, lazily (Karras et al. 2020, StyleGAN2):
+    # on a random 1 in R1_EVERY steps, times R1_EVERY, so its double backward costs 1/R1_EVERY.
+    lazy = cfg.r1_gamma > 0 and torch.randint(R1_EVERY, (), generator=gen).item() == 0
+    x = x.requires_grad_(lazy)
+    real_logits = model.discriminator(x).float()
+    d_loss = losses.gan_discriminator_loss(real_logits, model.discriminator(fake.detach()).float())
+    r1 = losses.r1_penalty(real_logits, x) if lazy else torch.zeros(())
+    _backward(d_loss + cfg.r1_gamma / 2 * R1_EVERY * r1, opt_d)
     # Generator: non-saturating, make D call the fakes real.
     g_loss = losses.gan_generator_loss(model.discriminator(fake).float())
     _backward(g_loss, opt_g)

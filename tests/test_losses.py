@@ -37,3 +37,16 @@ def test_gan_losses_at_the_equilibrium():
     assert math.isclose(losses.gan_generator_loss(half).item(), math.log(2), rel_tol=1e-6)
     # Non-saturating: a confident discriminator still gives the generator a large loss.
     assert losses.gan_generator_loss(torch.full((8,), -10.0)).item() > 9
+
+
+def test_r1_is_the_squared_slope_of_d_at_the_real_digits():
+    # D(x) = <w, x> + (x . x) / 2 has gradient w + x: R1 is the batch mean of ||w + x||^2.
+    w = torch.randn(1, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1)).requires_grad_()
+    logits = (w * x).sum((1, 2, 3)) + x.pow(2).sum((1, 2, 3)) / 2
+    r1 = losses.r1_penalty(logits, x)
+    expected = (w + x.detach()).pow(2).sum((1, 2, 3)).mean()
+    assert torch.allclose(r1, expected, rtol=1e-5)
+    # It is differentiable (create_graph): D's optimiser steps on it.
+    r1.backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
