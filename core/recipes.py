@@ -73,7 +73,7 @@ def fashion_configs() -> dict[str, TrainConfig]:
     return {
         "fashion_ae_k2": replace(embedded["ae_k2"], epochs=15, augment_shift=0),
         "fashion_vae_k16": replace(embedded["vae_k16"], epochs=12, augment_shift=0, beta=0.5),
-        "fashion_gan_k32": replace(embedded["gan_k32"], epochs=8),
+        "fashion_gan_k32": replace(embedded["gan_k32"], epochs=6),
         "fashion_classifier": replace(embedded["classifier"], epochs=6, augment_shift=1),
         "fashion_cvae_k8": replace(embedded["cvae_k8"], epochs=8),
     }

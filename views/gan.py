@@ -135,6 +135,10 @@ with right:
         help=f"The same FID for {compute.GAN_SAMPLES:,} real training {noun}s: what 'as good as "
         "real' reads with this many images.",
     )
+    st.markdown(
+        f"FID = **{report.fid / report.floor:.1f}x** the real-data floor (the shipped GANs aim "
+        "at 3x or less)."
+    )
     st.metric(
         "Classifier confidence",
         f"{report.mean_top_probability:.0%}",
