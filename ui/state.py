@@ -47,6 +47,11 @@ def pick(key: str, options: Sequence, preferred: Sequence = (), url: str | None 
     st.session_state[key] = next((v for v in [*wanted, *preferred] if v in options), options[0])
 
 
+def a(noun: str) -> str:
+    """The noun with its indefinite article: "a digit", "an item"."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 MAX_SEED = 2**32 - 1  # numpy's and torch's seeds both take this range
 
 

@@ -20,8 +20,8 @@ st.markdown(
 FAMILIES = [
     (
         "Autoencoder",
-        f"An encoder $f$ maps a {noun} to a short code; a decoder $g$ maps it back. With linear "
-        "$f$ and $g$ the best autoencoder spans the same space as PCA.",
+        f"An encoder $f$ maps {state.a(noun)} to a short code; a decoder $g$ maps it back. "
+        "With linear $f$ and $g$ the best autoencoder spans the same space as PCA.",
         [
             r"f:\mathbb{R}^d\to\mathbb{R}^k,\quad g:\mathbb{R}^k\to\mathbb{R}^d,\quad k<d",
             r"\min_{f,g}\; \mathbb{E}\,\lVert x - g(f(x))\rVert^2",

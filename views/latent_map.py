@@ -26,8 +26,8 @@ st.title("Latent map")
 st.caption(
     f"The encoder f maps each 784-pixel {noun} to a {info.latent_dim}-D code. Each dot is one "
     f"of {len(labels):,} {noun}s, coloured by its label. Point anywhere to see what the decoder "
-    f"g makes there; click to keep a {noun} or a place, drag from one {noun} to another to walk "
-    "between them on the Interpolate page. Scroll to zoom, drag empty space to pan."
+    f"g makes there; click to keep {state.a(noun)} or a place, drag from one {noun} to another "
+    "to walk between them on the Interpolate page. Scroll to zoom, drag empty space to pan."
 )
 
 controls = st.columns([3, 3, 1])
@@ -117,7 +117,9 @@ with right:
     if link_problem is not None:
         st.warning(link_problem, icon=":material/link_off:")
     elif chosen is None:
-        st.info(f"Click a dot to inspect a {noun}, or click empty space to decode that place.")
+        st.info(
+            f"Click a dot to inspect {state.a(noun)}, or click empty space to decode that place."
+        )
     elif "index" in chosen:
         index = chosen["index"]
         st.query_params["sel"] = f"i{index}"
