@@ -137,7 +137,7 @@ def latent_map(
         clickmode="event+select",
         dragmode="pan",
         hovermode="closest",
-        legend=dict(title="digit", itemsizing="constant"),
+        legend=dict(title="class", itemsizing="constant"),
         xaxis=dict(range=ranges[0], title=axis_titles[0], zeroline=False),
         yaxis=dict(range=ranges[1], title=axis_titles[1], zeroline=False),
         plot_bgcolor="white",

@@ -28,7 +28,9 @@ state.init(style_grid_source="real", style_grid_rows=6, style_grid_seed=0)
 def validation_digit(label_key: str, nth_key: str, where) -> tuple[np.ndarray, int, str]:
     """A class picker and the n-th validation digit of that class: (uint8 [28, 28], label, name)."""
     left, right = where.columns(2)
-    label = left.selectbox("Class", range(len(class_names)), key=label_key)
+    label = left.selectbox(
+        "Class", range(len(class_names)), key=label_key, format_func=class_names.__getitem__
+    )
     members = np.flatnonzero(val_y == label)
     st.session_state[nth_key] = min(st.session_state[nth_key], len(members) - 1)
     nth = right.number_input(
@@ -94,9 +96,9 @@ st.caption(
 )
 source_column, row_column = st.columns([1, 10], gap="small")
 source_column.image(images.to_pil(digit, IMAGE_SCALE), caption="source", output_format="PNG")
-said = widgets.readings(judged_renders) or [""] * len(renders)  # '7 · 98%' under each
+said = widgets.readings(judged_renders, class_names) or [""] * len(renders)  # '7 · 98%' each
 with row_column:
-    images.digit_row(renders, [f"as {c}: {said[c]}" for c in range(len(renders))])
+    images.digit_row(renders, [f"as {class_names[c]}: {said[c]}" for c in range(len(renders))])
 st.caption("z = " + ", ".join(f"{v:+.2f}" for v in z))
 
 # --- swap styles ------------------------------------------------------------------------------
@@ -111,7 +113,7 @@ a, label_a, _ = validation_digit("style_swap_a", "style_swap_a_nth", pick_a)
 pick_b.markdown(f"**{noun.title()} B**")
 b, label_b, _ = validation_digit("style_swap_b", "style_swap_b_nth", pick_b)
 swapped, judged_swap = compute.style_swap(info, a, label_a, b, label_b)
-said = widgets.readings(judged_swap) or ["", ""]
+said = widgets.readings(judged_swap, class_names) or ["", ""]
 swap_row = {
     f"A: a {class_names[label_a]}": a,
     f"B: a {class_names[label_b]}": b,
