@@ -42,7 +42,11 @@ def test_vae_gan_and_concepts_pages(page, app_url):
     assert "Traceback" not in text and "from the sidebar" in text
     assert {"1 sigma", "2 sigma", "mu"} <= set(_plot_traces(page, 0))  # the posterior on the map
     assert page.locator('[data-testid="stImage"] img').count() >= 1 + 2 + 6  # prior, x, z's
-    # the manifold and the sliders are live explorers (tests/test_browser_live.py drives them)
+    # the manifold and the sliders are live explorers (tests/test_browser_live.py drives them);
+    # the second may mount a moment after the page's text on a busy machine
+    page.wait_for_function(
+        "() => Object.keys(window.latentExplorer || {}).length >= 2", timeout=60_000
+    )
     assert page.evaluate("() => Object.keys(window.latentExplorer || {}).sort()") == [
         "vae_manifold",
         "vae_sliders",
