@@ -13,7 +13,11 @@ from . import apptest
 from .conftest import ROOT
 
 PAGE = "views/pca_vs_ae.py"
-SHIPPED = {i.name: i for i in list_checkpoints(ROOT / "checkpoints") if i.kind in ("ae", "vae")}
+SHIPPED = {
+    i.name: i
+    for i in list_checkpoints(ROOT / "checkpoints")
+    if i.kind in ("ae", "vae") and i.dataset == "embedded"  # the page shows one dataset
+}
 
 
 def open_page(**state) -> AppTest:
