@@ -138,8 +138,6 @@ def print_rows(rows: list[tuple[str, str, str, bool]]) -> None:
 @torch.no_grad()
 def fashion(out: Path) -> None:
     """The shipped Fashion-MNIST models on the test file: the targets of issue 17."""
-    from core.sample_quality import sample_quality
-
     data = load_dataset("fashion-mnist")
     test_u8, _ = load_test_set("fashion-mnist")
     train = to_float(data.images).reshape(len(data), -1).numpy()

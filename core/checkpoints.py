@@ -6,14 +6,13 @@ Layout: ``{'format': 1, 'kind': 'vae', 'config': asdict(cfg), 'state_dict': ...,
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from core.files import atomic_path
 from core.models import Model, ModelConfig, build_model
 
 FORMAT_VERSION = 1
@@ -89,15 +88,8 @@ def save_checkpoint(
         "dataset": config.dataset,
         "trained": dict(trained or {}),
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; a checkpoint is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
-import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -26,6 +24,7 @@ import torch
 from torch import nn
 
 from core.checkpoints import CheckpointError, list_checkpoints, load_model
+from core.files import atomic_path
 from core.folder_caches import precompute_parser, prune_stale
 from core.models import Model
 
@@ -85,16 +84,14 @@ def export_decoder(model: Model, path: str | Path) -> Path:
     # needs onnxscript. The TorchScript exporter (torch 2.4's only one) needs just ``onnx``.
     takes_dynamo = "dynamo" in inspect.signature(torch.onnx.export).parameters
     legacy = {"dynamo": False} if takes_dynamo else {}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        with torch.no_grad(), warnings.catch_warnings():
+        with atomic_path(path) as tmp, torch.no_grad(), warnings.catch_warnings():
             # The TorchScript exporter is chosen on purpose (see above); torch >= 2.9 warns.
             warnings.simplefilter("ignore", DeprecationWarning)
             torch.onnx.export(
                 decode,
                 (example,),
-                tmp,
+                str(tmp),
                 input_names=[INPUT_NAME],
                 output_names=[OUTPUT_NAME],
                 dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
@@ -102,8 +99,6 @@ def export_decoder(model: Model, path: str | Path) -> Path:
                 do_constant_folding=True,
                 **legacy,
             )
-        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; an export is served to browsers
-        os.replace(tmp, path)
     except ExportError:
         raise
     except Exception as exc:  # a missing onnx package, an unsupported op, a full disk ...
@@ -111,8 +106,6 @@ def export_decoder(model: Model, path: str | Path) -> Path:
             f"exporting the {model.kind.upper()} decoder to ONNX failed: "
             f"{exc.__class__.__name__}: {exc}"
         ) from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return path
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -30,6 +28,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from core.data import Dataset, load_dataset
+from core.files import atomic_path
 from core.metrics import ArrayLike, to_numpy
 
 CACHE_FORMAT = 1
@@ -197,13 +196,9 @@ def cached_curve(
     train, val = features()
     labels = (dataset.split("train")[1], dataset.split("val")[1])
     points = learning_curve(train, labels[0], val, labels[1], per_class, draws, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"name": name, "key": key, "points": [p.as_dict() for p in points]}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload))
     return points
 
 

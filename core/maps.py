@@ -8,8 +8,6 @@ write a map as an ``.npz`` without pickle (``core.projection`` caches maps by co
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from core.files import atomic_path
 from core.neighbours import nearest
 from core.pca import fit_pca
 
@@ -71,18 +70,9 @@ def place_problem(point: Sequence[float], coords: np.ndarray) -> str | None:
 def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
     """Write arrays to an ``.npz`` atomically (a temp file in the same folder, then
     ``os.replace``): a reader never sees half a cache, even with two writers at once."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cache is for every reader
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp, tmp.open("wb") as f:  # a file: savez would add ".npz"
+        np.savez(f, **arrays)
+    return Path(path)
 
 
 def methods_for(latent_dim: int) -> list[str]:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ import streamlit as st
 from PIL import Image
 
 from core.export import ExportError, cached_export
+from core.files import atomic_path
 from core.maps import INVERSE_NEIGHBOURS, Projection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,17 +75,9 @@ def publish(payload: bytes | Callable[[], bytes], digest: str, suffix: str) -> s
     """
     path = PUBLISHED_DIR / f"{digest}{suffix}"
     if not path.exists():
-        PUBLISHED_DIR.mkdir(parents=True, exist_ok=True)
         data = payload() if callable(payload) else payload
-        fd, tmp = tempfile.mkstemp(dir=PUBLISHED_DIR, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
     return static_url(path)
 
 
