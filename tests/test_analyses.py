@@ -173,6 +173,20 @@ def test_discriminator_probabilities_are_sigmoid_logits(gan, digits):
     )
 
 
+def test_most_real_keeps_the_draws_d_scores_highest_in_the_order_drawn(gan):
+    codes, images = sample_quality.most_real(gan, 40, seed=3, keep=0.25)
+    drawn = latent.prior_codes(160, 32, 3)
+    scores = sample_quality.discriminator_probabilities(gan, latent.decode_points(gan, drawn))
+    kept = np.flatnonzero(np.isin(drawn[:, 0], codes[:, 0]))
+    assert len(kept) == 40 and np.array_equal(drawn[kept], codes)  # a subset, in draw order
+    assert scores[kept].min() >= np.sort(scores)[-40]  # and the 40 highest
+    np.testing.assert_allclose(images, latent.decode_points(gan, codes), atol=1e-6)
+    plain = sample_quality.most_real(gan, 40, seed=3, keep=1.0)  # keep = 1 is G alone
+    np.testing.assert_array_equal(plain[0], latent.prior_codes(40, 32, 3))
+    with pytest.raises(ValueError, match="keep"):
+        sample_quality.most_real(gan, 40, seed=3, keep=0)
+
+
 def test_sample_quality_of_real_digits_is_the_floor(digits):
     classifier = load_model(CHECKPOINTS / "classifier.pt")
     val = digits.split("val")[0]

@@ -9,9 +9,12 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from core.checkpoints import load_model
 from core.latent import prior_codes
+from core.sample_quality import most_real
 
 from .apptest import component_data, open_page
+from .conftest import ROOT
 
 
 def figure(at: AppTest, key: str) -> dict:
@@ -121,6 +124,22 @@ def test_gan_page_scores_classifies_and_measures_1000_samples():
     )
     assert sliders["latent_dim"] == 32 and len(sliders["ranges"]) == 16  # the first 16 dims
     np.testing.assert_allclose(sliders["code"], prior_codes(1000, 32, 0)[0], atol=1e-6)
+
+
+def test_gan_page_lets_d_filter_the_samples_and_says_so():
+    at = open_page("views/gan.py", app_model="gan_k32")
+    plain = float({m.label: m.value for m in at.metric}["Classifier confidence"].rstrip("%"))
+    at.toggle(key="gan_filtered").set_value(True).run()
+    assert not at.exception, at.exception
+    assert "D kept the 1,000 it finds most real" in texts(at.caption)
+    assert "kept by D" in texts(at.caption)
+    counts = values(figure(at, "gan_classes")["data"][0]["y"])
+    assert counts.sum() == 1000
+    kept = float({m.label: m.value for m in at.metric}["Classifier confidence"].rstrip("%"))
+    assert kept > plain  # shipped gan_k32, seed 0: 92 % -> 95 %
+    kept_codes, _ = most_real(load_model(ROOT / "checkpoints" / "gan_k32.pt"), 1000, 0, 0.5)
+    code = component_data(at, "gan_sliders")["code"]  # sample 0 is now the first kept draw
+    np.testing.assert_allclose(code, kept_codes[0], atol=1e-6)
 
 
 def test_gan_page_picks_a_gan_itself_and_its_controls_rerun():

@@ -280,11 +280,11 @@ def dimension_bars(kl: np.ndarray, active: np.ndarray) -> go.Figure:
     return fig
 
 
-def score_histogram(real: np.ndarray, fake: np.ndarray) -> go.Figure:
-    """Overlaid histograms of D(x) on real digits and on generated ones."""
+def score_histogram(real: np.ndarray, fake: np.ndarray, noun: str = "digit") -> go.Figure:
+    """Overlaid histograms of D(x) on real images and on generated ones."""
     fig = go.Figure()
     for name, scores, color in (
-        ("real digits", real, CLASS_COLORS[0]),
+        (f"real {noun}s", real, CLASS_COLORS[0]),
         ("generated G(z)", fake, CLASS_COLORS[2]),
     ):
         fig.add_trace(
@@ -302,13 +302,13 @@ def score_histogram(real: np.ndarray, fake: np.ndarray) -> go.Figure:
         height=300,
         margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(title="D(x): probability D gives that x is real", range=[0, 1]),
-        yaxis_title="digits",
+        yaxis_title="images",
         legend=dict(orientation="h", y=1.1),
     )
     return fig
 
 
-def class_bars(counts: np.ndarray, class_names: Sequence[str]) -> go.Figure:
+def class_bars(counts: np.ndarray, class_names: Sequence[str], noun: str = "digit") -> go.Figure:
     """How many samples the classifier puts in each class, with the uniform share marked."""
     fig = go.Figure(go.Bar(x=list(class_names), y=counts, marker_color=list(CLASS_COLORS)))
     uniform = counts.sum() / len(counts)
@@ -323,7 +323,7 @@ def class_bars(counts: np.ndarray, class_names: Sequence[str]) -> go.Figure:
         height=300,
         margin=dict(l=10, r=10, t=10, b=10),
         showlegend=False,
-        xaxis=dict(title="class (by the shipped digit classifier)", type="category"),
+        xaxis=dict(title=f"class (by the shipped {noun} classifier)", type="category"),
         yaxis_title="samples",
     )
     return fig
@@ -420,7 +420,7 @@ def selected_indices(event) -> list[int]:
 
 
 def learning_curves(
-    rows: Sequence[dict], classifier: str, highlight: Sequence[str] = ()
+    rows: Sequence[dict], classifier: str, highlight: Sequence[str] = (), noun: str = "digit"
 ) -> go.Figure:
     """Accuracy against labels per class (log axis), one line per feature set with its spread
     over the draws as error bars; ``rows`` as ``ui.compute.few_labels_table`` gives them.
@@ -453,7 +453,7 @@ def learning_curves(
     fig.update_layout(
         height=460,
         margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(type="log", title="labelled training digits per class", tickvals=sizes),
+        xaxis=dict(type="log", title=f"labelled training {noun}s per class", tickvals=sizes),
         yaxis=dict(title="validation accuracy", range=[0, 1], gridcolor="rgb(235,235,235)"),
         legend=dict(title="features"),
         plot_bgcolor="white",

@@ -56,7 +56,9 @@ if best is not None:
         f"({100 * (best['mean'] - pixels):+.1f} points).{decoupling}"
     )
 highlight = [best["features"]] if best else []
-st.plotly_chart(plots.learning_curves(rows, classifier, highlight), key="few_plot", width="stretch")
+st.plotly_chart(
+    plots.learning_curves(rows, classifier, highlight, noun), key="few_plot", width="stretch"
+)
 
 table = pd.DataFrame(
     {

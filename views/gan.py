@@ -12,7 +12,7 @@ from ui.explorer import MAX_SLIDERS, code_sliders
 N_EXTREMES = 8  # images shown at each end of D's scale
 
 state.init(gan_seed=0, gan_grid=8, gan_walk_seed=1, gan_steps=10, gan_walk_method="slerp")
-state.init(gan_edit=0)
+state.init(gan_edit=0, gan_filtered=False)
 
 selection = state.current()
 st.title("GAN studio")
@@ -30,12 +30,25 @@ left, right = st.columns([1, 2], gap="large")
 with left:
     seed = int(st.number_input("Seed", 0, 2**31 - 1, step=1, key="gan_seed"))
     side = st.slider("Grid size", 2, 12, key="gan_grid", help="side x side samples")
+    filtered = st.toggle(
+        "Let D pick the best half",
+        key="gan_filtered",
+        help="Draw twice as many z and keep the half whose G(z) the discriminator finds most "
+        "real: a simple form of discriminator rejection sampling (Azadi et al., ICLR 2019). "
+        "Everything below then describes the kept samples.",
+    )
+    kept = (
+        f" Of {compute.GAN_SAMPLES / compute.D_KEEPS:,.0f} draws, D kept the "
+        f"{compute.GAN_SAMPLES:,} it finds most real."
+        if filtered
+        else ""
+    )
     st.caption(
-        f"Each tile is G(z) for one z ~ N(0, I) in {info.latent_dim} dimensions. The seed "
+        f"Each tile is G(z) for one z ~ N(0, I) in {info.latent_dim} dimensions.{kept} The seed "
         "also draws the samples scored and classified below."
     )
 with right:
-    grid = images.tile(compute.gan_samples(info, seed)[: side * side], columns=side)
+    grid = images.tile(compute.gan_samples(info, seed, filtered)[: side * side], columns=side)
     st.image(images.to_pil(grid, scale=2))
 
 # --- one sample's z, on sliders ----------------------------------------------------------------
@@ -54,7 +67,7 @@ with left:
 with right:
     code_sliders(
         compute.decoder(info),
-        compute.gan_code(info, seed, tile),
+        compute.gan_code(info, seed, tile, filtered),
         key="gan_sliders",
         caption=f"z of sample {tile} (seed {seed})",
     )
@@ -80,10 +93,12 @@ animation.image(images.gif_bytes(frames, scale=3), caption="there and back")
 
 # --- the discriminator's view ------------------------------------------------------------------
 st.header("The discriminator's view")
-real, real_scores, fake, fake_scores = compute.discriminator_scores(info, selection.dataset, seed)
+real, real_scores, fake, fake_scores = compute.discriminator_scores(
+    info, selection.dataset, seed, filtered
+)
 left, right = st.columns([3, 2], gap="large")
 with left:
-    histogram = plots.score_histogram(real_scores, fake_scores)
+    histogram = plots.score_histogram(real_scores, fake_scores, noun)
     st.plotly_chart(histogram, key="gan_scores", width="stretch")
 with right:
     metrics = st.columns(2)
@@ -104,7 +119,7 @@ images.digit_row(real[order], [f"D = {real_scores[j]:.2f}" for j in order], scal
 
 # --- mode collapse and FID ----------------------------------------------------------------------
 st.header(f"Which {noun}s does G draw?")
-report = compute.gan_quality(info, selection.dataset, seed)
+report = compute.gan_quality(info, selection.dataset, seed, filtered)
 if report is None:
     st.warning(
         f"No classifier of this dataset's {noun}s is in checkpoints/ (classifier.pt for digits, "
@@ -113,11 +128,11 @@ if report is None:
     st.stop()
 left, right = st.columns([3, 2], gap="large")
 with left:
-    bars = plots.class_bars(report.counts, digits.class_names)
+    bars = plots.class_bars(report.counts, digits.class_names, noun)
     st.plotly_chart(bars, key="gan_classes", width="stretch")
     st.caption(
         f"The classes the shipped {noun} classifier gives {compute.GAN_SAMPLES:,} samples "
-        f"(seed {seed}). "
+        f"(seed {seed}{', kept by D' if filtered else ''}). "
         "A GAN that has collapsed onto a few modes draws a few classes only; a flat histogram "
         "means every class is drawn."
     )

@@ -76,6 +76,7 @@ from ui.compute.resources import (
     unreadable_checkpoints,
 )
 from ui.compute.studios import (
+    D_KEEPS,
     GAN_SAMPLES,
     PROBE_DRAWS,
     PROBE_PER_CLASS,
@@ -84,6 +85,7 @@ from ui.compute.studios import (
     discriminator_accuracy,
     discriminator_scores,
     gan_code,
+    gan_draw,
     gan_quality,
     gan_samples,
     invert_digit,

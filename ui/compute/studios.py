@@ -25,6 +25,7 @@ from ui.images import tile
 
 GAN_SAMPLES = 1000  # samples the GAN studio draws per seed: grid, D's scores, classifier, FID
 GAN_SCORED = 500  # real and generated digits the discriminator scores
+D_KEEPS = 0.5  # the share of G's draws the discriminator keeps when it filters them
 
 
 # --- the VAE studio ---------------------------------------------------------------------------
@@ -93,24 +94,30 @@ def invert_digit(
 
 
 @per_checkpoint(show_spinner=False, max_entries=16)
-def gan_samples(info: CheckpointInfo, seed: int) -> np.ndarray:
-    """The seed's GAN_SAMPLES generated digits float32 [N, 28, 28]: the grid shows the first
-    ones, D scores the first GAN_SCORED, the classifier judges them all."""
-    return sample_prior(model(info), GAN_SAMPLES, seed)[1]
+def gan_draw(info: CheckpointInfo, seed: int, filtered: bool = False) -> tuple[np.ndarray, ...]:
+    """The seed's GAN_SAMPLES codes [N, k] and generated digits float32 [N, 28, 28]: the grid
+    shows the first ones, D scores the first GAN_SCORED, the classifier judges them all.
+    ``filtered``: of twice as many draws, the half D finds most real (D_KEEPS)."""
+    keep = D_KEEPS if filtered else 1.0
+    return sample_quality.most_real(model(info), GAN_SAMPLES, seed, keep)
 
 
-def gan_code(info: CheckpointInfo, seed: int, index: int) -> np.ndarray:
-    """The code z [k] of ``gan_samples(info, seed)[index]`` (the same draw of N(0, I))."""
-    return prior_codes(GAN_SAMPLES, info.latent_dim, seed)[index]
+def gan_samples(info: CheckpointInfo, seed: int, filtered: bool = False) -> np.ndarray:
+    return gan_draw(info, seed, filtered)[1]
+
+
+def gan_code(info: CheckpointInfo, seed: int, index: int, filtered: bool = False) -> np.ndarray:
+    """The code z [k] of ``gan_samples(info, seed, filtered)[index]``."""
+    return gan_draw(info, seed, filtered)[0][index]
 
 
 @per_checkpoint(show_spinner="Scoring digits with the discriminator…", max_entries=16)
-def discriminator_scores(info: CheckpointInfo, dataset_name: str, seed: int):
+def discriminator_scores(info: CheckpointInfo, dataset_name: str, seed: int, filtered: bool):
     """(N random validation digits uint8 [N, 28, 28], D on them [N], N samples, D on them)."""
     val_images = dataset(dataset_name).split("val")[0].numpy()
     n = min(GAN_SCORED, len(val_images))
     pick = np.sort(np.random.default_rng(seed).choice(len(val_images), n, replace=False))
-    real, fake, gan = val_images[pick], gan_samples(info, seed)[:n], model(info)
+    real, fake, gan = val_images[pick], gan_samples(info, seed, filtered)[:n], model(info)
     real_scores = sample_quality.discriminator_probabilities(gan, real)
     return real, real_scores, fake, sample_quality.discriminator_probabilities(gan, fake)
 
@@ -121,22 +128,22 @@ def discriminator_accuracy(real_scores: np.ndarray, fake_scores: np.ndarray) -> 
     return float(right / (len(real_scores) + len(fake_scores)))
 
 
-def gan_quality(info: CheckpointInfo, dataset_name: str, seed: int):
+def gan_quality(info: CheckpointInfo, dataset_name: str, seed: int, filtered: bool = False):
     """Class histogram and FID of the seed's samples, or None without the shipped classifier."""
     path = classifier_file(dataset_name)
     if path is None:
         return None
-    return _gan_quality(info, version(path), dataset_name, seed)
+    return _gan_quality(info, version(path), dataset_name, seed, filtered)
 
 
 @per_checkpoint(show_spinner="Classifying 1,000 samples and computing the FID…", max_entries=16)
 def _gan_quality(
-    info: CheckpointInfo, classifier_version: tuple, dataset_name: str, seed: int
+    info: CheckpointInfo, classifier_version: tuple, dataset_name: str, seed: int, filtered: bool
 ) -> sample_quality.SampleQuality:
     data = dataset(dataset_name)
     return sample_quality.sample_quality(
         model(classifier_file(dataset_name)),
-        gan_samples(info, seed),
+        gan_samples(info, seed, filtered),
         validation=data.split("val")[0],
         training=data.split("train")[0],
         seed=seed,
