@@ -3,6 +3,8 @@ no exception, widgets by key, the numbers they draw, and bad input answered with
 
 from __future__ import annotations
 
+import re
+
 from .apptest import open_page
 
 
@@ -16,15 +18,18 @@ def texts(elements) -> str:
 def test_attributes_page_walks_both_directions_and_the_slider_moves_the_code():
     at = open_page("views/attributes.py", app_model="ae_k16")
     captions = texts(at.caption)
-    assert (
-        "Plain: the regression" in captions and "Keeps the digit: for the digit's class" in captions
-    )
-    assert "This digit walks class 7's." in captions
+    assert "Plain: the regression" in captions
+    assert "the change of this digit's own code when it is sheared" in captions  # slant's best
+    assert at.radio(key="attr_keep").value == "own edit"
+    spans = re.findall(r"slant \(shear\) from (-?[\d.]+) to (-?[\d.]+)", captions)
+    assert len(spans) == 2 and all(float(a) < float(b) for a, b in spans)  # both walks: more slant
     assert captions.count("the classifier reads the same digit as at α = 0 on") == 2
     assert texts(at.markdown).count("At α = +1.00: slant **") == 2  # the slider's default
     at.slider(key="attr_alpha").set_value(-2.0).run()
     assert not at.exception
     assert texts(at.markdown).count("At α = -2.00: slant **") == 2
+    at.radio(key="attr_keep").set_value("class edit").run()
+    assert "This digit walks class 7's." in texts(at.caption)
     at.radio(key="attr_keep").set_value("scores held").run()
     assert "class-discriminant scores of the code held fixed" in texts(at.caption)
     at.radio(key="attr_attribute").set_value("thickness").run()
@@ -42,7 +47,7 @@ def test_attributes_refuses_a_gan_with_a_sentence():
 
 def test_a_2d_code_keeps_the_digit_only_where_an_edit_exists():
     at = open_page("views/attributes.py", app_model="vae_k2")
-    assert at.radio(key="attr_keep").options == ["the class's mean edit"]  # no k >= 10
+    assert at.radio(key="attr_keep").options == ["the class's mean edit", "its own edit"]
     at.radio(key="attr_attribute").set_value("width").run()
     assert not at.exception
     assert "Keeps the digit" not in texts(at.caption)

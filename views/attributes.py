@@ -10,7 +10,11 @@ from core.attributes import ATTRIBUTES, WALK_SPAN, WALK_STEPS, walk_offsets
 from ui import compute, images, plots, state
 
 UNITS = {"slant": "shear", "thickness": "px", "width": "px", "height": "px"}
-KEEPING = {"scores held": "class scores held", "class edit": "the class's mean edit"}
+KEEPING = {
+    "scores held": "class scores held",
+    "class edit": "the class's mean edit",
+    "own edit": "its own edit",
+}
 GROUP_STEPS = 7
 
 state.init(attr_attribute="slant", attr_alpha=1.0, attr_group_a=[], attr_group_b=[])
@@ -52,15 +56,15 @@ alpha = top[2].slider(
 
 keeping = compute.direction_names(info, attribute)[1:]  # the ones that keep the digit
 if keeping:
-    state.pick("attr_keep", keeping, ["class edit"])
+    state.pick("attr_keep", keeping, [compute.BEST_KEEPING.get(attribute, "scores held")])
     st.radio(
         f"Direction that keeps the {noun}",
         keeping,
         key="attr_keep",
         format_func=KEEPING.get,
         horizontal=True,
-        help="bench/uses.py measures both on the validation digits: along slant the class's "
-        "mean edit keeps the label more often; along thickness the held class scores do.",
+        help="bench/uses.py measures them on the validation digits: along slant the digit's "
+        "own edit keeps the label most often; along thickness the held class scores do.",
     )
 shown = ("plain", st.session_state["attr_keep"]) if keeping else ("plain",)
 alphas = tuple(walk_offsets(1.0, WALK_STEPS, WALK_SPAN).round(3))

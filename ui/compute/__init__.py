@@ -101,6 +101,7 @@ from ui.compute.studios import (
     transposed_conv,
 )
 from ui.compute.uses import (
+    BEST_KEEPING,
     DIRECTIONS,
     IDENTITY_MIN_DIM,
     analogy,

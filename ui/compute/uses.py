@@ -29,7 +29,10 @@ DIRECTIONS = {
     "discriminant scores of the code held fixed.",
     "class edit": "Keeps the {noun}: for the {noun}'s class, the mean change of the code when "
     "its training {noun}s are sheared (slant) or dilated (thickness).",
+    "own edit": "Keeps the {noun}: the change of this {noun}'s own code when it is sheared "
+    "(slant) or dilated (thickness).",
 }
+BEST_KEEPING = {"slant": "own edit", "thickness": "scores held"}  # bench/uses.py, part 2
 
 
 @st.cache_data(show_spinner="Measuring the training digits…", max_entries=4)
@@ -46,13 +49,21 @@ def training_codes(info: CheckpointInfo, dataset_name: str) -> np.ndarray:
 
 def direction_names(info: CheckpointInfo, attribute: str) -> list[str]:
     """The directions of ``DIRECTIONS`` this model and attribute have: "scores held" needs
-    k >= IDENTITY_MIN_DIM, "class edit" an edit of the attribute (slant, thickness)."""
+    k >= IDENTITY_MIN_DIM, "class edit" and "own edit" an edit of the attribute (slant,
+    thickness)."""
     names = ["plain"]
     if info.latent_dim >= IDENTITY_MIN_DIM:
         names.append("scores held")
     if attribute in attributes.EDITS:
-        names.append("class edit")
+        names += ["class edit", "own edit"]
     return names
+
+
+def _encoder_of_floats(info: CheckpointInfo):
+    def encode_floats(x: np.ndarray) -> np.ndarray:  # edited images in [0, 1] -> codes
+        return encode_images(model(info), torch.from_numpy(x).float())
+
+    return encode_floats
 
 
 @per_checkpoint(show_spinner="Fitting the direction on the training digits…", max_entries=32)
@@ -60,7 +71,8 @@ def attribute_direction(
     info: CheckpointInfo, dataset_name: str, attribute: str, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """(unit directions [C, k], std of the training codes projected on each [C]: the unit of
-    the walk). One row for "plain" and "scores held", one per class for "class edit"."""
+    the walk). One row for "plain" and "scores held", one per class for "class edit" ("own edit"
+    is the digit's own: ``attribute_walk`` makes it)."""
     codes = training_codes(info, dataset_name)
     images, labels = dataset(dataset_name).split("train")
     values = attribute_values(dataset_name)[attribute]
@@ -69,11 +81,8 @@ def attribute_direction(
     elif name == "scores held":
         v = attributes.class_preserving_direction(codes, values, labels.numpy())[None]
     else:
-
-        def encode_floats(x: np.ndarray) -> np.ndarray:  # edited images in [0, 1] -> codes
-            return encode_images(model(info), torch.from_numpy(x).float())
-
         classes = len(dataset(dataset_name).class_names)
+        encode_floats = _encoder_of_floats(info)
         v = attributes.class_edit_directions(encode_floats, images, labels, attribute, classes)
     return v, attributes.projected_std(codes, v)
 
@@ -97,9 +106,14 @@ def attribute_walk(
     own_class = int(read.labels[0]) if read is not None else int(data.labels[index])
     out = {}
     for name in names:
-        directions, scales = attribute_direction(info, dataset_name, attribute, name)
-        row = own_class if len(directions) > 1 else 0
-        v, scale = directions[row], scales[row]
+        if name == "own edit":
+            own = data.images[index].numpy()[None]
+            v = attributes.local_directions(_encoder_of_floats(info), own, attribute)[0]
+            scale = attributes.projected_std(training_codes(info, dataset_name), v)
+        else:
+            directions, scales = attribute_direction(info, dataset_name, attribute, name)
+            row = own_class if len(directions) > 1 else 0
+            v, scale = directions[row], scales[row]
         codes = z[None] + np.asarray(alphas)[:, None] * scale * v[None]  # [A, k]
         decoded = decode_points(model(info), codes.astype(np.float32))
         out[name] = {"images": decoded, "values": attributes.measure(decoded)[attribute]}
