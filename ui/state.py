@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from core.checkpoints import CheckpointInfo
+from core.data import NOUNS
 from core.models import ENCODER_KINDS, GENERATIVE_KINDS
 from ui import compute
 from ui.explorer import latent_explorer
@@ -29,6 +30,11 @@ class Selection:
     @property
     def has_encoder(self) -> bool:
         return self.model is not None and self.model.kind in ENCODER_KINDS
+
+    @property
+    def noun(self) -> str:
+        """What one image of the dataset is called on the pages: "digit" or "item"."""
+        return NOUNS.get(self.dataset, "image")
 
 
 def init(**values: Any) -> None:

@@ -31,7 +31,7 @@ def image_row(label: str, row: np.ndarray) -> None:
 
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 candidates = {i.name: i for i in state.models_for(selection.dataset, ENCODER_KINDS)}
 if not candidates:
     st.info(

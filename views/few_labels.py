@@ -14,7 +14,7 @@ READ_AT = 10  # labels per class the reading quotes
 state.init(few_classifier="logistic")
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 st.title("Few labels")
 st.caption(
     f"An autoencoder learns its code from {noun}s without labels. How good a start is that code "

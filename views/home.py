@@ -9,7 +9,7 @@ from ui import compute, images, state
 from ui.navigation import existing_pages
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 st.title("Latent Lab")
 what = "a handwritten digit" if noun == "digit" else "a picture of a piece of clothing"
 st.markdown(

@@ -52,7 +52,7 @@ def _link_problems(n: int | None) -> list[str]:
 
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 if selection.model is None:
     st.info("Pick a model in the sidebar (none is trained on this dataset yet).")
     st.stop()

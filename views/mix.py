@@ -28,7 +28,7 @@ st.session_state["mix_link_read"] = True
 
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 info = state.require_encoder(selection)
 data = compute.dataset(selection.dataset)
 names = data.class_names

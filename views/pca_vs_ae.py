@@ -22,7 +22,7 @@ state.init(
 )
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 dataset = compute.dataset(selection.dataset)
 infos = state.models_for(selection.dataset, ENCODER_KINDS)
 by_name = {i.name: i for i in infos}

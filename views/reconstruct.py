@@ -29,7 +29,7 @@ state.init(reconstruct_inversions={})  # key -> InversionResult
 # --- the page ---------------------------------------------------------------------------------
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 st.title(f"Your {noun}")
 st.caption(
     f"Upload a photo or scan of a handwritten {noun}, or draw one. It is prepared the way MNIST "

@@ -45,7 +45,7 @@ def validation_digit(label_key: str, nth_key: str, where) -> tuple[np.ndarray, i
 
 
 selection = state.current()
-noun = compute.dataset(selection.dataset).noun  # "digit" or "item"
+noun = selection.noun  # "digit" or "item"
 st.title("Style & content")
 st.markdown(
     f"A **conditional VAE** is given the {noun}'s label as well as its picture, in the encoder "
