@@ -1,9 +1,9 @@
 """A class on the app at once: N real-browser sessions on a fresh server, beside a bare page.
 
 1. Load: a fresh ``streamlit run app.py``; N Chromium sessions (default 10) open the latent map
-   at the same moment, then each clicks random points. Per click, the time from the click to the
-   panel's new digit with every image in it loaded (timed inside the page); misses (no new digit
-   within 30 s), exceptions shown, and the server's peak memory (VmHWM).
+   (the live explorer) at the same moment, then each clicks random points. Per click, the time
+   from the click to the panel's new digit with every image in it loaded (timed inside the
+   page); misses (no new digit within 30 s), exceptions shown, and the server's peak memory.
 2. The same for bench/bare_page.py (the same 5,000-point WebGL scatter and a precomputed image):
    the baseline, under the same load in the same run. Target: p95 within 1.5x the bare page's.
 3. The cold-open race check, ``--rounds`` times (default 5): a fresh server, N sessions opening
@@ -31,7 +31,19 @@ from harness import browser as harness  # noqa: E402
 P95_RATIO_TARGET = 1.5
 CLICK_TIMEOUT_S = 30.0
 
-_POINTS_JS = """() => { const d = document.querySelectorAll('.js-plotly-plot');
+# Page pixels of every map point: the live explorer's (the app's map, scrolled into view), or
+# the Plotly map's (bench/bare_page.py).
+_POINTS_JS = """() => {
+    const live = Object.values(window.latentExplorer || {})[0];
+    if (live) {
+        const e = live.explorer, box = e.map, seen = box.getBoundingClientRect();
+        if (seen.top < 0 || seen.bottom > innerHeight) box.scrollIntoView({block: "center"});
+        const r = box.getBoundingClientRect();
+        return Array.from({length: e.n}, (_, i) => {
+            const [px, py] = e.toPixel(...e.pointXY(i));
+            return [r.left + px, r.top + py]; });
+    }
+    const d = document.querySelectorAll('.js-plotly-plot');
     const gd = [...d].find(p => p._fullData && p._fullData.length > 5);
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
     const r = (gd.querySelector('.nsewdrag') || gd).getBoundingClientRect();

@@ -1,8 +1,12 @@
-"""Attributes and Few labels in a real Chromium: the attribute slider moves the digit, two box
-selections on the map become groups A and B and their vector, and the learning curves draw."""
+"""Attributes and Few labels in a real Chromium: the attribute slider moves the digit, a box and
+a lasso selection on the map become groups A and B and their vector, and the learning curves
+draw."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from harness.browser import goto, screenshot, wait_idle
@@ -34,6 +38,22 @@ def _box_select(page, x0: float, y0: float, x1: float, y1: float) -> None:
     wait_idle(page)
 
 
+def _lasso_select(page, cx: float, cy: float, r: float) -> None:
+    """Pick the toolbar's lasso and draw a closed octagon of radius r (fractions of the plot
+    area) around (cx, cy)."""
+    n, left, top, width, height = page.evaluate(_MAP_BOX_JS)
+    chart = page.locator(".js-plotly-plot").nth(n)
+    chart.hover()  # the toolbar shows on hover
+    chart.locator('.modebar-btn[data-title="Lasso Select"]').click()
+    corners = [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 9)]
+    page.mouse.move(left + corners[0][0] * width, top + corners[0][1] * height)
+    page.mouse.down()
+    for x, y in corners[1:]:
+        page.mouse.move(left + x * width, top + y * height, steps=4)
+    page.mouse.up()
+    wait_idle(page)
+
+
 def test_the_attribute_slider_and_two_groups_on_the_map(page, app_url):
     goto(page, app_url, "attributes?model=ae_k16")
     page.get_by_text("At α = +1.00: slant").first.wait_for(timeout=120_000)
@@ -50,11 +70,11 @@ def test_the_attribute_slider_and_two_groups_on_the_map(page, app_url):
     page.get_by_role("button", name="Selection → A").click()  # nothing selected yet
     wait_idle(page)
     page.get_by_text("Nothing is selected").wait_for()
-    for (x0, y0, x1, y1), group in (
-        ((0.05, 0.05, 0.45, 0.45), "A"),
-        ((0.55, 0.55, 0.95, 0.95), "B"),
+    for select, group in (
+        (lambda: _box_select(page, 0.05, 0.05, 0.45, 0.45), "A"),  # a box at the top left
+        (lambda: _lasso_select(page, 0.7, 0.7, 0.2), "B"),  # a lasso at the bottom right
     ):
-        _box_select(page, x0, y0, x1, y1)
+        select()
         selected = page.get_by_text("digits selected on the map.").inner_text()
         assert not selected.startswith("0 "), selected
         page.get_by_role("button", name=f"Selection → {group}").click()
