@@ -75,103 +75,115 @@ if mounted is None or mounted[0] != shown or state.entering("latent_map"):
     mounted = (shown, chosen.get("index"))
     st.session_state["map_mounted"] = mounted
 
-left, right = st.columns([2, 1], gap="medium")  # the map and its live preview need the room
-with left:
-    event = state.checkpoint_map(
-        info,
-        selection.dataset,
-        method,
-        dataset.class_names,
-        key="map_explorer",
-        background=background,
-        selected=mounted[1],
-    )
-    if event.click is not None:
-        index = event.click["index"]
-        if index is None:
-            st.session_state["map_selected"] = {"point": [float(v) for v in event.click["point"]]}
-        else:
-            st.session_state["map_selected"] = {"index": int(index)}
-            pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
-            st.session_state["map_pair"] = pair + [int(index)]
-    if event.pair is not None:  # a drag from one image to another: walk between them
-        st.session_state["map_pair"] = [int(event.pair["from"]), int(event.pair["to"])]
-        st.session_state["interp_source"] = "map"
-        st.switch_page(INTERPOLATE_PAGE)
-    if method == "pca":
-        ratio = projection.explained_variance_ratio
-        st.caption(
-            f"PCA keeps {ratio.sum():.0%} of the latent variance ({ratio[0]:.0%} + {ratio[1]:.0%})."
-        )
-    st.download_button(
-        "Download coordinates (CSV)",
-        compute.map_csv(info, selection.dataset, method),
-        file_name=f"{info.name}_{method}_coords.csv",
-        mime="text/csv",
-        key="map_csv",
-        on_click="ignore",  # a download needs no rerun
-    )
 
-with right:
-    chosen = st.session_state["map_selected"]
-    if link_problem is not None:
-        st.warning(link_problem, icon=":material/link_off:")
-    elif chosen is None:
-        st.info(
-            f"Click a dot to inspect {state.a(noun)}, or click empty space to decode that place."
+# A click reruns only the map and its panel (not the sidebar or the controls above): less work
+# per click on a server that a class shares (bench/load.py).
+@st.fragment
+def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
+    left, right = st.columns([2, 1], gap="medium")  # the map and its live preview need the room
+    with left:
+        event = state.checkpoint_map(
+            info,
+            selection.dataset,
+            method,
+            dataset.class_names,
+            key="map_explorer",
+            background=background,
+            selected=mounted[1],
         )
-    elif "index" in chosen:
-        index = chosen["index"]
-        st.query_params["sel"] = f"i{index}"
-        st.subheader(f"{noun.title()} #{index} · label {dataset.class_names[labels[index]]}")
-        original = dataset.images[index].numpy()
-        recon, mse = compute.reconstruction(info, original)
-        images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
-        z = latents[index]
-        st.markdown("**Latent code** z = f(x)")
-        widgets.code(z)
-        neighbours, distances = compute.neighbours(
-            info, selection.dataset, method, z, exclude=index
-        )
-        st.markdown("**5 nearest neighbours in latent space**")
-        images.digit_row(
-            dataset.images[neighbours].numpy(),
-            [
-                f"{dataset.class_names[labels[j]]} · d={d:.2f}"
-                for j, d in zip(neighbours, distances, strict=True)
-            ],
-            scale=2,
-        )
-        pair = st.session_state["map_pair"]
-        if st.button(
-            f"Walk from #{pair[0]} to #{pair[1]}"
-            if len(pair) == 2
-            else f"Walk between two {noun}s",
-            key="map_walk",
-            icon=":material/timeline:",
-            disabled=len(pair) < 2,
-            help=f"Opens Interpolate on the last two {noun}s you clicked (or drag from one to the "
-            "other on the map).",
-        ):
+        if event.click is not None:
+            index = event.click["index"]
+            if index is None:
+                st.session_state["map_selected"] = {
+                    "point": [float(v) for v in event.click["point"]]
+                }
+            else:
+                st.session_state["map_selected"] = {"index": int(index)}
+                pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
+                st.session_state["map_pair"] = pair + [int(index)]
+        if event.pair is not None:  # a drag from one image to another: walk between them
+            st.session_state["map_pair"] = [int(event.pair["from"]), int(event.pair["to"])]
             st.session_state["interp_source"] = "map"
             st.switch_page(INTERPOLATE_PAGE)
-    elif problem := compute.map_point_problem(info, selection.dataset, method, chosen["point"]):
-        st.query_params.pop("sel", None)
-        st.warning(f"Nothing decoded: {problem}", icon=":material/block:")
-    else:
-        x, y = chosen["point"]
-        st.query_params["sel"] = f"{x:.4g},{y:.4g}"
-        z, _, decoded = compute.decode_place(info, selection.dataset, method, np.array([x, y]))
-        st.subheader(f"Empty space at ({x:.2f}, {y:.2f})")
-        images.digit_row([decoded], ["g(z)"], scale=6)
-        if method == "raw":
-            st.caption("A 2-D latent: this point is the code itself, decoded exactly.")
-        elif method == "pca":
-            st.caption("PCA is linear: the point maps back to a code by the inverse transform.")
-        else:
-            st.warning(
-                "t-SNE cannot be inverted exactly: this is the decoded distance-weighted mean "
-                f"of the codes of the nearest {noun}s on the map."
+        if method == "pca":
+            ratio = projection.explained_variance_ratio
+            st.caption(
+                f"PCA keeps {ratio.sum():.0%} of the latent variance "
+                f"({ratio[0]:.0%} + {ratio[1]:.0%})."
             )
-        st.markdown("**Latent code** z")
-        widgets.code(z)
+        st.download_button(
+            "Download coordinates (CSV)",
+            compute.map_csv(info, selection.dataset, method),
+            file_name=f"{info.name}_{method}_coords.csv",
+            mime="text/csv",
+            key="map_csv",
+            on_click="ignore",  # a download needs no rerun
+        )
+
+    with right:
+        chosen = st.session_state["map_selected"]
+        if link_problem is not None:
+            st.warning(link_problem, icon=":material/link_off:")
+        elif chosen is None:
+            st.info(
+                f"Click a dot to inspect {state.a(noun)}, or click empty space to decode that "
+                "place."
+            )
+        elif "index" in chosen:
+            index = chosen["index"]
+            st.query_params["sel"] = f"i{index}"
+            st.subheader(f"{noun.title()} #{index} · label {dataset.class_names[labels[index]]}")
+            original = dataset.images[index].numpy()
+            recon, mse = compute.reconstruction(info, original)
+            images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
+            z = latents[index]
+            st.markdown("**Latent code** z = f(x)")
+            widgets.code(z)
+            neighbours, distances = compute.neighbours(
+                info, selection.dataset, method, z, exclude=index
+            )
+            st.markdown("**5 nearest neighbours in latent space**")
+            images.digit_row(
+                dataset.images[neighbours].numpy(),
+                [
+                    f"{dataset.class_names[labels[j]]} · d={d:.2f}"
+                    for j, d in zip(neighbours, distances, strict=True)
+                ],
+                scale=2,
+            )
+            pair = st.session_state["map_pair"]
+            if st.button(
+                f"Walk from #{pair[0]} to #{pair[1]}"
+                if len(pair) == 2
+                else f"Walk between two {noun}s",
+                key="map_walk",
+                icon=":material/timeline:",
+                disabled=len(pair) < 2,
+                help=f"Opens Interpolate on the last two {noun}s you clicked (or drag from one "
+                "to the other on the map).",
+            ):
+                st.session_state["interp_source"] = "map"
+                st.switch_page(INTERPOLATE_PAGE)
+        elif problem := compute.map_point_problem(info, selection.dataset, method, chosen["point"]):
+            st.query_params.pop("sel", None)
+            st.warning(f"Nothing decoded: {problem}", icon=":material/block:")
+        else:
+            x, y = chosen["point"]
+            st.query_params["sel"] = f"{x:.4g},{y:.4g}"
+            z, _, decoded = compute.decode_place(info, selection.dataset, method, np.array([x, y]))
+            st.subheader(f"Empty space at ({x:.2f}, {y:.2f})")
+            images.digit_row([decoded], ["g(z)"], scale=6)
+            if method == "raw":
+                st.caption("A 2-D latent: this point is the code itself, decoded exactly.")
+            elif method == "pca":
+                st.caption("PCA is linear: the point maps back to a code by the inverse transform.")
+            else:
+                st.warning(
+                    "t-SNE cannot be inverted exactly: this is the decoded distance-weighted mean "
+                    f"of the codes of the nearest {noun}s on the map."
+                )
+            st.markdown("**Latent code** z")
+            widgets.code(z)
+
+
+map_and_panel(mounted, link_problem)
