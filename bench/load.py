@@ -68,12 +68,21 @@ _SHOWN_JS = """(before) => {
 }"""
 
 
-async def _person(browser, url: str, path: str, clicks: int, seed: int) -> dict:
-    """One person: open the page, then click ``clicks`` random points, a second apart."""
+_LIVE_OR_NOT_EXPLORER_JS = """() => { const live = Object.values(window.latentExplorer || {})[0];
+    return !live || live.status === "live" || live.status === "fallback"; }"""
+
+
+async def _person(
+    browser, url: str, path: str, clicks: int, seed: int, wait_live: bool = False
+) -> dict:
+    """One person: open the page, then click ``clicks`` random points, a second apart
+    (``wait_live``: only once the explorer decodes in the browser, a diagnostic)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     opened = await harness.open_map_async(page, url, path, timeout=180)
     result = {**opened, "click_ms": [], "misses": 0}
+    if opened["map"] and wait_live:
+        await page.wait_for_function(_LIVE_OR_NOT_EXPLORER_JS, timeout=180_000)
     if opened["map"]:
         await page.evaluate(_WATCH_CLICKS_JS)
         points = await page.evaluate(_POINTS_JS)
@@ -108,14 +117,18 @@ def _peak_mb(pid: int) -> float:
     return float("nan")
 
 
-def load_run(script: Path, path: str, sessions: int, clicks: int, env: dict) -> dict:
+def load_run(
+    script: Path, path: str, sessions: int, clicks: int, env: dict, wait_live: bool = False
+) -> dict:
     """A fresh server for ``script``; ``sessions`` people at once; clicks and memory."""
     from playwright.async_api import async_playwright
 
     async def run(url: str) -> list[dict]:
         async with async_playwright() as p:
             browser = await harness.launch_chromium(p)
-            people = (_person(browser, url, path, clicks, seed) for seed in range(sessions))
+            people = (
+                _person(browser, url, path, clicks, seed, wait_live) for seed in range(sessions)
+            )
             results = await asyncio.gather(*people)
             await browser.close()
             return list(results)
@@ -183,10 +196,17 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--clicks", type=int, default=8, help="per session")
     parser.add_argument("--rounds", type=int, default=5, help="cold-open race checks")
+    parser.add_argument(
+        "--wait-live",
+        action="store_true",
+        help="diagnostic: each person clicks only once the explorer decodes in the browser",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bare_env = {"BARE_PAGE_DATA": str(bare_page_data(Path(tmp)))}
-        app = load_run(ROOT / "app.py", "latent_map", args.sessions, args.clicks, {})
+        app = load_run(
+            ROOT / "app.py", "latent_map", args.sessions, args.clicks, {}, args.wait_live
+        )
         bare = load_run(ROOT / "bench" / "bare_page.py", "", args.sessions, args.clicks, bare_env)
     races = cold_opens(args.rounds, args.sessions)
     ratio = app["click_ms"]["p95"] / bare["click_ms"]["p95"]
