@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from core import compare  # noqa: E402
 from core.checkpoints import list_checkpoints, load_model, read_info  # noqa: E402
 from core.data import load_dataset, load_test_set, to_float  # noqa: E402
-from core.latent import reconstruct  # noqa: E402
+from core.latent import reconstruct, sample_prior  # noqa: E402
 from core.losses import negative_elbo  # noqa: E402
 from core.metrics import class_histogram  # noqa: E402
 from core.sample_quality import SampleQuality, most_real, sample_quality  # noqa: E402
@@ -159,9 +159,7 @@ def fashion(out: Path) -> None:
             )
         )
     gan, clf = load_model(CKPT / "fashion_gan_k32.pt"), load_model(CKPT / "fashion_classifier.pt")
-    gen = torch.Generator().manual_seed(0)
-    z = torch.randn(FASHION_SAMPLES, gan.latent_dim, generator=gen)
-    samples = torch.cat([gan.decode(part) for part in z.split(1000)]).squeeze(1).numpy()
+    samples = sample_prior(gan, FASHION_SAMPLES, seed=0)[1]  # the same z as torch.randn, seed 0
     quality = sample_quality(clf, samples, test_u8.numpy(), data.images.numpy())
     fractions = quality.counts / quality.counts.sum()
     ratio = quality.fid / quality.floor

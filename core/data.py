@@ -35,6 +35,11 @@ _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 _IDX_TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
+def noun_of(dataset_name: str) -> str:
+    """What one image of the dataset ``dataset_name`` is called: "digit", "item" or "image"."""
+    return NOUNS.get(dataset_name, "image")
+
+
 class DatasetUnavailable(RuntimeError):
     """A dataset cannot be loaded here; the message says what to do about it."""
 
@@ -54,7 +59,7 @@ class Dataset:
     @property
     def noun(self) -> str:
         """What one image is called on the pages: "digit" or "item" (plural: add an s)."""
-        return NOUNS.get(self.name, "image")
+        return noun_of(self.name)
 
     def split(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(uint8 images, labels) of 'train', 'val' or 'all'."""

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from core.data import to_float
-from core.latent import decode_points, prior_codes
+from core.latent import decode_points, prior_codes, sample_prior
 from core.metrics import ArrayLike, class_histogram, classifier_fid, to_numpy
 from core.models import GAN, DigitClassifier, model_device, require_eval
 
@@ -37,6 +37,8 @@ def most_real(gan: GAN, n: int, seed: int, keep: float = 0.5) -> tuple[np.ndarra
     """
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep}")
+    if keep == 1:
+        return sample_prior(gan, n, seed)  # nothing to choose: D need not score them
     codes = prior_codes(int(np.ceil(n / keep)), gan.latent_dim, seed)
     images = decode_points(gan, codes)
     chosen = np.sort(np.argsort(-discriminator_probabilities(gan, images), kind="stable")[:n])

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from core.checkpoints import CheckpointInfo
-from core.data import NOUNS
+from core.data import noun_of
 from core.models import ENCODER_KINDS, GENERATIVE_KINDS
 from ui import compute
 from ui.explorer import latent_explorer
@@ -34,7 +34,7 @@ class Selection:
     @property
     def noun(self) -> str:
         """What one image of the dataset is called on the pages: "digit" or "item"."""
-        return NOUNS.get(self.dataset, "image")
+        return noun_of(self.dataset)
 
 
 def init(**values: Any) -> None:
