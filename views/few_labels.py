@@ -42,15 +42,20 @@ if best is not None:
         scores = ", ".join(f"{r['features']}'s z {r['mean']:.1%}" for r in decoupled)
         decoupling = (
             f" **A decoupled code knows little of the class**: {scores} (its encoder is given "
-            "the label, so the code keeps only the handwriting; chance is 10 %)."
+            "the label, so the code keeps only the style; chance is 10 %)."
         )
     else:
         decoupling = (
             " A decoupled code (a conditional VAE's z, whose encoder is given the label) would "
             "know little of the class; none is in the checkpoint list yet."
         )
+    verdict = (
+        "A good code is a better starting point than pixels when labels are few"
+        if best["mean"] > pixels
+        else "Here the raw pixels beat every autoencoder's code when labels are few"
+    )
     st.markdown(
-        f"**A good code is a better starting point than pixels when labels are few**: with "
+        f"**{verdict}**: with "
         f"{READ_AT} labels per class, {best['features']}'s {best['k']}-D code reaches "
         f"{best['mean']:.1%} against {pixels:.1%} for the 784 raw pixels "
         f"({100 * (best['mean'] - pixels):+.1f} points).{decoupling}"
