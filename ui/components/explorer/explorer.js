@@ -40,12 +40,21 @@ function absolute(url) {
   return new URL(url, location.href).href;
 }
 
+async function fetchWhole(url) {
+  // "Range: bytes=0-" asks for the whole file as one range. Streamlit gzips every response of
+  // its /app/static/ route on every request (level 5, in the server process) except ranges:
+  // for the 14 MB runtime that was 0.6 s of server CPU per session, shared with every click of
+  // a class (bench/load.py). A range is served straight from the file.
+  let response = await fetch(absolute(url), { headers: { Range: "bytes=0-" } });
+  if (response.status === 416) response = await fetch(absolute(url)); // an empty file
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
 function fetchOnce(url, kind) {
   if (!fetched.has(url)) {
-    const promise = fetch(absolute(url)).then(async (response) => {
-      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-      return kind === "image" ? createImageBitmap(await response.blob()) : response.arrayBuffer();
-    });
+    const promise = fetchWhole(url).then(async (response) =>
+      kind === "image" ? createImageBitmap(await response.blob()) : response.arrayBuffer());
     promise.catch(() => fetched.delete(url));
     fetched.set(url, promise);
   }
@@ -55,11 +64,14 @@ function fetchOnce(url, kind) {
 function loadRuntime(url) {
   if (!runtime || runtime.url !== url) {
     const href = absolute(url);
-    const promise = import(href).then((ort) => {
+    // The bundle embeds its JS glue; only the .wasm is fetched, from beside the bundle, by us
+    // (as a range, see fetchWhole) and handed over as bytes.
+    const wasm = fetchWhole(new URL("ort-wasm-simd-threaded.wasm", href).href)
+      .then((response) => response.arrayBuffer());
+    const promise = Promise.all([import(href), wasm]).then(([ort, bytes]) => {
       ort.env.wasm.numThreads = 1; // no COOP/COEP headers: no shared memory, so no threads
       ort.env.wasm.proxy = false;
-      // The bundle embeds its JS glue; only the .wasm is fetched, from beside the bundle.
-      ort.env.wasm.wasmPaths = { wasm: new URL("ort-wasm-simd-threaded.wasm", href).href };
+      ort.env.wasm.wasmBinary = bytes;
       return ort;
     });
     promise.catch(() => { runtime = null; });
@@ -71,8 +83,9 @@ function loadRuntime(url) {
 function loadSession(runtimeUrl, decoderUrl) {
   const id = `${runtimeUrl}|${decoderUrl}`;
   if (!sessions.has(id)) {
-    const promise = loadRuntime(runtimeUrl).then((ort) =>
-      ort.InferenceSession.create(absolute(decoderUrl), { executionProviders: ["wasm"] })
+    const model = fetchWhole(decoderUrl).then((response) => response.arrayBuffer());
+    const promise = Promise.all([loadRuntime(runtimeUrl), model]).then(([ort, bytes]) =>
+      ort.InferenceSession.create(new Uint8Array(bytes), { executionProviders: ["wasm"] })
         .then((session) => ({ ort, session })));
     promise.catch(() => sessions.delete(id));
     sessions.set(id, promise);
