@@ -15,6 +15,8 @@ import streamlit as st
 from core.classify import Prediction
 from ui.state import MAX_SEED
 
+NBSP = "\u00a0"
+
 # One number format per score column, whichever page shows it.
 SCORE_FORMATS = {
     "MSE": "%.4f",
@@ -44,7 +46,11 @@ def seed_input(seed_where, button_where, key: str, button: str, button_key: str,
 
 def code(z) -> None:
     """A latent code [k] as a block of numbers, 3 decimals, small ones as 0."""
-    st.code(np.array2string(z, precision=3, max_line_width=60, suppress_small=True))
+    text = np.array2string(np.asarray(z), precision=3, max_line_width=38, suppress_small=True)
+    # Lines of inline code (no-break spaces keep the columns), not st.code: the code block's
+    # syntax highlighter was the largest single cost of the browser's work per map click
+    # (0.5 s of 3.6 s main-thread time over 8 clicks, bench/load.py's class).
+    st.markdown("  \n".join(f"`{line.replace(' ', NBSP)}`" for line in text.splitlines()))
 
 
 def refuse_link(problems: Iterable[str], params: Sequence[str]) -> None:
