@@ -110,3 +110,7 @@ def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_whole_app(page):
         assert pickers.nth(1).input_value() == "vae_k2 · VAE, k=2"
         assert "Latent map" in _panel_text(page) and "Pick a model" not in _panel_text(page)
         assert page.get_by_role("radio", name="PCA of the latent").is_checked()
+        # The map draws with its own element: the page never loads plotly.js (ui/preload.py)
+        wait_explorer(page, KEY)
+        loaded = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+        assert loaded and not [name for name in loaded if "plotly" in name.lower()]

@@ -128,12 +128,12 @@ def test_map_background_manifold_for_a_2d_model():
 
 def test_the_plotly_preload_chart_is_gone_when_the_first_run_ends():
     # The first run sends a tiny chart so the browser fetches plotly.js early (ui/preload.py);
-    # it must be removed also when the page stops early (a GAN has no map: st.stop).
+    # it must be removed also when the page stops early (a GAN has no encoder: st.stop).
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["app_model"] = "gan_k32"
-    at.switch_page("views/latent_map.py")
+    at.switch_page("views/attributes.py")
     at.run()
     assert not at.exception
-    assert any("GAN" in i.value for i in at.info)
+    assert any("is a GAN" in i.value for i in at.info)
     assert at.session_state["app_plotly_preloaded"]
     assert not at.sidebar.get("plotly_chart")

@@ -15,6 +15,7 @@ class PageSpec:
     icon: str
     section: str
     blurb: str  # one line for the home page
+    charts: bool = True  # draws Plotly charts (a first look at it warms plotly.js: ui/preload.py)
 
 
 PAGES = (
@@ -25,6 +26,7 @@ PAGES = (
         ":material/scatter_plot:",
         "Explore",
         "Click a code, or empty space, and see the digit the decoder draws.",
+        charts=False,
     ),
     PageSpec(
         "views/interpolate.py",
@@ -39,6 +41,7 @@ PAGES = (
         ":material/blender:",
         "Explore",
         "Blend many codes of one class into a digit nobody wrote.",
+        charts=False,
     ),
     PageSpec(
         "views/reconstruct.py",
@@ -81,6 +84,7 @@ PAGES = (
         ":material/auto_fix_high:",
         "Models",
         "Clean noisy digits and find the strangest ones.",
+        charts=False,
     ),
     PageSpec(
         "views/training.py",

@@ -93,13 +93,18 @@ class _Imports:
 _IMPORTS = _Imports()  # per process, like the modules it imports
 
 
-def start() -> DeltaGenerator | None:
-    """On a session's first run, put the tiny chart in a sidebar slot; returns the slot.
-    Starts the import thread if no session has, and waits only for what a chart needs."""
+def start(charts: bool = True) -> DeltaGenerator | None:
+    """On a session's first run, if its page draws ``charts``, put the tiny chart in a sidebar
+    slot; returns the slot. Starts the import thread if no session has, and waits only for what
+    a chart needs. A first page without charts (the latent map draws with its own element)
+    sends none: in a class opening the map at once, ten browsers parsing plotly.js they do not
+    need slowed every first click (bench/load.py)."""
     _IMPORTS.wait(_IMPORTS.chart_ready)
     if st.session_state.get(_FLAG):
         return None
     st.session_state[_FLAG] = True
+    if not charts:
+        return None
     slot = st.sidebar.empty()
     slot.plotly_chart(_TINY_CHART, config={"staticPlot": True}, key="app_plotly_preload")
     return slot
