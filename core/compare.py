@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from core import metrics
 from core.checkpoints import CheckpointInfo
 from core.data import Dataset, to_float
+from core.devices import one_thread
 from core.latent import decode_points, encode_and_decode
 from core.models import Model
 from core.pca import PCAResult, fit_pca
@@ -29,9 +29,6 @@ from core.pca import PCAResult, fit_pca
 KS = (2, 4, 8, 16, 32)  # the latent sizes of the shipped AEs
 PIXELS = 28 * 28
 KNN_NEIGHBOURS = 10
-# scikit-learn's brute-force kNN runs an OpenMP loop whose threads spin-wait: on a busy 2-core
-# machine one thread is many times faster than two (docs/recipes.md).
-SINGLE_OPENMP_THREAD = {"limits": 1, "user_api": "openmp"}
 
 
 # --- scores -----------------------------------------------------------------------------------
@@ -70,7 +67,7 @@ def score(
     train_seconds: float | None,
 ) -> MethodScores:
     """Scores of reconstructions [N, 28, 28] of ``originals`` (uint8) with their codes [N, k]."""
-    with threadpool_limits(**SINGLE_OPENMP_THREAD):
+    with one_thread():  # scikit-learn's kNN spin-waits too (docs/recipes.md)
         accuracy = metrics.knn_accuracy(codes, labels, k=KNN_NEIGHBOURS)
     return MethodScores(
         family=family_name,
@@ -315,7 +312,7 @@ def score_map(
     """``coords`` [N, 2] of the uint8 ``images`` [N, 28, 28]: trustworthiness is measured
     against the pixels, the common ground of PCA and the AE (on a fixed subset of 2,000)."""
     coords = np.asarray(coords, dtype=np.float32)
-    with threadpool_limits(**SINGLE_OPENMP_THREAD):
+    with one_thread():  # scikit-learn's kNN spin-waits too (docs/recipes.md)
         accuracy = metrics.knn_accuracy(coords, labels, k=KNN_NEIGHBOURS)
     return MapScores(
         coords=coords,

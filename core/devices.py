@@ -8,6 +8,7 @@ import os
 from typing import Literal, get_args
 
 import torch
+from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 Precision = Literal["auto", "fp32", "bf16"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)
@@ -58,3 +59,11 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     if precision == "bf16" and device.type in ("cuda", "cpu"):
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def one_thread() -> contextlib.AbstractContextManager:
+    """Run OpenMP work (torch's CPU kernels, scikit-learn's kNN) in the calling thread alone;
+    the limit is per calling thread and restored on exit. For small work (one image, a GAN
+    inversion's batch of 8, a kNN score): threads do not pay off there, and on a busy machine
+    OpenMP's spin-waiting threads made it many times slower (docs/recipes.md)."""
+    return threadpool_limits(limits=1, user_api="openmp")

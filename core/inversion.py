@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
+from core.devices import one_thread
 from core.metrics import ArrayLike, as_unit_images
 from core.models import Model, model_device, require_eval
 
@@ -105,7 +105,7 @@ def invert(
     best_mse = torch.full((config.restarts,), float("inf"), device=device)  # [R]
     history: list[float] = []
     stopped = False
-    with torch.enable_grad(), threadpool_limits(limits=1, user_api="openmp"):
+    with torch.enable_grad(), one_thread():
         for step in range(config.steps + 1):  # step 0 only measures the starting codes
             images = model.decode(z)  # [R, 1, 28, 28]
             mse = ((images - x) ** 2).mean(dim=(1, 2, 3))  # [R]

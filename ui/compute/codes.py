@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.checkpoints import CheckpointInfo
 from core.data import to_float
+from core.devices import one_thread
 from core.latent import (
     MixConfig,
     MixResult,
@@ -29,12 +30,14 @@ from ui.compute.resources import dataset, map_dataset, model
 
 def encode(info: CheckpointInfo, digit: np.ndarray) -> np.ndarray:
     """The code [k] of one uint8 digit [28, 28]."""
-    return encode_images(model(info), digit[None])[0]
+    with one_thread():
+        return encode_images(model(info), digit[None])[0]
 
 
 def reconstruction(info: CheckpointInfo, digit: np.ndarray) -> tuple[np.ndarray, float]:
     """(g(f(x)) float [28, 28], its per-pixel MSE) of one uint8 digit [28, 28]."""
-    recon = reconstruct(model(info), digit[None])[0]
+    with one_thread():
+        recon = reconstruct(model(info), digit[None])[0]
     return recon, float(per_image_mse(digit[None], recon[None])[0])
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.checkpoints import CheckpointInfo
+from core.devices import one_thread
 from core.latent import decode_points, invert_click, nearest_neighbours
 from core.maps import Projection, methods_for, place_problem
 from core.projection import cache_path, cached_projection
@@ -112,7 +113,8 @@ def decode_place(
     """A place on a map [2] -> (its code [k], whether exact, the decoded digit [28, 28])."""
     latents, projection = latents_and_projection(info, dataset_name, method)
     z, exact = invert_click(projection, point, latents)
-    return z, exact, decode_points(model(info), z[None])[0]
+    with one_thread():
+        return z, exact, decode_points(model(info), z[None])[0]
 
 
 @per_checkpoint(show_spinner=False, max_entries=8)
