@@ -15,17 +15,18 @@ from ui.navigation import existing_pages
 st.set_page_config(page_title="Latent Lab", page_icon=":material/scatter_plot:", layout="wide")
 
 sections: dict[str, list] = {}
-specs = {}
+pages = []  # (st.Page, its PageSpec)
 for spec in existing_pages():
     page = st.Page(
         spec.path, title=spec.title, icon=spec.icon, default=spec.path == "views/home.py"
     )
     sections.setdefault(spec.section, []).append(page)
-    specs[page.url_path] = spec
+    pages.append((page, spec))
 
 navigation = st.navigation(sections, expanded=True)  # every page listed, none under "View more"
 # the browser fetches plotly.js while torch is imported (if the page draws charts)
-preload_slot = preload.start(charts=specs[navigation.url_path].charts)
+charts = next((spec.charts for page, spec in pages if page is navigation), True)
+preload_slot = preload.start(charts=charts)
 preload.wait_for_imports()  # one thread per process imports torch & co.: no half-imported module
 
 from ui.state import record_page, render_sidebar  # noqa: E402  (imports torch: only once it is imported)

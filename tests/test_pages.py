@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -137,3 +140,21 @@ def test_the_plotly_preload_chart_is_gone_when_the_first_run_ends():
     assert any("is a GAN" in i.value for i in at.info)
     assert at.session_state["app_plotly_preloaded"]
     assert not at.sidebar.get("plotly_chart")
+
+
+def test_app_py_runs_without_a_streamlit_server():
+    """A spawned process (a training job of the Train page or of a test) re-runs the parent's
+    __main__, which is app.py after an AppTest: it must not fail in Streamlit's bare mode
+    (a PageSpec lookup through st.Page.url_path did, and broke a CI run)."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import runpy; runpy.run_path({str(APP)!r}, run_name='__mp_main__')",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
