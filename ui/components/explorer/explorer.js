@@ -66,8 +66,7 @@ function loadRuntime(url) {
     const href = absolute(url);
     // The bundle embeds its JS glue; only the .wasm is fetched, from beside the bundle, by us
     // (as a range, see fetchWhole) and handed over as bytes.
-    const wasm = fetchWhole(new URL("ort-wasm-simd-threaded.wasm", href).href)
-      .then((response) => response.arrayBuffer());
+    const wasm = fetchOnce(new URL("ort-wasm-simd-threaded.wasm", href).href);
     const promise = Promise.all([import(href), wasm]).then(([ort, bytes]) => {
       ort.env.wasm.numThreads = 1; // no COOP/COEP headers: no shared memory, so no threads
       ort.env.wasm.proxy = false;
@@ -83,8 +82,8 @@ function loadRuntime(url) {
 function loadSession(runtimeUrl, decoderUrl) {
   const id = `${runtimeUrl}|${decoderUrl}`;
   if (!sessions.has(id)) {
-    const model = fetchWhole(decoderUrl).then((response) => response.arrayBuffer());
-    const promise = Promise.all([loadRuntime(runtimeUrl), model]).then(([ort, bytes]) =>
+    const parts = [loadRuntime(runtimeUrl), fetchOnce(decoderUrl)];
+    const promise = Promise.all(parts).then(([ort, bytes]) =>
       ort.InferenceSession.create(new Uint8Array(bytes), { executionProviders: ["wasm"] })
         .then((session) => ({ ort, session })));
     promise.catch(() => sessions.delete(id));
