@@ -143,8 +143,9 @@ def fashion(out: Path) -> None:
     train = to_float(data.images).reshape(len(data), -1).numpy()
     test = to_float(test_u8).reshape(len(test_u8), -1).numpy()
     rows, results = [], {"dataset": "fashion-mnist", "test_images": len(test_u8)}
+    models = {}
     for name, k in (("ae_k2", 2), ("vae_k16", 16)):
-        model = load_model(CKPT / f"fashion_{name}.pt")
+        model = models[name] = load_model(CKPT / f"fashion_{name}.pt")
         recon = reconstruct(model, test_u8).reshape(len(test), -1)  # g(f(x)), the mean code
         ours = float(((recon - test) ** 2).mean())
         pca = pca_mse(train, test, k)
@@ -172,9 +173,9 @@ def fashion(out: Path) -> None:
     }
     # A ceiling for any generator drawn through a decoder of ours: the VAE's reconstructions of
     # as many real training items, scored the same way (not a target; 92x the floor on 2026-12-01)
-    vae = load_model(CKPT / "fashion_vae_k16.pt")
     real = data.images[np.random.default_rng(1).choice(len(data), FASHION_SAMPLES, replace=False)]
-    ceiling = sample_quality(clf, reconstruct(vae, real), test_u8.numpy(), data.images.numpy())
+    recon = reconstruct(models["vae_k16"], real)
+    ceiling = sample_quality(clf, recon, test_u8.numpy(), data.images.numpy())
     results["vae_reconstructions_fid_over_floor"] = ceiling.fid / ceiling.floor
     rows += [
         (
