@@ -126,7 +126,7 @@ def render(noun: str) -> PreprocessResult | None:
             kept = " Still showing your previous digit below." if result is not None else ""
             st.error(error + kept, icon=":material/error:")
         if result is None:
-            st.info(f"Upload a picture of {state.a(noun)}, or draw one, to begin.")
+            st.info(f"Upload a picture of {state.with_article(noun)}, or draw one, to begin.")
         else:
             st.markdown(f"**{st.session_state['reconstruct_source']}**, step by step")
             columns = st.columns(len(result.steps))

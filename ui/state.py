@@ -53,7 +53,7 @@ def pick(key: str, options: Sequence, preferred: Sequence = (), url: str | None 
     st.session_state[key] = next((v for v in [*wanted, *preferred] if v in options), options[0])
 
 
-def a(noun: str) -> str:
+def with_article(noun: str) -> str:
     """The noun with its indefinite article: "a digit", "an item"."""
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 

@@ -26,7 +26,7 @@ noun = data.noun  # "digit" or "item"
 if compute.needs_label(info):
     st.info(
         f"**{info.name}**'s encoder is given the label as well as the {noun}, so a code alone "
-        f"is not {state.a(noun)} here. Pick an AE or VAE in the sidebar."
+        f"is not {state.with_article(noun)} here. Pick an AE or VAE in the sidebar."
     )
     st.stop()
 names, labels = data.class_names, data.labels.numpy()

@@ -20,7 +20,7 @@ st.markdown(
 FAMILIES = [
     (
         "Autoencoder",
-        f"An encoder $f$ maps {state.a(noun)} to a short code; a decoder $g$ maps it back. "
+        f"An encoder $f$ maps {state.with_article(noun)} to a short code; a decoder $g$ maps it back. "
         "With linear $f$ and $g$ the best autoencoder spans the same space as PCA.",
         [
             r"f:\mathbb{R}^d\to\mathbb{R}^k,\quad g:\mathbb{R}^k\to\mathbb{R}^d,\quad k<d",

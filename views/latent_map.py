@@ -26,7 +26,7 @@ st.title("Latent map")
 st.caption(
     f"The encoder f maps each 784-pixel {noun} to a {info.latent_dim}-D code. Each dot is one "
     f"of {len(labels):,} {noun}s, coloured by its label. Point anywhere to see what the decoder "
-    f"g makes there; click to keep {state.a(noun)} or a place, drag from one {noun} to another "
+    f"g makes there; click to keep {state.with_article(noun)} or a place, drag from one {noun} to another "
     "to walk between them on the Interpolate page. Scroll to zoom, drag empty space to pan."
 )
 
@@ -126,7 +126,7 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
             st.warning(link_problem, icon=":material/link_off:")
         elif chosen is None:
             st.info(
-                f"Click a dot to inspect {state.a(noun)}, or click empty space to decode that "
+                f"Click a dot to inspect {state.with_article(noun)}, or click empty space to decode that "
                 "place."
             )
         elif "index" in chosen:

@@ -36,7 +36,7 @@ names = data.class_names
 st.title("Mix a class")
 st.caption(
     f"Encode many training {noun}s of one class, take a few of their codes at a time, combine "
-    f"them, and decode: the result is {state.a(noun)} of that class that nobody wrote."
+    f"them, and decode: the result is {state.with_article(noun)} of that class that nobody wrote."
 )
 
 train_labels = data.labels[data.train_idx].numpy()

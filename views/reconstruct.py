@@ -74,7 +74,7 @@ st.caption(
 
 # --- is this a digit? -------------------------------------------------------------------------
 
-st.header(f"Is this {state.a(noun)}?")
+st.header(f"Is this {state.with_article(noun)}?")
 names = {i.name: i for i in infos}
 state.pick("reconstruct_judge", list(names), [DEFAULT_JUDGE])
 judge = names[

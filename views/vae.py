@@ -21,7 +21,7 @@ noun = digits.noun  # "digit" or "item"
 st.caption(
     f"A VAE's encoder gives each {noun} a distribution q(z|x) = N(mu, sigma^2) instead of one "
     "code, and its training pulls those distributions towards the prior N(0, I). So any z "
-    f"drawn from N(0, I) should decode to {state.a(noun)}."
+    f"drawn from N(0, I) should decode to {state.with_article(noun)}."
 )
 info = state.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
 k = info.latent_dim
@@ -130,7 +130,7 @@ with map_col:
     st.plotly_chart(fig, key="vae_map", width="stretch")
     if k == 2:
         st.caption(
-            f"The raw 2-D latent: each dot is the mean mu of {state.a(noun)}. The solid and dashed "
+            f"The raw 2-D latent: each dot is the mean mu of {state.with_article(noun)}. The solid and dashed "
             "curves are the exact 1- and 2-sigma contours of q(z|x) = N(mu, diag(sigma^2)) "
             "(39% and 86% of its mass); the red dots are the sampled z."
         )

@@ -6,7 +6,7 @@ is computed by a function here, once per input, and cached here and nowhere else
 - ``resources``: datasets, checkpoints, models, the classifier, the device, training jobs.
 - ``maps``: latent maps, placing codes on them, decoding a place, the live explorer's arrays.
 - ``codes``: one digit's code and reconstruction, walks, a class's mixed codes.
-- ``errors``: pixel PCA, validation errors, PCA vs AE scores, denoising.
+- ``reconstruction``: pixel PCA, validation errors, PCA vs AE scores, denoising.
 - ``studios``: the VAE and GAN studios, Style & content (CVAE), Concepts.
 - ``uses``: attributes and latent arithmetic, classifiers with few labels.
 
@@ -30,7 +30,7 @@ from ui.compute.codes import (
     reconstruction,
     walk,
 )
-from ui.compute.errors import (
+from ui.compute.reconstruction import (
     all_model_scores,
     axis_traversal,
     cleanup_scores,
