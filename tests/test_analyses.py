@@ -15,7 +15,8 @@ from core.analysis import convolution, posterior, sample_quality
 from core.analysis.metrics import classifier_fid
 from core.latent import operations as latent
 from core.latent.projections import project
-from core.models.kinds import ModelConfig, build_model, transposed_conv_output_size
+from core.models.kinds import ModelConfig, build_model
+from core.models.layers import transposed_conv_output_size
 from core.models.losses import kl_to_standard_normal, negative_elbo
 from core.training.checkpoints import load_model
 
@@ -58,13 +59,14 @@ def test_prior_codes_look_standard_normal():
 
 
 def test_lattice_reads_like_an_image():
-    grid = latent.latent_lattice(2.0, 5).reshape(5, 5, 2)
+    grid = latent.latent_lattice(((-2, 2), (-2, 2)), 5).reshape(5, 5, 2)
     np.testing.assert_allclose(grid[0, 0], [-2, 2])  # top left: smallest z1, largest z2
     np.testing.assert_allclose(grid[0, -1], [2, 2])
     np.testing.assert_allclose(grid[-1, 0], [-2, -2])
     np.testing.assert_allclose(grid[2, 2], [0, 0], atol=1e-7)
+    assert latent.lattice_extent(((-2, 2), (-2, 2)), 5) == [-2.5, 2.5, -2.5, 2.5]  # tile: 1 wide
     with pytest.raises(ValueError):
-        latent.latent_lattice(0.0, 5)
+        latent.latent_lattice(((0, 0), (0, 0)), 5)
 
 
 # --- the reparameterization trick -------------------------------------------------------------

@@ -424,7 +424,7 @@ def learning_curves(
     rows: Sequence[dict], classifier: str, highlight: Sequence[str] = (), noun: str = "digit"
 ) -> go.Figure:
     """Accuracy against labels per class (log axis), one line per feature set with its spread
-    over the draws as error bars; ``rows`` as ``ui.compute.few_labels_table`` gives them.
+    over the draws as error bars; ``rows`` as ``ui.compute.uses.few_labels_table`` gives them.
     Pixels are black, PCA grey and dotted, the codes in colour; ``highlight`` drawn thick."""
     fig = go.Figure()
     names = list(dict.fromkeys(r["features"] for r in rows))

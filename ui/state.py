@@ -15,7 +15,8 @@ import streamlit as st
 from core.data.datasets import noun_of
 from core.models.kinds import ENCODER_KINDS, GENERATIVE_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import compute
+from ui import map_explorer
+from ui.compute import maps, resources
 from ui.explorer import latent_explorer
 from ui.plots import PROJECTIONS
 
@@ -114,7 +115,7 @@ def map_pair(n: int) -> tuple[int, int]:
 
 
 def models_for(dataset: str, kinds: Sequence[str] = GENERATIVE_KINDS) -> list[CheckpointInfo]:
-    return [i for i in compute.checkpoints() if i.kind in kinds and i.dataset == dataset]
+    return [i for i in resources.checkpoints() if i.kind in kinds and i.dataset == dataset]
 
 
 def record_page(url_path: str) -> None:
@@ -133,7 +134,7 @@ def entering(url_path: str) -> bool:
 def render_sidebar() -> Selection:
     """Dataset and model pickers plus the device in use. Called once per run by app.py."""
     with st.sidebar:
-        datasets = compute.available_datasets()
+        datasets = resources.available_datasets()
         pick("app_dataset", datasets, ["embedded"], url="dataset")
         dataset = st.selectbox("Dataset", datasets, key="app_dataset")
         infos = {i.name: i for i in models_for(dataset)}
@@ -148,8 +149,8 @@ def render_sidebar() -> Selection:
             st.info("No model trained on this dataset yet. Train one on the Train page.")
         if dataset != "embedded":
             st.query_params["dataset"] = dataset
-        st.caption(f"Device: **{compute.device_name()}**")
-        _skipped_notice(compute.unreadable_checkpoints())
+        st.caption(f"Device: **{resources.device_name()}**")
+        _skipped_notice(resources.unreadable_checkpoints())
     return current()
 
 
@@ -211,7 +212,7 @@ def map_picker(
     where, label: str, info: CheckpointInfo, key: str, preferred: Sequence = (), url=None
 ) -> str:
     """A horizontal radio of the maps this model offers (raw for a 2-D latent, PCA, t-SNE)."""
-    methods = compute.map_methods(info)
+    methods = maps.map_methods(info)
     pick(key, methods, preferred, url=url)
     return where.radio(label, methods, key=key, format_func=PROJECTIONS.get, horizontal=True)
 
@@ -249,18 +250,20 @@ def checkpoint_map(
     class_names: Sequence[str],
     *,
     key: str,
+    points: bool = True,
     **options: Any,
 ) -> Any:
     """The live explorer on a checkpoint's map of a dataset: its decoder, arrays and inverse
-    rule come from ``ui.compute`` (cached per checkpoint version). ``options`` are
-    ``ui.explorer.latent_explorer``'s (overlays, background, selected, height, callbacks)."""
+    rule come from ``ui.map_explorer`` (cached per checkpoint version); ``points=False`` draws
+    none of the dataset's points. ``options`` are ``ui.explorer.latent_explorer``'s (overlays,
+    background, selected, height, callbacks)."""
     return latent_explorer(
         None,
         None,
-        class_names,
-        compute.decoder(info),
-        compute.explorer_inverse(info, dataset_name, method),
+        class_names if points else [],
+        map_explorer.decoder(info),
+        map_explorer.explorer_inverse(info, dataset_name, method),
         key=key,
-        published=compute.explorer_map(info, dataset_name, method),
+        published=map_explorer.explorer_map(info, dataset_name, method, points),
         **options,
     )

@@ -12,7 +12,8 @@ import numpy as np
 import streamlit as st
 
 from core.models.kinds import ENCODER_KINDS
-from ui import compute, digit_input, images, plots, state, widgets
+from ui import digit_input, images, plots, state, widgets
+from ui.compute import resources, studios
 
 SOURCES = {"class": "By class", "index": "By index", "yours": "Upload or draw"}
 GRID_SOURCES = {"real": "real digits' styles", "prior": "styles drawn from the prior"}
@@ -55,7 +56,7 @@ st.markdown(
 )
 
 info = state.model_of_kind(selection, "cvae", key="style_model", default=DEFAULT_CVAE)
-data = compute.dataset(selection.dataset)
+data = resources.dataset(selection.dataset)
 class_names = data.class_names
 val_images, val_labels = data.split("val")
 val_x, val_y = val_images.numpy(), val_labels.numpy()
@@ -77,7 +78,7 @@ else:
     result = digit_input.render(noun)
     if result is None:
         st.stop()
-    judged = compute.labels_of(result.digit[None], selection.dataset)
+    judged = resources.labels_of(result.digit[None], selection.dataset)
     if judged is None:
         st.info(
             f"The CVAE needs the label of your {noun}, and no classifier fits this dataset to "
@@ -88,7 +89,7 @@ else:
     name = f"{st.session_state['reconstruct_source']}, read as a {class_names[label]} "
     name += f"({judged.confidence[0]:.0%} sure)"
 
-z, renders, judged_renders = compute.style_row(info, digit, label)
+z, renders, judged_renders = studios.style_row(info, digit, label)
 st.caption(
     f"**{name}**, label {class_names[label]}: its style code z ({info.latent_dim} numbers) "
     "decoded with each label. Under each render, what the shipped classifier reads and how sure "
@@ -112,7 +113,7 @@ pick_a.markdown(f"**{noun.title()} A**")
 a, label_a, _ = validation_digit("style_swap_a", "style_swap_a_nth", pick_a)
 pick_b.markdown(f"**{noun.title()} B**")
 b, label_b, _ = validation_digit("style_swap_b", "style_swap_b_nth", pick_b)
-swapped, judged_swap = compute.style_swap(info, a, label_a, b, label_b)
+swapped, judged_swap = studios.style_swap(info, a, label_a, b, label_b)
 said = widgets.readings(judged_swap, class_names) or ["", ""]
 swap_row = {
     f"A: a {class_names[label_a]}": a,
@@ -132,7 +133,7 @@ grid_source = controls[0].radio(
 )
 rows = controls[1].slider("Styles", 2, 10, key="style_grid_rows")
 seed = controls[2].number_input("Seed", 0, 9999, key="style_grid_seed")
-real, grid = compute.style_grid(info, selection.dataset, grid_source, rows, seed)
+real, grid = studios.style_grid(info, selection.dataset, grid_source, rows, seed)
 columns = len(class_names)
 if real is None:
     st.image(
@@ -171,7 +172,7 @@ plain = encoders[
         "Compare with", list(encoders), key="style_plain", format_func=lambda n: encoders[n].label
     )
 ]
-reports = [(m, compute.class_in_code(m, selection.dataset)) for m in (plain, info)]
+reports = [(m, studios.class_in_code(m, selection.dataset)) for m in (plain, info)]
 for column, (m, report) in zip(st.columns(2), reports, strict=True):
     with column:
         what = "z given the label" if m.kind == "cvae" else "code"
@@ -179,8 +180,8 @@ for column, (m, report) in zip(st.columns(2), reports, strict=True):
         st.metric(
             f"Logistic regression on the {what}",
             f"{report['logistic']:.1%}",
-            help=f"Trained on {compute.PROBE_PER_CLASS} labelled training codes per class "
-            f"(mean of {compute.PROBE_DRAWS} draws), scored on the validation split.",
+            help=f"Trained on {studios.PROBE_PER_CLASS} labelled training codes per class "
+            f"(mean of {studios.PROBE_DRAWS} draws), scored on the validation split.",
         )
         st.caption(
             f"1-NN: {report['1-nn']:.1%} · chance: {report['chance']:.0%} · map: t-SNE of the "

@@ -4,6 +4,7 @@ Concepts (transposed-convolution arithmetic, a decoder's layer shapes)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -14,20 +15,19 @@ from core.analysis import convolution, posterior, sample_quality
 from core.analysis.classify import Prediction
 from core.analysis.few_labels import learning_curve
 from core.analysis.inversion import InversionConfig, InversionResult, invert
+from core.data.datasets import tile
 from core.latent.operations import (
     decode_points,
     encode_images,
-    latent_lattice,
     prior_codes,
     sample_prior,
 )
 from core.latent.projections import project
-from core.models.kinds import transposed_conv_output_size
-from core.training.checkpoints import CheckpointInfo, load_model
+from core.models.layers import transposed_conv_output_size
+from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.maps import latents_and_projection
 from ui.compute.resources import classifier_file, dataset, labels_of, map_dataset, model
-from ui.images import tile
 
 GAN_SAMPLES = 1000  # samples the GAN studio draws per seed: grid, D's scores, classifier, FID
 GAN_SCORED = 500  # real and generated digits the discriminator scores
@@ -41,19 +41,6 @@ D_KEEPS = 0.5  # the share of G's draws the discriminator keeps when it filters 
 def prior_grid(info: CheckpointInfo, side: int, seed: int) -> np.ndarray:
     """A side x side mosaic of decoded z ~ N(0, I)."""
     return tile(sample_prior(model(info), side * side, seed)[1], columns=side)
-
-
-@per_checkpoint(show_spinner=False, max_entries=16)
-def manifold(info: CheckpointInfo, extent: float, tiles: int) -> np.ndarray:
-    """The decoder's output over a tiles x tiles lattice of [-extent, extent]^2, top row z2 max."""
-    return tile(decode_points(model(info), latent_lattice(extent, tiles)), columns=tiles, gap=0)
-
-
-def manifold_extent(extent: float, tiles: int) -> list[float]:
-    """The box [z1 min, z1 max, z2 min, z2 max] that ``manifold``'s mosaic covers on the raw
-    map: tiles are 2 extent / (tiles - 1) apart and each is centred on its own code."""
-    reach = extent + extent / (tiles - 1)  # half a tile beyond the outer codes
-    return [-reach, reach, -reach, reach]
 
 
 @per_checkpoint(show_spinner=False, max_entries=16)
@@ -250,7 +237,7 @@ def transposed_conv(i: int, k: int, s: int, p: int) -> tuple[int, int | None, np
 def decoder_shapes(info: CheckpointInfo) -> list[convolution.LayerShape]:
     """Forward hooks on a private copy of the checkpoint's decoder, run on one zero code (the
     cached model is shared by every session, so it is never hooked)."""
-    private = load_model(info.path)
+    private = copy.deepcopy(model(info))
     return convolution.layer_shapes(
         convolution.decoder_of(private), torch.zeros(1, private.latent_dim)
     )
