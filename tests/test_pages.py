@@ -8,12 +8,19 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.navigation import existing_pages
+from ui.navigation import PAGES
 
 from .apptest import APP, component_data, open_page
+from .conftest import ROOT
 
 
-@pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
+def test_every_registered_page_has_its_file():
+    """The registry is the list of pages: a page whose file went missing fails here (and in the
+    app), it is not quietly left out of the navigation and of the tests below."""
+    assert [p.path for p in PAGES if not (ROOT / p.path).is_file()] == []
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.title)
 def test_every_page_runs(spec):
     at = open_page(spec.path)
     assert at.sidebar.selectbox(key="app_model").value is not None

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import images, state
 from ui.compute import codes
-from ui.navigation import existing_pages
+from ui.navigation import PAGES
 
 selection = state.current()
 noun = selection.noun  # "digit" or "item"
@@ -74,7 +74,7 @@ else:
 
 st.divider()
 st.subheader("Where to go")
-pages = [p for p in existing_pages() if p.blurb]
+pages = [p for p in PAGES if p.blurb]
 columns = st.columns(3)
 for i, spec in enumerate(pages):
     with columns[i % 3]:

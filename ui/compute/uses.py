@@ -131,9 +131,7 @@ def group_vector(
     """Mean code of the map digits of group a minus that of group b, [k] (not normalised:
     Latent Space Cartography's attribute vector keeps the groups' distance)."""
     latents = latents_and_projection(info, dataset_name, map_methods(info)[0])[0]
-    if not len(group_a) or not len(group_b):
-        raise ValueError("both groups need at least one digit")
-    return latents[list(group_a)].mean(axis=0) - latents[list(group_b)].mean(axis=0)
+    return attributes.group_vector(latents[list(group_a)], latents[list(group_b)])
 
 
 @per_checkpoint(show_spinner=False, max_entries=32)
