@@ -29,7 +29,8 @@ charts = next((spec.charts for page, spec in pages if page is navigation), True)
 preload_slot = preload.start(charts=charts)
 preload.wait_for_imports()  # one thread per process imports torch & co.: no half-imported module
 
-from ui.state import record_page, render_sidebar  # noqa: E402  (imports torch: only once it is imported)
+from ui.sidebar import render_sidebar  # noqa: E402  (imports torch: only once it is imported)
+from ui.state import record_page  # noqa: E402
 
 record_page(navigation.url_path)
 render_sidebar()

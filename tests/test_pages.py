@@ -165,3 +165,16 @@ def test_app_py_runs_without_a_streamlit_server():
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr, run.stderr[-2000:]
+
+
+def test_a_link_naming_a_model_or_map_that_does_not_exist_says_so_in_one_line():
+    at = open_page(query={"model": "no_such_model"})
+    assert at.sidebar.selectbox(key="app_model").value == "ae_k2"  # the default instead
+    (notice,) = [w.value for w in at.warning if "no_such_model" in w.value]
+    assert "showing ae_k2" in notice
+    at = open_page("views/latent_map.py", query={"model": "vae_k16", "proj": "umap"})
+    assert at.radio(key="map_method").value == "pca"  # vae_k16's first map
+    (notice,) = [w.value for w in at.warning if "'umap'" in w.value]
+    assert "not one of vae_k16's maps" in notice
+    at = open_page("views/latent_map.py", query={"model": "vae_k16", "proj": "tsne"})
+    assert at.radio(key="map_method").value == "tsne" and not at.warning  # a good link: silent
