@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core.analysis.attributes import ATTRIBUTES, WALK_SPAN, WALK_STEPS, walk_offsets
-from ui import images, plots, state
+from ui import images, pickers, plots, state
 from ui.compute import maps, resources, uses
 
 UNITS = {"slant": "shear", "thickness": "px", "width": "px", "height": "px"}
@@ -30,7 +30,7 @@ if uses.needs_label(info):
         f"is not {state.with_article(noun)} here. Pick an AE or VAE in the sidebar."
     )
     st.stop()
-names, labels = data.class_names, data.labels.numpy()
+names = data.class_names
 
 st.title("Attributes")
 st.caption(
@@ -40,12 +40,13 @@ st.caption(
     "shipped classifier reads."
 )
 
-val_idx = data.val_idx.tolist()
 top = st.columns([2, 3, 3], vertical_alignment="bottom")
 attribute = top[0].radio("Attribute", ATTRIBUTES, key="attr_attribute", horizontal=True)
 with top[1]:
     # the default: a 7 that the 2- and 16-D models reconstruct as a 7 (the first one: as a 9)
-    index = state.digit_picker(st, "attr_digit", labels, names, val_idx, default=7, nth=5)
+    index = pickers.digit_picker(
+        st.columns(2), "attr_digit_class", "attr_digit_nth", data, default=7, nth=5
+    )
 alpha = top[2].slider(
     "α (standard deviations along v)",
     -WALK_SPAN,
@@ -74,7 +75,8 @@ here = uses.attribute_walk(info, selection.dataset, attribute, index, (float(alp
 unit = UNITS[attribute]
 
 
-def _reading(result: dict, i: int) -> str:
+def _reading(result: dict, i: int, names: list[str]) -> str:
+    """Step i of a walk as '0.42 · 7': the attribute measured, the classifier's reading."""
     label = f" · {names[result['labels'][i]]}" if "labels" in result else ""
     return f"{result['values'][i]:.2f}{label}"
 
@@ -100,7 +102,8 @@ for column, (name, strip) in zip(columns, strips.items(), strict=True):
         )
         st.markdown(f"At α = {alpha:+.2f}: {attribute} **{now['values'][0]:.2f}** {unit}{read}")
         images.digit_row(
-            strip["images"], [f"{a:+.1f}: {_reading(strip, i)}" for i, a in enumerate(alphas)]
+            strip["images"],
+            [f"{a:+.1f}: {_reading(strip, i, names)}" for i, a in enumerate(alphas)],
         )
         if "labels" in strip:
             kept = int((strip["labels"] == strip["labels"][WALK_STEPS // 2]).sum())
@@ -187,7 +190,14 @@ for column, key, default, nth in zip(picks[:3], "abc", (1, 1, 7), (0, 1, 5), str
     with column:
         st.markdown(f"**{key}**")
         chosen_digits.append(
-            state.digit_picker(st, f"attr_analogy_{key}", labels, names, val_idx, default, nth)
+            pickers.digit_picker(
+                st.columns(2),
+                f"attr_analogy_{key}_class",
+                f"attr_analogy_{key}_nth",
+                data,
+                default,
+                nth,
+            )
         )
         st.image(images.to_pil(data.images[chosen_digits[-1]].numpy(), 4))
 result, read = uses.analogy(info, selection.dataset, *chosen_digits)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import images, map_explorer, plots, state
+from ui import images, map_explorer, pickers, plots, state, widgets
 from ui.compute import codes, resources, studios
 from ui.explorer import MAX_SLIDERS, code_sliders
 
@@ -21,7 +21,7 @@ st.caption(
     "A generator G turns noise z ~ N(0, I) into images; a discriminator D learns to tell them "
     "from real ones, and G learns only from D's judgement. G never sees a real image."
 )
-info = state.model_of_kind(selection, "gan", key="gan_model", default="gan_k32")
+info = pickers.model_of_kind(selection, "gan", key="gan_model", default="gan_k32")
 digits = resources.dataset(selection.dataset)
 noun = digits.noun  # "digit" or "item"
 
@@ -29,7 +29,7 @@ noun = digits.noun  # "digit" or "item"
 st.header("Samples")
 left, right = st.columns([1, 2], gap="large")
 with left:
-    seed = int(st.number_input("Seed", 0, 2**31 - 1, step=1, key="gan_seed"))
+    seed = widgets.seed_input(st, "gan_seed")
     side = st.slider("Grid size", 2, 12, key="gan_grid", help="side x side samples")
     filtered = st.toggle(
         "Let D pick the best half",
@@ -77,7 +77,7 @@ with right:
 # --- a walk between two random latents --------------------------------------------------------
 st.header("A walk between two random latents")
 controls = st.columns(3)
-walk_seed = int(controls[0].number_input("Walk seed", 0, 2**31 - 1, step=1, key="gan_walk_seed"))
+walk_seed = widgets.seed_input(controls[0], "gan_walk_seed", "Walk seed")
 steps = controls[1].slider("Steps", 3, 16, key="gan_steps")
 method = controls[2].radio(
     "Path",

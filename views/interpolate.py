@@ -6,7 +6,6 @@ import numpy as np
 import streamlit as st
 
 from core.analysis.classify import class_names
-from core.latent.operations import random_pair
 from ui import images, plots, state, widgets
 from ui.compute import codes, maps, resources
 from ui.explorer import overlay
@@ -85,7 +84,9 @@ if link_problems:
 pair: tuple[int, int] | None = None
 if is_gan:
     row = top[0].columns([2, 3], vertical_alignment="bottom")
-    seed = widgets.seed_input(*row, "interp_seed", "New random pair", "interp_reroll")
+    seed = widgets.seed_input(
+        row[0], "interp_seed", button=(row[1], "New random pair", "interp_reroll")
+    )
     st.query_params["seed"] = seed
     top[0].caption("A GAN has no encoder: the ends are two random codes z ~ N(0, I).")
     z0, z1 = codes.random_codes(info, seed)
@@ -102,10 +103,12 @@ else:
         class_b = row[1].selectbox(
             "Class B", range(10), key="interp_class_b", format_func=names.__getitem__
         )
-        seed = widgets.seed_input(*row[2:], "interp_seed", "New random pair", "interp_reroll")
+        seed = widgets.seed_input(
+            row[2], "interp_seed", button=(row[3], "New random pair", "interp_reroll")
+        )
         st.query_params["seed"] = seed
         try:
-            pair = random_pair(labels, class_a, class_b, seed=seed)
+            pair = codes.random_ends(selection.dataset, class_a, class_b, seed)
         except ValueError as err:
             st.error(f"Cannot pick the pair: {err}.")
             st.stop()

@@ -88,7 +88,11 @@ noise = row[2].slider(
     "over the encoded codes.",
 )
 seed = widgets.seed_input(
-    *row[3:], "mix_seed", "Regenerate", "mix_regenerate", icon=":material/casino:", width="stretch"
+    row[3],
+    "mix_seed",
+    button=(row[4], "Regenerate", "mix_regenerate"),
+    icon=":material/casino:",
+    width="stretch",
 )
 
 if link_problem is not None:

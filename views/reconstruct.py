@@ -15,7 +15,7 @@ import streamlit as st
 from core.analysis.inversion import InversionConfig, InversionResult
 from core.models.kinds import ENCODER_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import digit_input, images, plots, state, widgets
+from ui import digit_input, images, pickers, plots, state, widgets
 from ui.compute import cache, codes, maps, reconstruction, resources, studios
 from ui.explorer import overlay
 
@@ -161,12 +161,12 @@ st.caption(
     "start from random codes z and follow the gradient of the pixel error between G(z) and "
     f"your {noun} (Adam), keeping the best code found."
 )
-gan_info: CheckpointInfo = state.model_of_kind(
+gan_info: CheckpointInfo = pickers.model_of_kind(
     selection, "gan", key="reconstruct_gan", default="gan_k32"
 )
 settings = st.columns([2, 1, 2], vertical_alignment="bottom")
 steps = settings[0].slider("Steps", 50, 1000, 300, step=50, key="reconstruct_steps")
-seed = settings[1].number_input("Seed", 0, 10_000, 0, key="reconstruct_seed")
+seed = widgets.seed_input(settings[1], "reconstruct_seed")
 config = InversionConfig(steps=int(steps), seed=int(seed))
 inversions: dict = st.session_state["reconstruct_inversions"]
 run_key = (digit_key, *cache.version(gan_info), config)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis.posterior import ACTIVE_UNIT_THRESHOLD
-from ui import images, map_explorer, plots, state
+from ui import images, map_explorer, pickers, plots, state, widgets
 from ui.compute import maps, resources, studios
 from ui.explorer import MAX_SLIDERS, code_sliders
 
@@ -24,7 +24,7 @@ st.caption(
     "code, and its training pulls those distributions towards the prior N(0, I). So any z "
     f"drawn from N(0, I) should decode to {state.with_article(noun)}."
 )
-info = state.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
+info = pickers.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
 k = info.latent_dim
 labels = digits.labels.numpy()
 names = digits.class_names
@@ -33,7 +33,7 @@ names = digits.class_names
 st.header("Samples from the prior")
 left, right = st.columns([1, 2], gap="large")
 with left:
-    seed = st.number_input("Seed", 0, 2**31 - 1, step=1, key="vae_seed")
+    seed = widgets.seed_input(st, "vae_seed")
     side = st.slider("Grid size", 2, 12, key="vae_grid", help="side x side samples")
     st.caption(
         f"Each tile is g(z) for one z ~ N(0, I) in {k} dimensions. The same seed always "
@@ -94,23 +94,10 @@ st.latex(
     r"\underbrace{\mathbb{E}_{q}[-\log p(x\mid z)]}_{\text{reconstruction}}"
     r" + \underbrace{\mathrm{KL}(q(z\mid x)\,\|\,\mathcal{N}(0,I))}_{\text{KL}}"
 )
-val_idx = digits.val_idx.numpy()
 controls = st.columns(4)
-label = controls[0].selectbox(
-    "Class", range(len(names)), key="vae_class", format_func=lambda c: names[c]
-)
-members = val_idx[labels[val_idx] == label]  # validation digits of the class: unseen in training
-if len(members) == 0:
-    st.warning(f"No validation {noun} is labelled {names[label]}; pick another class.")
-    st.stop()
-if st.session_state["vae_which"] >= len(members):
-    st.session_state["vae_which"] = 0
-which = controls[1].number_input(
-    f"Which one (of {len(members)})", 0, len(members) - 1, step=1, key="vae_which"
-)
+index = pickers.digit_picker(controls, "vae_class", "vae_which", digits)  # unseen in training
 n_samples = controls[2].slider("Samples of eps", 1, 12, key="vae_samples")
-eps_seed = controls[3].number_input("eps seed", 0, 2**31 - 1, step=1, key="vae_eps_seed")
-index = int(members[int(which)])
+eps_seed = widgets.seed_input(controls[3], "vae_eps_seed", "eps seed")
 trick = studios.reparameterization(info, selection.dataset, index, int(n_samples), int(eps_seed))
 
 map_col, digits_col = st.columns([3, 2], gap="medium")
