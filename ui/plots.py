@@ -292,27 +292,7 @@ def conv_picture(cells: np.ndarray, k: int) -> go.Figure:
         y1=k - 0.5,
         line=dict(color="#d62728", width=3),
     )
-    for code in (INPUT, INSERTED, PAD):  # a legend for the three kinds of cell
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=names[code],
-                marker=dict(
-                    size=12, symbol="square", color=colors[code], line=dict(color="#999", width=1)
-                ),
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="lines",
-            name=f"kernel window {k}x{k}",
-            line=dict(color="#d62728", width=3),
-        )
-    )
+    _conv_legend(fig, colors, names, k)
     side = min(520, max(220, 18 * n))
     fig.update_layout(
         height=side + 40,
@@ -336,6 +316,31 @@ def conv_picture(cells: np.ndarray, k: int) -> go.Figure:
         legend=dict(x=1.02, y=1),
     )
     return fig
+
+
+def _conv_legend(fig: go.Figure, colors: dict, names: dict, k: int) -> None:
+    """Legend entries (traces with no points) for the three kinds of cell and the kernel."""
+    for code in (INPUT, INSERTED, PAD):
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=names[code],
+                marker=dict(
+                    size=12, symbol="square", color=colors[code], line=dict(color="#999", width=1)
+                ),
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=f"kernel window {k}x{k}",
+            line=dict(color="#d62728", width=3),
+        )
+    )
 
 
 # --- groups selected on a map and learning curves (issue 14) ---------------------------------
