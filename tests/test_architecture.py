@@ -3,6 +3,8 @@ here, with the line to write."""
 
 from __future__ import annotations
 
+import ast
+
 from .conftest import ROOT
 
 DOC = ROOT / "docs" / "ARCHITECTURE.md"
@@ -39,3 +41,19 @@ def test_architecture_names_every_module_of_core_and_ui():
         + ": add a row `| `<module>` | what it does |` to the table of its folder "
         "(core/ or ui/, module by module)."
     )
+
+
+def test_ui_compute_imports_only_core():
+    """The compute layer returns arrays; pictures and the browser's files are made above it."""
+    upward = []
+    for path in sorted((ROOT / "ui" / "compute").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            upward += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.split(".")[0] in ("ui", "views") and not n.startswith("ui.compute")
+            ]
+    assert upward == []
