@@ -72,7 +72,7 @@ controls[3].button(f"New {noun}s", key="denoise_new", on_click=new_digits, icon=
 
 seed = st.session_state["denoise_seed"]
 clean, noisy = reconstruction.noisy_validation(selection.dataset, noise, float(amount), seed)
-pick = np.random.default_rng(seed).choice(len(clean), size=min(SHOWN, len(clean)), replace=False)
+pick = reconstruction.shown_sample(len(clean), SHOWN, seed)
 recons = {
     name: reconstruction.denoised(candidates[name], selection.dataset, noise, float(amount), seed)
     for name in chosen

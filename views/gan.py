@@ -3,7 +3,6 @@ whether the generator covers every class (mode collapse) with a classifier-featu
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from ui import images, map_explorer, pickers, plots, state, widgets
@@ -112,12 +111,11 @@ with right:
         f"it is right on {correct:.0%} of them. At the game's equilibrium D cannot tell, and "
         "gives 0.5 to everything."
     )
-order = np.argsort(fake_scores)[::-1][:N_EXTREMES]
+most_real, most_doubted = studios.discriminator_extremes(real_scores, fake_scores, N_EXTREMES)
 st.markdown("**Samples D finds most real**")
-images.digit_row(fake[order], [f"D = {fake_scores[j]:.2f}" for j in order], scale=2)
-order = np.argsort(real_scores)[:N_EXTREMES]
+images.digit_row(fake[most_real], [f"D = {fake_scores[j]:.2f}" for j in most_real], scale=2)
 st.markdown(f"**Real {noun}s D doubts most**")
-images.digit_row(real[order], [f"D = {real_scores[j]:.2f}" for j in order], scale=2)
+images.digit_row(real[most_doubted], [f"D = {real_scores[j]:.2f}" for j in most_doubted], scale=2)
 
 # --- mode collapse and FID ----------------------------------------------------------------------
 st.header(f"Which {noun}s does G draw?")

@@ -3,7 +3,6 @@ on one digit, and which latent dimensions carry information (KL per dimension)."
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -104,9 +103,11 @@ map_col, digits_col = st.columns([3, 2], gap="medium")
 with map_col:
     method = maps.map_methods(info)[0]  # raw for a 2-D latent, else PCA: both linear
     _, projection = maps.latents_and_projection(info, selection.dataset, method)
-    centre, cov, ellipses, z_xy = studios.posterior_on_map(info, selection.dataset, method, trick)
+    centre, ellipses, z_xy, zoomed = studios.posterior_on_map(
+        info, selection.dataset, method, trick
+    )
     zoom = st.toggle(f"Zoom in on the {noun}", key="vae_zoom")
-    half = max(3 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25) if zoom else None
+    half = zoomed if zoom else None
     axes = ("z1", "z2") if k == 2 else ("PC 1", "PC 2")
     fig = plots.latent_map(projection.coords, labels, names, axis_titles=axes, height=520)
     fig = plots.add_posterior(fig, centre, ellipses, z_xy, zoom=half)

@@ -53,13 +53,15 @@ def reparameterization(
 
 def posterior_on_map(
     info: CheckpointInfo, dataset_name: str, method: str, trick: posterior.Reparameterization
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """q(z|x) on a linear map: (centre [2], covariance [2, 2], the 1- and 2-sigma ellipses,
-    the sampled z placed on the map [n, 2])."""
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, float]:
+    """q(z|x) on a linear map: (centre [2], the 1- and 2-sigma ellipses, the sampled z placed
+    on the map [n, 2], the half-width of a view zoomed on it: 3 sigma along its longest axis,
+    at least 0.25)."""
     _, projection = latents_and_projection(info, dataset_name, method)
     centre, cov = posterior.projected_gaussian(projection, trick.mu, trick.sigma)
     ellipses = {f"{r} sigma": posterior.ellipse(centre, cov, r) for r in (1, 2)}
-    return centre, cov, ellipses, projection.transform(trick.z)
+    zoom = max(3 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25)
+    return centre, ellipses, projection.transform(trick.z), zoom
 
 
 @per_checkpoint(show_spinner="Encoding the validation digits…", max_entries=8)
@@ -113,6 +115,14 @@ def discriminator_scores(info: CheckpointInfo, dataset_name: str, seed: int, fil
     real, fake, gan = val_images[pick], gan_samples(info, seed, filtered)[:n], model(info)
     real_scores = sample_quality.discriminator_probabilities(gan, real)
     return real, real_scores, fake, sample_quality.discriminator_probabilities(gan, fake)
+
+
+def discriminator_extremes(
+    real_scores: np.ndarray, fake_scores: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the n samples D finds most real, the n real digits it doubts most): indices, the most
+    extreme first."""
+    return np.argsort(fake_scores)[::-1][:n], np.argsort(real_scores)[:n]
 
 
 def discriminator_accuracy(real_scores: np.ndarray, fake_scores: np.ndarray) -> float:
