@@ -146,11 +146,13 @@ def main() -> None:
     with harness.chromium() as browser, harness.streamlit_server(script=demo) as (url, _):
         for name, query in MAPS:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            harness.ask_for_probes(page)
             frames: list = []
             page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
             open_live(page, url, query)  # the first open computes/loads caches: not timed
             page.close()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            harness.ask_for_probes(page)
             page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
             cold = open_live(page, url, query)  # a new context: nothing in its cache
             entry = sweep(page, args.moves, frames)

@@ -28,22 +28,35 @@ from PIL import Image
 
 from core.export import ExportError, cached_export
 from core.files import atomic_path
-from core.maps import INVERSE_NEIGHBOURS, Projection
+from core.maps import INVERSE_NEIGHBOURS, OFF_MAP_MARGIN, Projection
+from ui.components.modules import join_modules
+from ui.plots import CLASS_COLORS
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
 EXPORT_DIR = STATIC_DIR / "onnx"
 PUBLISHED_DIR = STATIC_DIR / "cache"  # not committed: arrays and atlases written by the app
 RUNTIME_URL = "/app/static/vendor/onnxruntime-web/ort.wasm.bundle.min.mjs"
-MAX_SLIDERS = 16  # as explorer.js: larger codes get sliders for their first 16 dimensions
+MAX_SLIDERS = 16  # larger codes get sliders for their first 16 dimensions
 _ASSETS = Path(__file__).parent / "components" / "explorer"
 
 _component = st.components.v2.component(
     "latent_explorer",
     html=(_ASSETS / "explorer.html").read_text(),
     css=(_ASSETS / "explorer.css").read_text(),
-    js=(_ASSETS / "explorer.js").read_text(),
+    js=join_modules(_ASSETS / "main.js"),
 )
+
+
+def shared_constants() -> dict[str, Any]:
+    """What the browser must agree on with Python, sent in every mode's data (not rewritten in
+    JS): the class colours of ``ui.plots``, ``core.maps``' off-map margin (a place farther out is
+    not decoded) and the slider cap."""
+    return {
+        "class_colors": list(CLASS_COLORS),
+        "off_map_margin": OFF_MAP_MARGIN,
+        "max_sliders": MAX_SLIDERS,
+    }
 
 
 @dataclass(frozen=True)
@@ -236,6 +249,7 @@ def latent_explorer(
         "decoder_url": decoder.url,
         "runtime_url": RUNTIME_URL,
         "notice": decoder.notice,
+        **shared_constants(),
     }
     if background is not None:
         image, extent = background
@@ -294,5 +308,6 @@ def code_sliders(
         "decoder_url": decoder.url,
         "runtime_url": RUNTIME_URL,
         "notice": decoder.notice,
+        **shared_constants(),
     }
     _component(key=key, data=data)
