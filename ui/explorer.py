@@ -26,9 +26,9 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core.export import ExportError, cached_export
 from core.files import atomic_path
-from core.maps import INVERSE_NEIGHBOURS, OFF_MAP_MARGIN, Projection
+from core.latent.export import ExportError, cached_export
+from core.latent.projections import INVERSE_NEIGHBOURS, OFF_MAP_MARGIN, Projection
 from ui.components.modules import join_modules
 from ui.plots import CLASS_COLORS
 
