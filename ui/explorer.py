@@ -81,6 +81,29 @@ def decoder_for(checkpoint: str | Path) -> Decoder:
         return Decoder(None, f"Live preview off: {exc}.")
 
 
+def onnx_codec(checkpoint: str | Path, latent_dim: int) -> dict[str, Any]:
+    """How the twin maps run a checkpoint in the browser: its ONNX decoder and encoder (both
+    exported once per checkpoint content). Raises ``ExportError``."""
+    return {
+        "kind": "onnx",
+        "latent_dim": int(latent_dim),
+        "decoder_url": static_url(cached_export(checkpoint, EXPORT_DIR)),
+        "encoder_url": static_url(cached_export(checkpoint, EXPORT_DIR, part="encoder")),
+    }
+
+
+def linear_codec(mean: np.ndarray, components: np.ndarray) -> dict[str, Any]:
+    """PCA as the twin maps run it: z = W (x - mean), x' = W^T z + mean, computed in the
+    browser from mean float [784] and W = components float [k, 784] (published once)."""
+    components = np.asarray(components, dtype=np.float32)
+    return {
+        "kind": "linear",
+        "latent_dim": int(components.shape[0]),
+        "mean_url": publish_array(mean, "float32"),
+        "components_url": publish_array(components, "float32"),
+    }
+
+
 def publish(payload: bytes | Callable[[], bytes], digest: str, suffix: str) -> str:
     """Write bytes once to ``static/cache/<digest><suffix>`` (atomically) and return its URL.
 
@@ -267,6 +290,60 @@ def latent_explorer(
         on_click_change=on_click or (lambda: None),
         on_pair_change=on_pair or (lambda: None),
     )
+
+
+def twin_side(
+    title: str,
+    short: str,
+    published: dict[str, Any],
+    inverse: dict[str, Any],
+    codec: dict[str, Any],
+    subtitle: str = "",
+) -> dict[str, Any]:
+    """One map of ``twin_maps``: its title, short name (for captions) and subtitle (the map's
+    scores), its arrays
+    (``publish_map``'s result), its way back from a place to a code (``inverse_rule``) and its
+    model in the browser (``onnx_codec`` or ``linear_codec``)."""
+    if inverse["kind"] == "tsne" and published["codes_url"] is None:
+        raise ValueError("a t-SNE map needs the codes: its inverse averages the nearest codes")
+    return {
+        "title": title,
+        "short": short,
+        "subtitle": subtitle,
+        **published,
+        "inverse": inverse,
+        "codec": codec,
+    }
+
+
+def twin_maps(
+    sides: Sequence[dict[str, Any]],
+    class_names: Sequence[str],
+    *,
+    key: str,
+    selected: int | None = None,
+    on_click: Callable[[], None] | None = None,
+) -> Any:
+    """Two maps of the same digits side by side (``twin_side`` each; their points must be the
+    same images in the same order), linked and live in the browser: over a digit, it is ringed
+    in both maps and both models' reconstructions are shown; over empty space in one map, that
+    model's picture is encoded by the other model and marked where it lands on the other map.
+    Returns the component's result: ``.click`` is ``{"side": 0 | 1, "index": i | None,
+    "point": [x, y], "code": [...] | None}`` on the run after a click."""
+    if len(sides) != 2:
+        raise ValueError(f"twin maps take two sides, not {len(sides)}")
+    if sides[0]["labels_url"] != sides[1]["labels_url"]:
+        raise ValueError("the two maps must show the same digits (their labels differ)")
+    data = {
+        "mode": "twin",
+        "key": key,
+        "class_names": [str(c) for c in class_names],
+        "sides": list(sides),
+        "selected": selected,
+        "runtime_url": RUNTIME_URL,
+        **shared_constants(),
+    }
+    return _component(key=key, data=data, on_click_change=on_click or (lambda: None))
 
 
 def prior_ranges(code: np.ndarray, sigmas: float = 3.0) -> list[list[float]]:

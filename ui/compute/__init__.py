@@ -9,6 +9,7 @@ is computed by a function here, once per input, and cached here and nowhere else
 - ``errors``: pixel PCA, validation errors, PCA vs AE scores, denoising.
 - ``studios``: the VAE and GAN studios, Style & content (CVAE), Concepts.
 - ``uses``: attributes and latent arithmetic, classifiers with few labels.
+- ``twins``: the twin maps' sides (PCA or a checkpoint's map, its scores, its browser model).
 
 - Resources (``st.cache_resource``, one object shared by every session; never mutate them):
   datasets, models, latent maps (a ``Projection`` keeps t-SNE's affinities, so placing new codes
@@ -100,6 +101,7 @@ from ui.compute.studios import (
     style_swap,
     transposed_conv,
 )
+from ui.compute.twins import PCA_SIDE, twin_label, twin_options, twin_side
 from ui.compute.uses import (
     BEST_KEEPING,
     DIRECTIONS,

@@ -4,8 +4,10 @@
 // static/), the inverse rule (map place -> latent code), the ONNX models' and the runtime's
 // URLs, and the constants Python also knows (class_colors, off_map_margin, max_sliders).
 // Everything that follows a pointer stays here: hover, zoom, pan, drag and the sliders send
-// nothing to the server. The messages to Python are trigger values, listed in map.js. `data.mode` picks what is mounted:
+// nothing to the server. The messages to Python are trigger values, listed in map.js
+// and twin.js. `data.mode` picks what is mounted:
 //   "map" (default)  map.js Explorer: one map and its preview
+//   "twin"           twin.js TwinMaps: two models' maps of the same digits, linked
 //   "sliders"        sliders.js CodeSliders: one code and a slider per dimension
 //
 // Modules (joined into one script by ui/components/modules.py; each is a plain ES module):
@@ -17,8 +19,9 @@
 
 import { Explorer } from "./map.js";
 import { CodeSliders } from "./sliders.js";
+import { TwinMaps } from "./twin.js";
 
-const MODES = { map: Explorer, sliders: CodeSliders };
+const MODES = { map: Explorer, twin: TwinMaps, sliders: CodeSliders };
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
