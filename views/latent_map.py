@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.models.kinds import ENCODER_KINDS
 from ui import compute, images, plots, state, widgets
 
 BACKGROUND_TILES = 20  # decoded images per side of the 2-D manifold background
@@ -14,6 +15,8 @@ state.init(
     map_selected=None,  # {"index": i} or {"point": [x, y]}
     map_pair=[],  # the last two clicked dataset indices (the Interpolate page reads them)
     map_mounted=None,  # (what the explorer shows, the index it was mounted with)
+    map_compare=False,  # the linked maps below: this map beside another model's
+    map_compare_with=None,  # that other side (compute.twin_options)
 )
 
 selection = state.current()
@@ -187,3 +190,29 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
 
 
 map_and_panel(mounted, link_problem)
+
+# --- compare with another model: the same digits on two linked maps ---------------------------
+
+if st.toggle(
+    "Compare with another model",
+    key="map_compare",
+    help=f"This map beside another model's (or PCA's), linked: {state.a(noun)} under the "
+    "pointer is ringed in both, and empty space decoded by one model is read by the other.",
+):
+    infos = state.models_for(selection.dataset, ENCODER_KINDS)
+    this_side = f"{info.name}:{method}"
+    others = [o for o in compute.twin_options(infos) if o != this_side]
+    state.pick("map_compare_with", others, ["pca"])
+    st.columns([1, 2])[0].selectbox(
+        "Compare with",
+        others,
+        key="map_compare_with",
+        format_func=lambda o: compute.twin_label(o, infos),
+    )
+    state.linked_maps(
+        [this_side, st.session_state["map_compare_with"]],
+        infos,
+        selection.dataset,
+        dataset.class_names,
+        key="map_twin",
+    )
