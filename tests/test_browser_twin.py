@@ -89,8 +89,7 @@ def test_hover_links_both_maps_without_a_server_message(page, app_url, frames_se
 
     # over empty space on map A: A decodes it, B encodes that and marks where it lands
     lo, hi = page.evaluate(
-        f"() => {{ const b = {TWIN}.sides[0].points.bounds; "
-        "return [[b.x0, b.y0], [b.x1, b.y1]]; }"
+        f"() => {{ const b = {TWIN}.sides[0].points.bounds; return [[b.x0, b.y0], [b.x1, b.y1]]; }}"
     )
     spots = 0
     for fx, fy in ((0.5, 0.05), (0.05, 0.5), (0.95, 0.5), (0.5, 0.95)):
