@@ -153,6 +153,15 @@ def explorer_clicks_ms(page, clicks: int) -> list[float]:
     return latencies
 
 
+def _sweep_row(name: str, e: dict) -> str:
+    """A row of the table: the sweep's timings (``sweep``'s result ``e``)."""
+    d, q = e["decode_draw_ms"], e["event_to_pixels_ms"]
+    return (
+        f"{name:26} {d['p50']:9.2f} / {d['p95']:5.2f} ms {q['p50']:10.1f} / {q['p95']:5.1f} ms"
+        f" {e['decodes']:4}/{e['moves']:<4} {e['frames_sent']:5}"
+    )
+
+
 def main() -> None:
     parser = report.parser(__doc__, "explorer")
     parser.add_argument("--moves", type=int, default=300)
@@ -200,11 +209,8 @@ def main() -> None:
         f"{'decoded':>9} {'sent':>5} {'redraw p95':>11} {'live cold/warm':>15}"
     )
     for name, e in result["maps"].items():
-        d, q = e["decode_draw_ms"], e["event_to_pixels_ms"]
         print(
-            f"{name:26} {d['p50']:9.2f} / {d['p95']:5.2f} ms {q['p50']:10.1f} / {q['p95']:5.1f} ms"
-            f" {e['decodes']:4}/{e['moves']:<4} {e['frames_sent']:5}"
-            f" {e['redraw_ms']['p95']:8.1f} ms"
+            f"{_sweep_row(name, e)} {e['redraw_ms']['p95']:8.1f} ms"
             f" {e['cold']['live_s']:5.2f} / {e['warm']['live_s']:4.2f} s"
         )
     for name, e in result["maps"].items():
@@ -219,12 +225,7 @@ def main() -> None:
         f"{'runs':>9} {'sent':>5} {'over space':>11} {'live cold':>15}"
     )
     for name, e in result["twins"].items():
-        d, q = e["decode_draw_ms"], e["event_to_pixels_ms"]
-        print(
-            f"{name:26} {d['p50']:9.2f} / {d['p95']:5.2f} ms {q['p50']:10.1f} / {q['p95']:5.1f} ms"
-            f" {e['decodes']:4}/{e['moves']:<4} {e['frames_sent']:5} {e['over_space']:11}"
-            f" {e['cold']['live_s']:13.2f} s"
-        )
+        print(f"{_sweep_row(name, e)} {e['over_space']:11} {e['cold']['live_s']:13.2f} s")
     c = result["explorer_click_ms"]
     print(f"explorer click -> Python shows it:        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms")
     report.write(args.out, result)

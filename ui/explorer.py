@@ -5,7 +5,11 @@ page passes the map (coords, labels, class names), the way back from the map to 
 (``inverse_rule(projection)``), the dataset's codes and images, and the model's ONNX decoder
 (``decoder_for(checkpoint)``). It returns the last click or drag as trigger values.
 ``code_sliders(...)`` mounts the same element in its sliders-only mode: no map, one code and a
-slider per latent dimension, decoded in the browser as a slider moves.
+slider per latent dimension, decoded in the browser as a slider moves. ``twin_maps(...)``
+mounts it in its twin mode: two models' maps of the same digits, linked, each model decoding and
+encoding in the browser (``onnx_codec``: its ONNX decoder and encoder; ``linear_codec``: PCA's
+own maps). The browser code is plain ES modules, one per concern, joined into the one script
+components v2 takes by ``ui.components.modules.join_modules`` (docs/ARCHITECTURE.md).
 
 Big arrays do not travel in the element's data (which Streamlit sends on every rerun): they are
 written once, content-addressed, to ``static/cache/`` and the browser fetches them by URL from
