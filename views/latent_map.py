@@ -203,7 +203,7 @@ if st.toggle(
     this_side = f"{info.name}:{method}"
     others = [o for o in compute.twin_options(infos) if o != this_side]
     state.pick("map_compare_with", others, ["pca"])
-    st.columns([1, 2])[0].selectbox(
+    st.columns([2, 1])[0].selectbox(
         "Compare with",
         others,
         key="map_compare_with",

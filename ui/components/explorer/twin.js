@@ -54,6 +54,7 @@ export class TwinMaps {
     previews.innerHTML = PREVIEWS;
     this.pictures = [...previews.querySelectorAll(".lx-picture")];
     this.captions = [...previews.querySelectorAll("figure:not(.lx-original-box) figcaption")];
+    this.captions.forEach((caption, s) => { caption.textContent = data.sides[s].short; });
     panel.part(root, "notice").before(twin, previews);
     this.previews = previews;
     this.offs = [];
