@@ -113,7 +113,7 @@ def test_hover_links_both_maps_without_a_server_message(page, app_url, frames_se
 
     # what B makes of A's picture, as torch makes it: PCA decodes, the AE encodes
     hover = last["code"]  # PCA's code of the place: the place itself
-    from ui.compute import pixel_pca
+    from ui.compute.reconstruction import pixel_pca
 
     infos = [i for i in list_checkpoints(ROOT / "checkpoints") if i.dataset == "embedded"]
     pca = pixel_pca.__wrapped__("embedded", max(pca_sizes(infos))).pca  # no Streamlit cache
