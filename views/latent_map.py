@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from ui import compute, images, plots, state, widgets
+from ui.playback import how_it_learned
 
 BACKGROUND_TILES = 20  # decoded images per side of the 2-D manifold background
 INTERPOLATE_PAGE = "views/interpolate.py"
@@ -187,3 +188,5 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
 
 
 map_and_panel(mounted, link_problem)
+
+how_it_learned(info, dataset.class_names, key="map_history")
