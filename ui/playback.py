@@ -91,7 +91,10 @@ def shipped_playback(info: CheckpointInfo) -> dict[str, Any] | None:
     return {**published, "keyframes": keyframes}
 
 
-def _mount(published: dict[str, Any], class_names, *, key: str, live: bool, height: int) -> None:
+def playback_element(
+    published: dict[str, Any], class_names, *, key: str, live: bool = False, height: int = 380
+) -> None:
+    """Mount the element on a published history (``publish_history``, plus ``keyframes``)."""
     data = {
         "key": key,
         "height": int(height),
@@ -122,7 +125,7 @@ def how_it_learned(
             "the losses. Play or drag the scrubber: it all runs in your browser. At a keyframe "
             "epoch, point at the map to decode it with that epoch's decoder."
         )
-        _mount(published, class_names, key=key, live=False, height=height)
+        playback_element(published, class_names, key=key, live=False, height=height)
 
 
 def finished_playback(checkpoint: Path, class_names, *, key: str) -> None:
@@ -137,4 +140,4 @@ def live_playback(recorder: HistoryRecorder, class_names, *, key: str, height: i
     if history is None:
         st.caption("The map and samples appear after the first epoch.")
         return
-    _mount(publish_history(history), class_names, key=key, live=True, height=height)
+    playback_element(publish_history(history), class_names, key=key, live=True, height=height)
