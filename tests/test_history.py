@@ -10,7 +10,7 @@ import torch
 from core.data.datasets import Dataset
 from core.latent.export import keyframe_exports
 from core.latent.pca import fit_pca
-from core.models.kinds import ModelConfig
+from core.models.base import ModelConfig
 from core.training.checkpoints import load_model
 from core.training.history import (
     SAMPLES,

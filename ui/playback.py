@@ -32,9 +32,10 @@ _component = st.components.v2.component(
     css=(_ASSETS / "playback.css").read_text(),
     js=(_ASSETS / "playback.js").read_text(),
 )
-# The loss curves drawn, in this order where the model has them: training loss, then the
-# validation number its page talks about.
-LOSS_SERIES = (("loss", "#4e79a7"), ("val_mse", "#e15759"), ("val_neg_elbo", "#e15759"))
+# The loss curves drawn: the training loss (blue) and the first validation number of these
+# that the model has (red); a GAN's two players instead.
+TRAIN_SERIES = ("loss", "#4e79a7")
+VALIDATION_SERIES = ("val_neg_elbo", "val_mse")
 GAN_SERIES = (("d_loss", "#4e79a7"), ("g_loss", "#e15759"))
 NO_HISTORY = "No training history for this model: it was trained before histories were recorded."
 
@@ -51,7 +52,10 @@ def map_bounds(maps: np.ndarray) -> np.ndarray:
 
 def publish_history(history: History) -> dict[str, Any]:
     """The part of the element's data a history gives: array URLs and the small numbers."""
-    names = GAN_SERIES if history.kind == "gan" else LOSS_SERIES
+    names = GAN_SERIES
+    if history.kind != "gan":
+        validation = [n for n in VALIDATION_SERIES if n in history.loss_names][:1]
+        names = (TRAIN_SERIES, *((n, "#e15759") for n in validation))
     series = [
         {"name": name, "color": color, "values": history.losses[:, index].astype(float).tolist()}
         for name, color in names

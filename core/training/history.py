@@ -180,13 +180,13 @@ class HistoryRecorder:
         codes = None
         if self.kind != "gan":
             x = to_float(self.images.to(device))  # [N, 1, 28, 28]
-            given = (self.labels.to(device),) if self.kind == "cvae" else ()
+            given = (self.labels.to(device),) if model.conditional else ()
             codes = torch.cat([model.encode(b, *g) for b, *g in _chunks(x, *given)]).float()
         if self.sample_rows is not None:
             z = codes[torch.as_tensor(self.sample_rows, device=device)]  # [16, k]
         else:
             z = self.sample_codes.to(device)
-        given = (self.sample_labels.to(device),) if self.kind == "cvae" else ()
+        given = (self.sample_labels.to(device),) if model.conditional else ()
         samples = model.decode(z, *given).float().clamp(0, 1)  # [16, 1, 28, 28]
         samples = (samples[:, 0] * 255).round().to(torch.uint8).cpu().numpy()
         weights = None
