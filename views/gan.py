@@ -8,6 +8,7 @@ import streamlit as st
 from ui import images, map_explorer, pickers, plots, state, widgets
 from ui.compute import codes, resources, studios
 from ui.explorer import MAX_SLIDERS, code_sliders
+from ui.playback import how_it_learned
 
 N_EXTREMES = 8  # images shown at each end of D's scale
 
@@ -164,3 +165,5 @@ with right:
         "only with numbers from the same classifier checkpoint. FID shrinks as the number of "
         f"images grows, which is why the floor uses as many real {noun}s as there are samples."
     )
+
+how_it_learned(info, digits.class_names, key="gan_history")

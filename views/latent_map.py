@@ -8,6 +8,7 @@ import streamlit as st
 from core.models.registry import ENCODER_KINDS
 from ui import images, plots, state, twin_sides, widgets
 from ui.compute import codes, maps, resources
+from ui.playback import how_it_learned
 
 BACKGROUND_TILES = 20  # decoded images per side of the 2-D manifold background
 INTERPOLATE_PAGE = "views/interpolate.py"
@@ -219,3 +220,5 @@ if st.toggle(
         dataset.class_names,
         key="map_twin",
     )
+
+how_it_learned(info, dataset.class_names, key="map_history")

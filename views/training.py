@@ -18,6 +18,7 @@ from core.training.jobs import JobSnapshot, TrainingJob
 from core.training.recipes import defaults_for
 from ui import plots, state
 from ui.compute import resources
+from ui.playback import finished_playback, live_playback
 
 # the kinds a person trains here
 TITLES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "cvae": "Conditional VAE"}
@@ -63,7 +64,12 @@ def live(job_id: str) -> None:
     snap = job.snapshot()
     if snap.finished:
         st.rerun(scope="app")
-    show_progress(job.config.model.kind, snap)
+    curves, playback = st.columns([2, 3], gap="medium")
+    with curves:
+        show_progress(job.config.model.kind, snap)
+    with playback:
+        if job.recorder is not None:
+            live_playback(job.recorder, job.dataset.class_names, key="train_playback")
     if st.button(
         "Stop (keeps the last finished epoch)",
         key="train_stop",
@@ -108,6 +114,8 @@ def show_result(job: TrainingJob, snap: JobSnapshot) -> None:
             + ", ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in final.items())
         )
         st.plotly_chart(plots.training_curves(kind, snap.history), width="stretch")
+    if snap.path is not None:
+        finished_playback(snap.path, job.dataset.class_names, key="train_history")
 
 
 first = defaults_for("ae")

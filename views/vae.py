@@ -10,6 +10,7 @@ from core.analysis.posterior import ACTIVE_UNIT_THRESHOLD
 from ui import images, map_explorer, pickers, plots, state, widgets
 from ui.compute import maps, resources, studios
 from ui.explorer import MAX_SLIDERS, code_sliders
+from ui.playback import how_it_learned
 
 state.init(vae_seed=0, vae_grid=8, vae_extent=2.0, vae_tiles=15, vae_class=3, vae_which=0)
 state.init(vae_samples=6, vae_eps_seed=0, vae_zoom=True, vae_manifold_points=False)
@@ -182,3 +183,5 @@ text.markdown(
     f"across {noun}s, Var_x(mu_u) > {ACTIVE_UNIT_THRESHOLD} (Burda et al. 2016). "
     "A grey dimension has collapsed to the prior: the decoder ignores it."
 )
+
+how_it_learned(info, names, key="vae_history")

@@ -113,6 +113,7 @@ class VAE(_EncoderDecoder):
     """Gaussian encoder q(z|x) = N(mu, sigma^2), Bernoulli decoder p(x|z), prior N(0, I)."""
 
     kind = "vae"
+    has_prior = True
     epoch_cost = 1.9
 
     def __init__(self, config: ModelConfig) -> None:
@@ -163,6 +164,7 @@ class CVAE(LatentModel):
     """
 
     kind = "cvae"
+    has_prior = True
     conditional = True
 
     def __init__(self, config: ModelConfig) -> None:

@@ -22,6 +22,7 @@ from core.data.datasets import DATASETS, Dataset, load_dataset
 from core.models.base import KINDS, ModelConfig
 from core.models.registry import kind_class
 from core.training.devices import PRECISIONS, select_device
+from core.training.history import HistoryRecorder, recorder_for
 from core.training.loop import Callback, Progress, TrainConfig, TrainResult, fit, train_and_save
 from core.training.recipes import SHIPPED, defaults_for, recipes_for, shipped_configs
 
@@ -161,6 +162,7 @@ def _run_serial(jobs: dict[Path, TrainConfig], args: argparse.Namespace, dataset
                 device=args.device,
                 callback=_tqdm_callback(bar),
                 half=args.all or args.half,
+                recorder=_recorder(cfg, dataset),
             )
         print(_summary(out, result))
 
@@ -195,8 +197,20 @@ def _train_job(out: Path, cfg: TrainConfig, args: argparse.Namespace, threads: i
     torch.set_num_threads(threads)
     torch.set_float32_matmul_precision("high")
     dataset = load_dataset(args.dataset, root=args.data_root)
-    result = train_and_save(cfg, dataset, out, device=args.device, half=args.all or args.half)
+    result = train_and_save(
+        cfg,
+        dataset,
+        out,
+        device=args.device,
+        half=args.all or args.half,
+        recorder=_recorder(cfg, dataset),
+    )
     return _summary(out, result)
+
+
+def _recorder(cfg: TrainConfig, dataset) -> HistoryRecorder | None:
+    """Every model with a latent space ships its training history (core.training.history)."""
+    return recorder_for(dataset, cfg.model.kind, cfg.model.latent_dim, cfg.epochs)
 
 
 def _run_parallel(jobs: dict[Path, TrainConfig], args: argparse.Namespace, workers: int) -> None:

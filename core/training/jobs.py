@@ -24,6 +24,13 @@ from typing import Literal
 
 from core.data.datasets import Dataset
 from core.training.checkpoints import SUFFIX
+from core.training.history import (
+    HistoryRecorder,
+    history_path,
+    keyframes_path,
+    move_history,
+    recorder_for,
+)
 from core.training.loop import Progress, TrainConfig, train_and_save
 
 Status = Literal["pending", "running", "stopping", "done", "stopped", "failed"]
@@ -100,6 +107,7 @@ class TrainingJob:
     error: str | None = None
     started: float = 0.0
     finished_at: float | None = None
+    recorder: HistoryRecorder | None = None  # the map and samples of each epoch, for the page
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -107,6 +115,8 @@ class TrainingJob:
     def start(self) -> TrainingJob:
         self.started = time.time()
         self.status = "running"
+        model = self.config.model
+        self.recorder = recorder_for(self.dataset, model.kind, model.latent_dim, self.config.epochs)
         # Daemon: a job must not keep the server alive at shutdown (its file is never half-written).
         self._thread = threading.Thread(target=self._run, name=f"train-{self.id[:8]}", daemon=True)
         self._thread.start()
@@ -159,18 +169,30 @@ class TrainingJob:
         staged = self.out_dir / f".{stem}.{self.id[:8]}.staged"
         try:
             result = train_and_save(
-                self.config, self.dataset, staged, device=self.device, callback=self._on_epoch
+                self.config,
+                self.dataset,
+                staged,
+                device=self.device,
+                callback=self._on_epoch,
+                recorder=self.recorder,
             )
             if self.error is not None:  # diverged: nothing worth keeping
-                staged.unlink(missing_ok=True)
+                _discard(staged)
                 status: Status = "failed"
                 path = None
             else:
                 path = publish_exclusive(staged, self.out_dir, stem)
+                move_history(staged, path)
                 status = "stopped" if result.stopped_early else "done"
         except Exception as exc:  # reported on the page, never raised into the server
-            staged.unlink(missing_ok=True)
+            _discard(staged)
             status, path = "failed", None
             self.error = self.error or f"{exc.__class__.__name__}: {exc}"
         with self._lock:
             self.status, self.path, self.finished_at = status, path, time.time()
+
+
+def _discard(staged: Path) -> None:
+    """Remove a staged checkpoint and the history saved beside it."""
+    for path in (staged, history_path(staged), keyframes_path(staged)):
+        path.unlink(missing_ok=True)

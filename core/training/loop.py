@@ -27,6 +27,7 @@ from core.models.base import ModelConfig, count_parameters, model_device
 from core.models.registry import Model, build_model
 from core.training.checkpoints import round_to_half, save_checkpoint
 from core.training.devices import PRECISIONS, Precision, autocast, resolve_precision, select_device
+from core.training.history import HistoryRecorder
 
 
 @dataclass
@@ -144,8 +145,10 @@ def fit(
     dataset: Dataset,
     device: str | torch.device = "auto",
     callback: Callback | None = None,
+    recorder: HistoryRecorder | None = None,
 ) -> TrainResult:
-    """Train a fresh model from ``config`` on the dataset's training split."""
+    """Train a fresh model from ``config`` on the dataset's training split; ``recorder`` (if
+    any) records each epoch for playback (``core.training.history``)."""
     dev = select_device(device)
     precision = resolve_precision(config.precision, dev)
     gen = torch.Generator().manual_seed(config.seed)  # batches, shifts, noise, eps, z
@@ -181,6 +184,8 @@ def fit(
         row = {"epoch": float(epoch), **{k: v / count for k, v in sums.items()}}
         row.update(evaluate(model, val_x, val_y, precision=precision))
         history.append(row)
+        if recorder is not None:
+            recorder.record(model, epoch, row)
         elapsed = time.perf_counter() - start
         if callback is not None and callback(Progress(epoch, config.epochs, row, elapsed)):
             stopped = epoch < config.epochs
@@ -206,10 +211,12 @@ def train_and_save(
     device: str = "auto",
     callback: Callback | None = None,
     half: bool = False,
+    recorder: HistoryRecorder | None = None,
 ) -> TrainResult:
     """Train, then save atomically. ``half`` stores float16 weights and re-measures the
-    validation metrics on exactly those weights, so the recorded numbers stay true."""
-    result = fit(config, dataset, device=device, callback=callback)
+    validation metrics on exactly those weights, so the recorded numbers stay true.
+    ``recorder``: its history is saved beside ``out`` (``core.training.history``)."""
+    result = fit(config, dataset, device=device, callback=callback, recorder=recorder)
     if half:
         round_to_half(result.model)
         result.metrics = evaluate(result.model, *dataset.split("val"))
@@ -220,4 +227,6 @@ def train_and_save(
         "weights": "float16" if half else "float32",
     }
     save_checkpoint(out, result.model, metrics=result.metrics, trained=trained, half=half)
+    if recorder is not None:
+        recorder.save(out)
     return result
