@@ -15,12 +15,14 @@ folder into ``static/onnx`` (``--prune`` removes exports no checkpoint has any m
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import inspect
 import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -110,18 +112,52 @@ def export_decoder(model: Model, path: str | Path) -> Path:
     return path
 
 
+def export_problem(path: str | Path) -> str | None:
+    """Why the file at ``path`` is not a whole decoder, in words a page can show, or None.
+
+    Checked once per file version (path, size, modification time): an empty file, a graph
+    onnxruntime will not load (a cut-off or overwritten export), or one whose ``z`` -> ``image``
+    does not give one finite 28 x 28 image for a zero code."""
+    stat = Path(path).stat()
+    return _export_problem(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _export_problem(path: str, size: int, mtime_ns: int) -> str | None:
+    if size == 0:
+        return "the exported decoder file is empty"
+    import onnxruntime as ort  # imported here: only a check or a re-export needs it
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # a 1-image check; never compete with the page for cores
+    try:
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        (z,) = session.get_inputs()
+        k = z.shape[1]
+        (image,) = session.run([OUTPUT_NAME], {INPUT_NAME: np.zeros((1, k), np.float32)})
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... per cause
+        return f"the exported decoder file does not load ({exc.__class__.__name__})"
+    if image.shape != (1, 1, 28, 28) or not np.isfinite(image).all():
+        return f"the exported decoder gives {image.shape}, not one 28 x 28 image"
+    return None
+
+
 def cached_export(checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) -> Path:
     """The ONNX decoder of a checkpoint file, exported on first use and reused while the
-    checkpoint's bytes stay the same. Raises ``ExportError`` (with the reason) when the file
-    cannot be loaded or its model cannot be exported."""
+    checkpoint's bytes stay the same and the file passes ``export_problem`` (a damaged one is
+    exported again). Raises ``ExportError`` (with the reason) when the file cannot be loaded
+    or its model cannot be exported, or the new export is damaged too."""
     path = export_path(checkpoint, export_dir)
-    if path.exists():
+    if path.exists() and export_problem(path) is None:
         return path
     try:
         model = load_model(checkpoint)
     except CheckpointError as exc:
         raise ExportError(str(exc)) from exc
-    return export_decoder(model, path)
+    export_decoder(model, path)
+    if (problem := export_problem(path)) is not None:
+        raise ExportError(f"{problem}, even after exporting it again")
+    return path
 
 
 def precompute(folder: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) -> list[Path]:
