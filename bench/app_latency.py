@@ -5,22 +5,20 @@
 2. Click on a data point of the live explorer to the side panel's image shown, over many
    clicks: p50 / p95 (``click_latencies_ms`` clicks the Plotly map of the page before it).
 
-Prints a table and writes bench/results/app_latency.json. ``python bench/app_latency.py``.
+Prints a table and writes bench/results/app_latency.json. ``python -m bench.app_latency``.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from harness import browser as harness
 
-from bench import report  # noqa: E402
-from harness import browser as harness  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 STARTUP_TARGET_S = 5.0
 CLICK_P95_TARGET_MS = 300.0

@@ -10,7 +10,7 @@ its affinity
 - UMAP (umap-learn) on the same codes, when it is installed, with its ``transform`` of 100 new
   codes, to decide whether it earns its dependency.
 
-Prints a table and writes bench/results/fullmap.json. ``python bench/fullmap.py [--quick]``.
+Prints a table and writes bench/results/fullmap.json. ``python -m bench.fullmap [--quick]``.
 """
 
 from __future__ import annotations
@@ -18,18 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core.analysis.metrics import knn_accuracy
+from core.data.datasets import load_dataset
+from core.latent.operations import encode_images
+from core.latent.projections import TSNE_DEFAULTS, project
+from core.training.checkpoints import load_model
 
-from core.analysis.metrics import knn_accuracy  # noqa: E402
-from core.data.datasets import load_dataset  # noqa: E402
-from core.latent.operations import encode_images  # noqa: E402
-from core.latent.projections import TSNE_DEFAULTS, project  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PCA_SECONDS = 5.0
 TSNE_SECONDS = 120.0

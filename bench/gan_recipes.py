@@ -6,7 +6,7 @@ hinge loss, EMA of G, ...) are not all in ``core``. Quality is the GAN studio's:
 classifier's FID of 1,000 samples against the validation digits, with the real-data floor,
 averaged over 3 seeds. The shipped recipe itself is measured by ``bench/quality.py``.
 
-``python bench/gan_recipes.py --epochs 15 [--only NAME,...]``, writing
+``python -m bench.gan_recipes --epochs 15 [--only NAME,...]``, writing
 bench/results/gan_recipes.json.
 """
 
@@ -16,7 +16,6 @@ import argparse
 import copy
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -25,17 +24,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core.analysis.sample_quality import sample_quality
+from core.data.datasets import load_dataset, to_float
+from core.latent.operations import sample_prior
+from core.models.kinds import ModelConfig, build_model
+from core.models.layers import downsample
+from core.models.losses import r1_penalty
+from core.training.checkpoints import load_model
+from core.training.devices import autocast, resolve_precision
 
-from core.analysis.sample_quality import sample_quality  # noqa: E402
-from core.data.datasets import load_dataset, to_float  # noqa: E402
-from core.latent.operations import sample_prior  # noqa: E402
-from core.models.kinds import ModelConfig, build_model  # noqa: E402
-from core.models.layers import downsample  # noqa: E402
-from core.models.losses import r1_penalty  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
-from core.training.devices import autocast, resolve_precision  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # name -> (D width as a multiple of 32, extra 3x3 convs at 7x7 in D, loss, R1 gamma, EMA decay)
 VARIANTS = {

@@ -15,14 +15,13 @@
    raw pixels, PCA(k), every shipped AE/VAE code and the CVAE's z. Target: the best 16-D code
    beats raw pixels by >= 5 points of logistic-regression accuracy at 10 labels per class.
 
-Prints tables and writes bench/results/uses.json. ``nice -n 19 python bench/uses.py``.
+Prints tables and writes bench/results/uses.json. ``nice -n 19 python -m bench.uses``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -31,17 +30,16 @@ import numpy as np
 import torch
 from scipy.stats import pearsonr, spearmanr
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core.analysis import attributes
+from core.analysis.classify import predict
+from core.analysis.few_labels import learning_curve
+from core.data.datasets import Dataset, load_dataset, to_float
+from core.latent.operations import decode_points, encode_images
+from core.latent.pca import fit_pca
+from core.models.kinds import CVAE
+from core.training.checkpoints import load_model
 
-from core.analysis import attributes  # noqa: E402
-from core.analysis.classify import predict  # noqa: E402
-from core.analysis.few_labels import learning_curve  # noqa: E402
-from core.data.datasets import Dataset, load_dataset, to_float  # noqa: E402
-from core.latent.operations import decode_points, encode_images  # noqa: E402
-from core.latent.pca import fit_pca  # noqa: E402
-from core.models.kinds import CVAE  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CKPT = ROOT / "checkpoints"
 RENDER_TARGET = 0.95
