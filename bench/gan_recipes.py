@@ -12,9 +12,7 @@ bench/results/gan_recipes.json.
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
 import math
 import time
 from pathlib import Path
@@ -24,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bench import report
 from core.analysis.sample_quality import sample_quality
 from core.data.datasets import load_dataset, to_float
 from core.latent.operations import sample_prior
@@ -130,10 +129,9 @@ def quality(generator: nn.Module, data, seeds=(0, 1, 2)) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "gan_recipes")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--only", default=",".join(VARIANTS))
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "gan_recipes.json")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data = load_dataset("embedded")
@@ -151,9 +149,7 @@ def main() -> None:
             f"{row['mean_top_probability']:6.3f} {seconds:5.0f}",
             flush=True,
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=2))
-    print(f"wrote {args.out}")
+    report.write(args.out, {"variants": rows})
 
 
 if __name__ == "__main__":

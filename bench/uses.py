@@ -20,7 +20,6 @@ Prints tables and writes bench/results/uses.json. ``nice -n 19 python -m bench.u
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import asdict
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 from scipy.stats import pearsonr, spearmanr
 
+from bench import report
 from core.analysis import attributes
 from core.analysis.classify import predict
 from core.analysis.few_labels import learning_curve
@@ -227,10 +227,9 @@ def bench_few_labels(ds: Dataset, cvae: CVAE | None, draws: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "uses")
     parser.add_argument("--cvae", type=Path, default=CKPT / "cvae_k8.pt")
     parser.add_argument("--draws", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/uses.json")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: 1,2,3")
     args = parser.parse_args(argv)
     skip = set(args.skip.split(",")) - {""}
@@ -239,19 +238,18 @@ def main(argv: list[str] | None = None) -> None:
     ds = load_dataset("embedded")
     classifier = load_model(CKPT / "classifier.pt")
     cvae = load_model(args.cvae) if args.cvae.exists() else None
-    report: dict[str, object] = {"dataset": "embedded", "split": "val"}
+    result: dict[str, object] = {"dataset": "embedded", "split": "val"}
     if skip and args.out.exists():  # a partial run keeps the other parts' last results
-        report |= json.loads(args.out.read_text())
+        result |= json.loads(args.out.read_text())
     if "1" not in skip and cvae is not None:
-        report["cvae"] = bench_cvae(cvae, classifier, ds)
+        result["cvae"] = bench_cvae(cvae, classifier, ds)
     if "2" not in skip:
-        report["attributes"] = bench_attributes(classifier, ds)
+        result["attributes"] = bench_attributes(classifier, ds)
     if "3" not in skip:
-        report["few_labels"] = bench_few_labels(ds, cvae, args.draws)
-    report["seconds"] = round(time.perf_counter() - start, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\nwrote {args.out} in {report['seconds']} s")
+        result["few_labels"] = bench_few_labels(ds, cvae, args.draws)
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    result.pop("run", None)  # a partial run is this run
+    report.write(args.out, result)
 
 
 if __name__ == "__main__":
