@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import subprocess
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,16 @@ def readme_block(results: Path = RESULTS) -> str:
     parts = [BEGIN, ""]
     for section in figures.SECTIONS:
         text = section(lambda name: load(name, results), _when)
-        if text:
-            parts += [text.strip(), ""]
+        for paragraph in filter(None, text.strip().split("\n\n")):
+            parts += [paragraph if "```" in paragraph else _wrap(paragraph), ""]
     return "\n".join([*parts, END])
+
+
+def _wrap(paragraph: str) -> str:
+    """One paragraph in lines of at most 100 characters, as the rest of the README."""
+    return textwrap.fill(
+        " ".join(paragraph.split()), 100, break_long_words=False, break_on_hyphens=False
+    )
 
 
 def rewrite_readme(readme: Path = README, results: Path = RESULTS) -> bool:
