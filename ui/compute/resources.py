@@ -31,6 +31,12 @@ PROJECTION_DIR = CHECKPOINT_DIR / "projections"
 DATA_DIR = ROOT / "data"
 
 
+def few_labels_dir() -> Path:
+    """Where the shipped learning curves and class probes live (read at call time, so a test
+    that moves CHECKPOINT_DIR moves it too)."""
+    return CHECKPOINT_DIR / "few_labels"
+
+
 def _dataset_root(name: str) -> Path:
     return DATA_DIR / ("MNIST" if name == "mnist" else "FashionMNIST")
 
