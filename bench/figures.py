@@ -170,6 +170,13 @@ def app_latency(result: Result, when: When) -> str:
         ratio = worst[1]["first_open_s"] / home["first_open_s"]
         verdict = "met" if ratio <= 2 else "**not met**"
         text += f" The slowest, {worst[0]}, is {ratio:.1f}x the Home page's (target 2x, {verdict})."
+    without = run.get("without") or {}
+    if without.get("first_open_s"):
+        opens = ", ".join(f"{n} {s:.1f} s" for n, s in without["first_open_s"].items())
+        text += (
+            f" In the same run, with {', '.join(without['files'])} moved aside (as before they "
+            f"shipped): {opens}."
+        )
     return text
 
 
