@@ -74,6 +74,7 @@ def run_info() -> dict[str, Any]:
         "precision_auto": resolve_precision("auto", torch.device("cpu")),
         "torch": torch.__version__.split("+")[0],
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,  # a shared machine
     }
 
 
@@ -103,7 +104,9 @@ def _when(result: dict[str, Any]) -> str:
     if run is None:
         return "run not recorded"
     bf16 = "bf16" if run["precision_auto"] == "bf16" else "fp32"
-    return f"{run['date'][:10]}, commit {run['commit']}, {run['cores']} cores, {bf16}"
+    load = run.get("load_1min")
+    busy = f", load {load:.0f} at the end" if load is not None else ""
+    return f"{run['date'][:10]}, commit {run['commit']}, {run['cores']} cores{busy}, {bf16}"
 
 
 def readme_block(results: Path = RESULTS) -> str:
