@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.analysis import convolution, posterior, sample_quality
-from core.analysis.class_probe import cached_class_probe
+from core.analysis import class_probe, convolution, posterior, sample_quality
 from core.analysis.classify import Prediction
 from core.analysis.inversion import InversionConfig, InversionResult, invert
 from core.latent.operations import (
@@ -215,11 +214,17 @@ def style_grid(
     return real, decode_points(cvae, np.repeat(z, cvae.num_classes, 0), labels=classes)
 
 
+PROBE_PER_CLASS = class_probe.PER_CLASS  # the page says how many labels the probe saw
+PROBE_DRAWS = class_probe.DRAWS
+
+
 @per_checkpoint(show_spinner="Encoding the digits and fitting the class probes…", max_entries=16)
 def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
     """How much of the class a code carries (``core.analysis.class_probe``): read from the
     shipped file beside the learning curves, computed (t-SNE: seconds) for any other model."""
-    return cached_class_probe(info.path, model(info), dataset(dataset_name), few_labels_dir())
+    return class_probe.cached_class_probe(
+        info.path, model(info), dataset(dataset_name), few_labels_dir()
+    )
 
 
 # --- concepts ---------------------------------------------------------------------------------
