@@ -78,6 +78,8 @@ def first_opens(browser, titles: list[str] | None = None) -> dict[str, float]:
             harness.goto(page, url, url_path, timeout=300)
             page.wait_for_function(IMAGES_LOADED_JS, timeout=120_000)
             opens[spec.title] = time.perf_counter() - start
+            if page.locator('[data-testid="stException"]').count():  # a fast error is no open
+                raise RuntimeError(f"{spec.title} shows an exception: {page.inner_text('body')}")
             print(f"{spec.title}: {opens[spec.title]:.1f} s", flush=True)
             page.close()
     return opens
