@@ -4,24 +4,23 @@ Same implementation as the page (``core.analysis.compare``): PCA fitted once on 
 every AE/VAE checkpoint of the dataset found in the checkpoint folder, all scored on the
 validation split (MSE, PSNR, SSIM, 10-NN accuracy of the codes, parameters, training time).
 
-Prints the table and writes bench/results/compare.json. ``python bench/compare.py``.
+Prints the table and writes bench/results/compare.json. ``python -m bench.compare``.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from core.analysis import compare
+from core.data.datasets import DATASETS, load_dataset
+from core.models.registry import ENCODER_KINDS
+from core.training.checkpoints import list_checkpoints, load_model
 
-from bench import report  # noqa: E402
-from core.analysis import compare  # noqa: E402
-from core.data.datasets import DATASETS, load_dataset  # noqa: E402
-from core.training.checkpoints import list_checkpoints, load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     infos = [
         i
         for i in list_checkpoints(args.checkpoints)
-        if i.kind in ("ae", "vae") and i.dataset == dataset.name
+        if i.kind in ENCODER_KINDS and i.dataset == dataset.name
     ]
     start = time.perf_counter()
     rows = compare.compare(dataset, [(info, load_model(info.path)) for info in infos])

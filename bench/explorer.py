@@ -23,22 +23,20 @@ Also: page open -> explorer live (runtime + model + arrays loaded), one map redr
 the map's size and the explorer's click -> value shown by Python. The Latent map page itself
 against a bare Streamlit page and the Plotly page it replaced: bench/map_page.py.
 Prints a table, writes bench/results/explorer.json.
-``python bench/explorer.py``.
+``python -m bench.explorer``.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from harness import browser as harness
 
-from bench import report  # noqa: E402
-from harness import browser as harness  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 KEY = "demo_explorer"
 PROBE = harness.explorer_probe(KEY)

@@ -10,26 +10,23 @@ its affinity
 - UMAP (umap-learn) on the same codes, when it is installed, with its ``transform`` of 100 new
   codes, to decide whether it earns its dependency.
 
-Prints a table and writes bench/results/fullmap.json. ``python bench/fullmap.py [--quick]``.
+Prints a table and writes bench/results/fullmap.json. ``python -m bench.fullmap [--quick]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from core.analysis.metrics import knn_accuracy
+from core.data.datasets import load_dataset
+from core.latent.operations import encode_images
+from core.latent.projections import TSNE_DEFAULTS, project
+from core.training.checkpoints import load_model
 
-from core.analysis.metrics import knn_accuracy  # noqa: E402
-from core.data.datasets import load_dataset  # noqa: E402
-from core.latent.operations import encode_images  # noqa: E402
-from core.latent.projections import TSNE_DEFAULTS, project  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PCA_SECONDS = 5.0
 TSNE_SECONDS = 120.0
@@ -55,13 +52,12 @@ def timed(fn, label: str = ""):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "fullmap")
     parser.add_argument(
         "--checkpoint", type=Path, default=ROOT / "checkpoints" / "fashion_vae_k16.pt"
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="only the shipped t-SNE settings")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fullmap.json")
     args = parser.parse_args()
     import torch
 
@@ -122,9 +118,8 @@ def main() -> None:
         "tsne <= 120 s": results["tsne"]["shipped"]["seconds"] <= TSNE_SECONDS,
     }
     print(results["targets"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, default=float))
-    print(f"wrote {args.out.relative_to(ROOT)}")
+    results["quick"] = args.quick  # --quick: the shipped t-SNE only, no UMAP
+    report.write(args.out, results)
 
 
 if __name__ == "__main__":

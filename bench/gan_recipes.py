@@ -6,17 +6,14 @@ hinge loss, EMA of G, ...) are not all in ``core``. Quality is the GAN studio's:
 classifier's FID of 1,000 samples against the validation digits, with the real-data floor,
 averaged over 3 seeds. The shipped recipe itself is measured by ``bench/quality.py``.
 
-``python bench/gan_recipes.py --epochs 15 [--only NAME,...]``, writing
+``python -m bench.gan_recipes --epochs 15 [--only NAME,...]``, writing
 bench/results/gan_recipes.json.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -25,18 +22,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from core.analysis.sample_quality import sample_quality
+from core.data.datasets import load_dataset, to_float
+from core.latent.operations import sample_prior
+from core.models.base import ModelConfig
+from core.models.layers import downsample
+from core.models.losses import r1_penalty
+from core.models.registry import build_model
+from core.training.checkpoints import load_model
+from core.training.devices import autocast, resolve_precision
 
-from core.analysis.sample_quality import sample_quality  # noqa: E402
-from core.data.datasets import load_dataset, to_float  # noqa: E402
-from core.latent.operations import sample_prior  # noqa: E402
-from core.models.base import ModelConfig  # noqa: E402
-from core.models.layers import downsample  # noqa: E402
-from core.models.losses import r1_penalty  # noqa: E402
-from core.models.registry import build_model  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
-from core.training.devices import autocast, resolve_precision  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # name -> (D width as a multiple of 32, extra 3x3 convs at 7x7 in D, loss, R1 gamma, EMA decay)
 VARIANTS = {
@@ -133,10 +130,9 @@ def quality(generator: nn.Module, data, seeds=(0, 1, 2)) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "gan_recipes")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--only", default=",".join(VARIANTS))
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "gan_recipes.json")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data = load_dataset("embedded")
@@ -154,9 +150,7 @@ def main() -> None:
             f"{row['mean_top_probability']:6.3f} {seconds:5.0f}",
             flush=True,
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=2))
-    print(f"wrote {args.out}")
+    report.write(args.out, {"variants": rows})
 
 
 if __name__ == "__main__":

@@ -9,24 +9,22 @@
 3. The cold-open race check, ``--rounds`` times (default 5): a fresh server, N sessions opening
    the map at once; every one must draw the map and show no exception.
 
-Prints a table and writes bench/results/load.json. ``python bench/load.py [--sessions 10]``.
+Prints a table and writes bench/results/load.json. ``python -m bench.load [--sessions 10]``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from harness import browser as harness
 
-from bench import report  # noqa: E402
-from harness import browser as harness  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 P95_RATIO_TARGET = 1.5
 CLICK_TIMEOUT_S = 30.0

@@ -12,26 +12,24 @@
    selection and its image has loaded; the explorer's click on this tree, the Plotly click on
    today's (bench/app_latency.click_latencies_ms).
 
-Prints a table, writes bench/results/map_page.json. ``python bench/map_page.py``.
+Prints a table, writes bench/results/map_page.json. ``python -m bench.map_page``.
 """
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from bench.app_latency import KEY, PROBE, click_latencies_ms, explorer_clicks_ms
+from bench.load import bare_page_data
+from harness import browser as harness
 
-from bench import report  # noqa: E402
-from bench.app_latency import KEY, PROBE, click_latencies_ms, explorer_clicks_ms  # noqa: E402
-from bench.load import bare_page_data  # noqa: E402
-from harness import browser as harness  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TODAY = "f294bf2"  # the last commit whose Latent map is the Plotly chart
 START_RATIO_TARGET = 1.3  # map drawn and live <= 1.3 x the bare page's scatter drawn

@@ -7,7 +7,7 @@
 - Opening a map: encoding all 5,000 digits plus loading the cached projection, median of runs,
   and the whole ``cached_projection`` call (model load + content hash + encode + load).
 
-Prints a table and writes bench/results/projection.json. ``python bench/projection.py``.
+Prints a table and writes bench/results/projection.json. ``python -m bench.projection``.
 """
 
 from __future__ import annotations
@@ -15,22 +15,20 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from core.analysis.metrics import knn_accuracy
+from core.data.datasets import load_dataset
+from core.latent.caches import DEFAULT_CACHE_DIR, cache_path, cached_projection
+from core.latent.operations import encode_images
+from core.latent.projections import TSNE_DEFAULTS, TSNE_THREADS, Projection, project
+from core.training.checkpoints import load_model
 
-from bench import report  # noqa: E402
-from core.analysis.metrics import knn_accuracy  # noqa: E402
-from core.data.datasets import load_dataset  # noqa: E402
-from core.latent.caches import DEFAULT_CACHE_DIR, cache_path, cached_projection  # noqa: E402
-from core.latent.operations import encode_images  # noqa: E402
-from core.latent.projections import TSNE_DEFAULTS, TSNE_THREADS, Projection, project  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TSNE_SECONDS = 10.0  # openTSNE on 5,000 codes, 2 CPU cores
 ACCURACY_GAP = 0.02  # openTSNE's 10-NN accuracy may be at most this much below sklearn's
@@ -78,13 +76,13 @@ def main() -> None:
     latent_acc = knn_accuracy(latents, labels, k=10)
 
     # Opening a map: make sure the cache exists (a miss computes and writes it), then time hits.
-    cached_projection(args.checkpoint, dataset, "tsne", args.cache_dir)
+    cached_projection(model, args.checkpoint, dataset, "tsne", args.cache_dir)
     path = cache_path(args.checkpoint, dataset, "tsne", args.cache_dir)
     open_s, open_cpu = median_seconds(
         lambda: Projection.load(path, reference=encode_images(model, dataset.images))
     )
     call_s, call_cpu = median_seconds(
-        lambda: cached_projection(args.checkpoint, dataset, "tsne", args.cache_dir)
+        lambda: cached_projection(model, args.checkpoint, dataset, "tsne", args.cache_dir)
     )
 
     gap = ours_acc - theirs_acc

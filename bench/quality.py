@@ -14,14 +14,11 @@ images no model or map has seen): AE k=2 vs PCA(2), VAE k=16 vs PCA(16), both fi
 60,000 training images; the GAN's class balance and classifier-feature FID against the floor.
 
 Prints a table and writes bench/results/quality.json (quality_fashion-mnist.json).
-``python bench/quality.py [--dataset fashion-mnist] [--checkpoints DIR]``.
+``python -m bench.quality [--dataset fashion-mnist] [--checkpoints DIR]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
@@ -31,16 +28,17 @@ import torch.nn.functional as F
 from sklearn.decomposition import PCA
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from core.analysis import compare
+from core.analysis.metrics import class_histogram
+from core.analysis.sample_quality import SampleQuality, most_real, sample_quality
+from core.data.datasets import load_dataset, load_test_set, to_float
+from core.latent.operations import reconstruct, sample_prior
+from core.models.losses import negative_elbo
+from core.models.registry import ENCODER_KINDS
+from core.training.checkpoints import list_checkpoints, load_model, read_info
 
-from core.analysis import compare  # noqa: E402
-from core.analysis.metrics import class_histogram  # noqa: E402
-from core.analysis.sample_quality import SampleQuality, most_real, sample_quality  # noqa: E402
-from core.data.datasets import load_dataset, load_test_set, to_float  # noqa: E402
-from core.latent.operations import reconstruct, sample_prior  # noqa: E402
-from core.models.losses import negative_elbo  # noqa: E402
-from core.training.checkpoints import list_checkpoints, load_model, read_info  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CKPT = ROOT / "checkpoints"
 AE_TARGETS = {2: 0.72, 16: 0.33, 32: 0.30}  # AE MSE at most this times PCA's
@@ -128,11 +126,10 @@ FASHION_SAMPLES = 10_000
 
 
 def print_rows(rows: list[tuple[str, str, str, bool | None]]) -> None:
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':{width}}  {'value':34}  {'target':22}  pass")
-    for name, value, target, ok in rows:
-        verdict = "(reference)" if ok is None else "yes" if ok else "NO"
-        print(f"{name:{width}}  {value:34}  {target:22}  {verdict}")
+    verdicts = [
+        (n, v, t, "(reference)" if ok is None else "yes" if ok else "NO") for n, v, t, ok in rows
+    ]
+    report.table(("measure", "value", "target", "pass"), verdicts)
 
 
 @torch.no_grad()
@@ -193,8 +190,8 @@ def fashion(out: Path) -> None:
         (
             "GAN mean top-class probability",
             f"{quality.mean_top_probability:.3f}",
-            "(reported)",
-            True,
+            "",
+            None,  # no target on Fashion-MNIST: reported beside the others
         ),
         (
             "fashion_vae_k16's g(f(x)) of real items: FID / floor",
@@ -205,9 +202,7 @@ def fashion(out: Path) -> None:
     ]
     print_rows(rows)
     results["all_pass"] = all(r[3] for r in rows if r[3] is not None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}")
+    report.write(out, results)
 
 
 def gan_fid(data, seeds: tuple[int, ...] = GAN_FID_SEEDS, keep: float = 1.0) -> list[SampleQuality]:
@@ -263,9 +258,9 @@ def gan_rows(data, keep: float) -> tuple[list[tuple], dict]:
 
 def main() -> None:
     global CKPT
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "quality")
+    parser.set_defaults(out=None)  # quality.json, or quality_fashion-mnist.json
     parser.add_argument("--dataset", choices=("embedded", "fashion-mnist"), default="embedded")
-    parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
         "--checkpoints", type=Path, default=CKPT, help="folder of the models to score"
     )
@@ -273,9 +268,9 @@ def main() -> None:
     CKPT = args.checkpoints  # e.g. a retrain in another precision, scored the same way
     torch.set_num_threads(2)
     if args.dataset == "fashion-mnist":
-        fashion(args.out or ROOT / "bench" / "results" / "quality_fashion-mnist.json")
+        fashion(args.out or report.RESULTS / "quality_fashion-mnist.json")
         return
-    args.out = args.out or ROOT / "bench" / "results" / "quality.json"
+    args.out = args.out or report.RESULTS / "quality.json"
     data = load_dataset("embedded")
     train_u8, _ = data.split("train")
     val_u8, val_y = data.split("val")
@@ -327,16 +322,16 @@ def main() -> None:
 
     print_rows(rows + [(name, value, target, None) for name, value, target, _ in reference])
     results["all_pass"] = all(r[3] for r in rows)
+    report.write(args.out, results)  # before the table below: an hour's run is never lost to it
 
     # The PCA vs AE page's table, from the same implementation (bench/compare.py writes its JSON).
-    shipped = [i for i in list_checkpoints(CKPT) if i.kind in ("ae", "vae")]
+    shipped = [
+        i for i in list_checkpoints(CKPT) if i.kind in ENCODER_KINDS and i.dataset == data.name
+    ]
     print(
         "\n"
         + compare.format_table(compare.compare(data, [(i, load_model(i.path)) for i in shipped]))
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

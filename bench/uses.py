@@ -15,14 +15,12 @@
    raw pixels, PCA(k), every shipped AE/VAE code and the CVAE's z. Target: the best 16-D code
    beats raw pixels by >= 5 points of logistic-regression accuracy at 10 labels per class.
 
-Prints tables and writes bench/results/uses.json. ``nice -n 19 python bench/uses.py``.
+Prints tables and writes bench/results/uses.json. ``nice -n 19 python -m bench.uses``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -31,17 +29,17 @@ import numpy as np
 import torch
 from scipy.stats import pearsonr, spearmanr
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import report
+from core.analysis import attributes
+from core.analysis.classify import predict
+from core.analysis.few_labels import learning_curve
+from core.data.datasets import Dataset, load_dataset, to_float
+from core.latent.operations import decode_points, encode_images
+from core.latent.pca import fit_pca
+from core.models.autoencoders import CVAE
+from core.training.checkpoints import load_model
 
-from core.analysis import attributes  # noqa: E402
-from core.analysis.classify import predict  # noqa: E402
-from core.analysis.few_labels import learning_curve  # noqa: E402
-from core.data.datasets import Dataset, load_dataset, to_float  # noqa: E402
-from core.latent.operations import decode_points, encode_images  # noqa: E402
-from core.latent.pca import fit_pca  # noqa: E402
-from core.models.autoencoders import CVAE  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CKPT = ROOT / "checkpoints"
 RENDER_TARGET = 0.95
@@ -229,10 +227,9 @@ def bench_few_labels(ds: Dataset, cvae: CVAE | None, draws: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = report.parser(__doc__, "uses")
     parser.add_argument("--cvae", type=Path, default=CKPT / "cvae_k8.pt")
     parser.add_argument("--draws", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/uses.json")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: 1,2,3")
     args = parser.parse_args(argv)
     skip = set(args.skip.split(",")) - {""}
@@ -241,19 +238,18 @@ def main(argv: list[str] | None = None) -> None:
     ds = load_dataset("embedded")
     classifier = load_model(CKPT / "classifier.pt")
     cvae = load_model(args.cvae) if args.cvae.exists() else None
-    report: dict[str, object] = {"dataset": "embedded", "split": "val"}
+    result: dict[str, object] = {"dataset": "embedded", "split": "val"}
     if skip and args.out.exists():  # a partial run keeps the other parts' last results
-        report |= json.loads(args.out.read_text())
+        result |= json.loads(args.out.read_text())
     if "1" not in skip and cvae is not None:
-        report["cvae"] = bench_cvae(cvae, classifier, ds)
+        result["cvae"] = bench_cvae(cvae, classifier, ds)
     if "2" not in skip:
-        report["attributes"] = bench_attributes(classifier, ds)
+        result["attributes"] = bench_attributes(classifier, ds)
     if "3" not in skip:
-        report["few_labels"] = bench_few_labels(ds, cvae, args.draws)
-    report["seconds"] = round(time.perf_counter() - start, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\nwrote {args.out} in {report['seconds']} s")
+        result["few_labels"] = bench_few_labels(ds, cvae, args.draws)
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    result.pop("run", None)  # a partial run is this run
+    report.write(args.out, result)
 
 
 if __name__ == "__main__":

@@ -37,3 +37,27 @@ def component_data(at: AppTest, key: str) -> dict[str, Any]:
         if element.proto.id.endswith(f"-{key}"):
             return json.loads(element.proto.json)
     raise AssertionError(f"no component with key {key!r}")
+
+
+def keep_media(monkeypatch) -> dict[str, bytes]:
+    """The bytes of every file the app hands Streamlit's media store from now on (images and
+    download buttons), by file id. AppTest builds a new store each run and drops it, so this
+    notes what goes in, and changes nothing of what the app sees."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = store(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = self.get_file(file_id).content
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return files
+
+
+def downloaded(at: AppTest, key: str, media: dict[str, bytes]) -> bytes:
+    """What the download button with ``key`` hands a person (``media`` from ``keep_media``)."""
+    (button,) = [b for b in at.get("download_button") if b.proto.id.endswith(f"-{key}")]
+    return media[button.proto.url.rsplit("/", 1)[1].split(".")[0]]

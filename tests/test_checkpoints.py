@@ -130,3 +130,18 @@ def test_a_folder_of_good_checkpoints_reports_nothing_unreadable(tmp_path, vae):
     save_checkpoint(tmp_path / "v.pt", vae)
     assert unreadable_checkpoints(tmp_path) == []
     assert unreadable_checkpoints(tmp_path / "missing") == []
+
+
+def test_every_shipped_recipe_has_a_checkpoint_that_loads():
+    """The page smoke tests and the Style tests run on these files: a missing or broken one
+    fails here, by name, instead of shrinking what the suite covers."""
+    from core.training.checkpoints import scan_checkpoints
+    from core.training.recipes import fashion_configs, shipped_configs
+
+    from .conftest import ROOT
+
+    infos, skipped = scan_checkpoints(ROOT / "checkpoints")
+    assert skipped == []
+    assert {i.name for i in infos} == set(shipped_configs()) | set(fashion_configs())
+    for info in infos:
+        assert load_model(info.path).kind == info.kind

@@ -17,9 +17,7 @@ CLASSIFIER = ROOT / "checkpoints" / "classifier.pt"
 
 @pytest.fixture(scope="module")
 def classifier():
-    if not CLASSIFIER.exists():
-        pytest.skip("checkpoints/classifier.pt is not shipped in this checkout")
-    return load_model(CLASSIFIER)
+    return load_model(CLASSIFIER)  # shipped: a missing or broken file fails these tests
 
 
 def test_prediction_is_the_argmax_and_its_probability(classifier, digits: Dataset):
@@ -30,7 +28,7 @@ def test_prediction_is_the_argmax_and_its_probability(classifier, digits: Datase
     np.testing.assert_allclose(pred.probabilities.sum(1), 1.0, atol=1e-9)
     np.testing.assert_array_equal(pred.labels, pred.probabilities.argmax(1))
     np.testing.assert_array_equal(pred.confidence, pred.probabilities.max(1))
-    assert (pred.confidence >= 0.1).all() and (pred.confidence <= 1).all()
+    assert pred.confidence.min() > 0.95  # measured 0.989 (mean 0.999) on these 64 digits
     with torch.no_grad():
         logits = classifier(to_float(images))
     np.testing.assert_array_equal(pred.labels, logits.argmax(1).numpy())
@@ -47,7 +45,7 @@ def test_uint8_and_float_images_and_batches_agree(classifier, digits: Dataset):
 def test_the_classifier_labels_real_digits_better_than_chance(classifier, digits: Dataset):
     images, labels = digits.split("val")
     pred = predict(classifier, images)
-    assert (pred.labels == labels.numpy()).mean() > 0.5  # chance is 0.1
+    assert (pred.labels == labels.numpy()).mean() >= 0.98  # measured 0.99: 495 of 500
 
 
 def test_training_mode_is_refused_and_fits_matches_classes(classifier):

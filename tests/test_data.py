@@ -7,6 +7,7 @@ import torch
 from core.data.augment import add_gaussian_noise, add_salt_and_pepper
 from core.data.datasets import (
     DatasetUnavailable,
+    dataset_problem,
     load_dataset,
     load_test_set,
     read_idx,
@@ -93,6 +94,35 @@ def test_truncated_idx_is_a_clear_error(tmp_path):
     path.write_bytes(bytes([0, 0, 8, 3]) + (10).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2)
     with pytest.raises(DatasetUnavailable, match="truncated"):
         read_idx(path)
+
+
+def _idx_folder(folder, compress, n=100):
+    suffix = ".gz" if compress else ""
+    rng = np.random.default_rng(2)
+    _write_idx(
+        folder / f"train-images-idx3-ubyte{suffix}", rng.integers(0, 256, (n, 28, 28)), compress
+    )
+    _write_idx(folder / f"train-labels-idx1-ubyte{suffix}", np.arange(n) % 10, compress)
+    return folder / f"train-images-idx3-ubyte{suffix}"
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_cut_off_idx_file_is_named_before_loading_and_refused_when_loading(tmp_path, compress):
+    images = _idx_folder(tmp_path, compress)
+    assert dataset_problem("fashion-mnist", tmp_path) is None
+    whole = images.read_bytes()
+    images.write_bytes(whole[: len(whole) // 2])  # a download that stopped half-way
+    problem = dataset_problem("fashion-mnist", tmp_path)
+    assert problem is not None and str(images) in problem
+    with pytest.raises(DatasetUnavailable, match=images.name):  # never EOFError from gzip
+        load_dataset("mnist", root=tmp_path)
+
+
+def test_a_folder_without_its_files_is_named(tmp_path):
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"")
+    problem = dataset_problem("mnist", tmp_path)
+    assert problem == f"{tmp_path} has no train-images-idx3-ubyte[.gz]"
+    assert dataset_problem("embedded") is None
 
 
 def test_unknown_dataset_names_the_choices():

@@ -37,6 +37,16 @@ def test_published_arrays_are_content_addressed_little_endian_files():
     np.testing.assert_array_equal(np.frombuffer(path.read_bytes(), dtype="<f4"), values.ravel())
 
 
+def test_a_cut_off_published_array_is_written_again():
+    data = np.arange(1000, dtype="<f4")
+    url = explorer.publish_array(data, "float32")
+    path = explorer.STATIC_DIR / url.removeprefix("/app/static/")
+    whole = path.read_bytes()
+    path.write_bytes(whole[:100])  # a copy or a disk that stopped early
+    assert explorer.publish_array(data, "float32") == url
+    assert path.read_bytes() == whole
+
+
 @pytest.mark.parametrize("method", ["raw", "pca", "tsne"])
 def test_the_inverse_rule_is_the_projections_own(method):
     checkpoint = ROOT / "checkpoints" / ("ae_k2.pt" if method == "raw" else "vae_k16.pt")

@@ -21,6 +21,7 @@ from core.latent.export import (
     export_decoder,
     export_encoder,
     export_path,
+    export_problem,
 )
 from core.models.base import ModelConfig
 from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS, build_model
@@ -146,6 +147,25 @@ def test_cached_export_is_keyed_by_the_checkpoint_bytes(tmp_path):
     save_checkpoint(checkpoint, tiny_model("ae", seed=1))  # "retrained": other bytes
     second = cached_export(checkpoint, tmp_path / "onnx")
     assert second != first and second.exists()
+
+
+@pytest.mark.parametrize(
+    "damage", [lambda b: b[: len(b) // 2], lambda b: b"", lambda b: b[:200] + bytes(len(b) - 200)]
+)
+def test_a_damaged_export_is_found_and_exported_again(tmp_path, damage):
+    """A cut-off, emptied or overwritten .onnx is not trusted: it is found by loading it in
+    onnxruntime (once per file version) and replaced by a fresh export equal to torch."""
+    model = tiny_model("vae")
+    checkpoint = save_checkpoint(tmp_path / "vae_tiny.pt", model)
+    path = cached_export(checkpoint, tmp_path / "onnx")
+    assert export_problem(path) is None
+    whole = path.read_bytes()
+    path.write_bytes(damage(whole))
+    assert export_problem(path) is not None
+    assert cached_export(checkpoint, tmp_path / "onnx") == path
+    assert export_problem(path) is None and len(path.read_bytes()) == len(whole)
+    codes = fixed_codes(3)
+    assert np.abs(run_onnx(path, codes) - torch_decode(model, codes)).max() <= TOLERANCE
 
 
 def test_a_model_without_decoder_or_in_training_mode_is_refused(tmp_path):

@@ -111,3 +111,28 @@ def test_few_labels_says_so_when_pixels_beat_the_codes():
     reading = " ".join(m.value for m in at.markdown)
     assert "Here the raw pixels beat every autoencoder's code" in reading
     assert "better starting point" not in reading
+
+
+def test_a_fashion_folder_with_cut_off_files_is_not_offered_and_says_why(tmp_path, monkeypatch):
+    from ui.compute import resources
+
+    folder = tmp_path / "fashion-mnist"
+    folder.mkdir()
+    images = folder / "train-images-idx3-ubyte"
+    header = bytes([0, 0, 8, 3]) + (60000).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    images.write_bytes(header + bytes(1000))  # 60,000 images promised, one and a bit there
+    labels = folder / "train-labels-idx1-ubyte"
+    labels.write_bytes(bytes([0, 0, 8, 1]) + (60000).to_bytes(4, "big") + bytes(60000))
+    monkeypatch.setattr(resources, "DEBIAN_FASHION_DIR", folder)
+    monkeypatch.setattr(resources, "DATA_DIR", tmp_path / "data")  # no data/ folder at all
+    monkeypatch.setattr("core.data.datasets.DEBIAN_FASHION_DIR", folder)
+    assert resources.available_datasets() == ["embedded"]
+    assert resources.dataset_notices() == [
+        f"fashion-mnist is not offered: {images} is truncated: expected shape (60000, 28, 28). "
+        "The pages use the embedded digits."
+    ]
+    images.unlink()
+    assert resources.dataset_notices() == [
+        f"fashion-mnist is not offered: {folder} has no train-images-idx3-ubyte[.gz]. "
+        "The pages use the embedded digits."
+    ]

@@ -54,7 +54,8 @@ def test_optimisation_lowers_the_loss_and_reports_the_image_it_found(gan, digit)
 def test_a_digit_the_generator_made_is_found_again(gan):
     made = decode_points(gan, np.random.default_rng(3).standard_normal((1, 8)))[0]
     result = invert(gan, made, InversionConfig(steps=200, restarts=4, lr=0.1, prior_weight=0.0))
-    assert result.mse < 0.2 * result.initial_mse  # fp32 and bf16 GANs, seeds 0-4: < 1e-8
+    # seeds 0-4: 5e-15 to 1e-13 from a start of 1.3e-5 to 3.5e-5 (the GAN trains in fp32)
+    assert result.mse < 1e-10
 
 
 def test_the_seed_reproduces_the_search(gan, digit):

@@ -62,6 +62,28 @@ def test_the_pair_clicked_on_the_map_is_interpolated():
     assert not at.exception and len(strip_captions(at)) == 32
 
 
+def test_the_png_and_gif_downloads_are_the_strip(monkeypatch):
+    """The PNG is the strip of decoded steps, 4x, 2-pixel gaps; the GIF plays the same steps
+    forward then back (6 steps: 10 frames), each frame the PNG's tile, pixel for pixel."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageSequence
+
+    media = apptest.keep_media(monkeypatch)
+    at = interpolate(map_pair=[3, 40])
+    at.slider(key="interp_steps").set_value(6).run()
+    strip = np.asarray(Image.open(io.BytesIO(apptest.downloaded(at, "interp_png", media))))
+    gif = Image.open(io.BytesIO(apptest.downloaded(at, "interp_gif", media)))
+    frames = [np.asarray(f.convert("L")) for f in ImageSequence.Iterator(gif)]
+    assert strip.shape == (28 * 4, (6 * 30 - 2) * 4) and len(frames) == 6 + 4
+    tiles = [strip[:, i * 30 * 4 : i * 30 * 4 + 28 * 4] for i in range(6)]
+    for i, frame in enumerate(frames):
+        step = i if i < 6 else 10 - i  # 0..5, then 4..1
+        np.testing.assert_array_equal(frame, tiles[step])
+    assert tiles[0].std() > 10 and not np.array_equal(tiles[0], tiles[5])  # digits, not blanks
+
+
 def test_a_random_pair_by_class_is_reproducible_and_rerolls():
     at = interpolate(app_model="vae_k16")
     assert at.radio(key="interp_source").value == "class"  # no pair clicked yet

@@ -80,7 +80,15 @@ def test_an_upload_is_prepared_and_reconstructed_by_every_model_and_pca(digits):
     assert list(table["method"]) == [f"PCA k={k}" for k in ks] + [
         i.name for i in sorted(infos, key=lambda i: (i.latent_dim, i.kind, i.name))
     ]
-    assert (table["MSE"] > 0).all() and table["worse than % of validation"].between(0, 100).all()
+    # PCA's components are nested: more of them never reconstruct worse. This seven, measured:
+    # PCA 0.0300 (k=2) down to 0.0093 (k=32); every AE of k >= 8 beats PCA of its k (ae_k8 0.0174
+    # against 0.0277, ae_k32 0.0027 against 0.0093); all rows 0.0027-0.0305.
+    mse = dict(zip(table["method"], table["MSE"], strict=True))
+    pca = [mse[f"PCA k={k}"] for k in ks]
+    assert all(a > b for a, b in zip(pca, pca[1:], strict=False))
+    assert all(mse[f"ae_k{k}"] < mse[f"PCA k={k}"] for k in ks if k >= 8 and f"ae_k{k}" in mse)
+    assert table["MSE"].between(0.001, 0.05).all()
+    assert table["worse than % of validation"].between(0, 100).all()
     assert [h.value for h in at.header] == [
         "Reconstructions",
         "Is this a digit?",
@@ -110,7 +118,7 @@ def test_bad_uploads_get_a_message_and_the_previous_digit_stays(digits):
         assert f"**{name}**" in error and words in error, (name, error)
         assert "previous digit" in error
         assert at.session_state["reconstruct_input"] is kept
-        assert "Traceback" not in messages(at)
+        assert not at.exception and len(at.error) == 1  # one message, no exception
     upload(at, "five.png", digit_png(digits, 5))  # and the page keeps working
     assert not at.error and at.session_state["reconstruct_input"] is not kept
 

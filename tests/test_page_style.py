@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 
 from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS
@@ -15,7 +14,12 @@ from .conftest import ROOT
 
 PAGE = "views/style.py"
 SHIPPED = {i.name: i for i in list_checkpoints(ROOT / "checkpoints")}
-pytestmark = pytest.mark.skipif("cvae_k8" not in SHIPPED, reason="needs the shipped cvae_k8")
+
+
+def test_the_page_s_models_are_shipped_and_load():
+    """cvae_k8, vae_k16 and the classifier ship: a missing or unreadable file fails here
+    rather than turning this page's tests into skips."""
+    assert {"cvae_k8", "vae_k16", "classifier"} <= set(SHIPPED)
 
 
 def captions(at) -> list[str]:
@@ -79,7 +83,7 @@ def test_an_upload_that_is_not_a_digit_gets_the_your_digit_messages(digits):
         for name, data in bad.items():
             upload(at, name, data)
             seen.append([e.value for e in at.error])
-            assert "Traceback" not in str([*at.error, *at.info, *at.markdown])
+            assert not at.exception and len(at.error) == 1  # one message, no exception
         pages[page] = seen
         assert at.session_state["reconstruct_input"] is None  # nothing was taken as a digit
     assert pages[PAGE] == pages["views/reconstruct.py"] and all(pages[PAGE])

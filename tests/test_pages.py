@@ -98,6 +98,42 @@ def test_the_map_keeps_its_mount_while_clicked_and_remounts_with_the_selection_o
     assert not at.exception and component_data(at, "map_explorer")["selected"] == 9
 
 
+@pytest.mark.parametrize("method", ["raw", "tsne"])
+def test_the_csv_download_is_the_map_the_explorer_draws(monkeypatch, method):
+    """One row per image: its index, label and place, the same float32 coordinates and labels
+    the explorer is sent; on the raw map, the place is ae_k2's code of that digit."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    from core.latent.operations import encode_images
+    from core.training.checkpoints import load_model
+    from ui.compute import map_dataset
+
+    from .apptest import downloaded, keep_media
+    from .conftest import ROOT
+
+    media = keep_media(monkeypatch)
+    at = open_page("views/latent_map.py", map_method=method)
+    table = pd.read_csv(io.BytesIO(downloaded(at, "map_csv", media)))
+    data = component_data(at, "map_explorer")
+
+    def sent(url: str, dtype: str) -> np.ndarray:
+        return np.fromfile(ROOT / "static" / url.removeprefix("/app/static/"), dtype=dtype)
+
+    coords, labels = sent(data["coords_url"], "<f4").reshape(-1, 2), sent(data["labels_url"], "u1")
+    assert list(table.columns) == ["index", "label", "x", "y"] and len(table) == 5000
+    assert table["index"].tolist() == list(range(5000))
+    assert table["label"].tolist() == labels.tolist() == map_dataset("embedded").labels.tolist()
+    np.testing.assert_array_equal(table[["x", "y"]].to_numpy(np.float32), coords)
+    if method == "raw":
+        codes = encode_images(
+            load_model(ROOT / "checkpoints" / "ae_k2.pt"), map_dataset("embedded").images
+        )
+        np.testing.assert_allclose(coords, codes, atol=1e-4)
+
+
 def test_a_link_reopens_a_selected_digit_or_place():
     at = open_page("views/latent_map.py", query={"model": "vae_k2", "proj": "raw", "sel": "i12"})
     assert any(s.value.startswith("Digit #12") for s in at.subheader)

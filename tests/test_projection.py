@@ -222,6 +222,18 @@ def test_cache_hit_skips_the_computation_and_a_changed_checkpoint_misses(
     assert len(list(cache.glob("*.npz"))) == 2
 
 
+@pytest.mark.parametrize("keep", [0.5, 0.99])
+def test_a_cut_off_map_cache_is_recomputed_and_rewritten(ae4, small_digits, tmp_path, keep):
+    checkpoint = save_checkpoint(tmp_path / "ae.pt", ae4)
+    _, first = cached_projection(ae4, checkpoint, small_digits, "pca", tmp_path)
+    path = cache_path(checkpoint, small_digits, "pca", tmp_path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: int(len(whole) * keep)])  # a copy or a disk that stopped early
+    _, again = cached_projection(ae4, checkpoint, small_digits, "pca", tmp_path)
+    np.testing.assert_array_equal(again.coords, first.coords)
+    assert path.read_bytes() == whole
+
+
 def test_cache_key_covers_dataset_method_and_parameters(ae4, small_digits, tmp_path):
     checkpoint = save_checkpoint(tmp_path / "ae.pt", ae4)
     other = Dataset(
@@ -271,7 +283,10 @@ def test_a_large_datasets_codes_are_cached_by_content(ae4, digits, tmp_path, mon
     monkeypatch.setattr(projection, "encode_images", no_encoding)
     np.testing.assert_array_equal(projection.cached_codes(ae4, ckpt, big, tmp_path), first)
     monkeypatch.undo()
-    path.write_bytes(b"not an npz")
-    np.testing.assert_array_equal(projection.cached_codes(ae4, ckpt, big, tmp_path), first)
+    whole = path.read_bytes()
+    for damaged in (b"not an npz", whole[: len(whole) // 2], b""):  # the last two: BadZipFile, EOF
+        path.write_bytes(damaged)
+        np.testing.assert_array_equal(projection.cached_codes(ae4, ckpt, big, tmp_path), first)
+        assert path.read_bytes() == whole  # rewritten whole
     _, pca = cached_projection(ae4, ckpt, big, "pca", tmp_path)
     assert pca.coords.shape == (10_000, 2)

@@ -112,9 +112,11 @@ def publish(payload: bytes | Callable[[], bytes], digest: str, suffix: str) -> s
     """Write bytes once to ``static/cache/<digest><suffix>`` (atomically) and return its URL.
 
     ``payload`` may be a function, called only when the file is not there yet (a PNG encode).
+    A file of bytes whose size is not the payload's (a copy cut off) is written again.
     """
     path = PUBLISHED_DIR / f"{digest}{suffix}"
-    if not path.exists():
+    cut_off = isinstance(payload, bytes) and path.exists() and path.stat().st_size != len(payload)
+    if not path.exists() or cut_off:
         data = payload() if callable(payload) else payload
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

@@ -18,6 +18,8 @@ def render_sidebar() -> Selection:
         datasets = resources.available_datasets()
         pick("app_dataset", datasets, ["embedded"], url="dataset")
         dataset = st.selectbox("Dataset", datasets, key="app_dataset")
+        for notice in resources.dataset_notices():  # a dataset whose files are cut off
+            st.warning(notice, icon=":material/database_off:")
         infos = {i.name: i for i in models_for(dataset)}
         names = list(infos)
         if names:

@@ -8,7 +8,8 @@ so they may also set the standardisation.
 
 ``cached_curve`` computes a learning curve once per content (the checkpoint's bytes or the name
 of a pixel feature set, the dataset, the parameters) and reloads it from a small JSON file
-afterwards; ``python -m core.analysis.few_labels --precompute checkpoints`` fills the shipped cache.
+afterwards; ``python -m core.analysis.few_labels --precompute checkpoints`` fills the shipped cache
+(with the Style & content page's class probes, ``core.analysis.class_probe``).
 """
 
 from __future__ import annotations
@@ -232,6 +233,12 @@ def _precompute_dataset(infos: list, dataset: Dataset, cache_dir: str | Path) ->
         start = time.perf_counter()
         cached_curve(name, source, dataset, features, cache_dir)
         print(f"{dataset.name} {name}: {time.perf_counter() - start:.1f}s", flush=True)
+    from core.analysis.class_probe import cached_class_probe  # it builds on this module
+
+    for i in coded:  # the Style & content page's "does the code know the class?" section
+        start = time.perf_counter()
+        cached_class_probe(i.path, models[i.name], dataset, cache_dir)
+        print(f"{dataset.name} {i.name} probe: {time.perf_counter() - start:.1f}s", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -123,8 +123,11 @@ def stratified_split(
 def read_idx(path: Path) -> np.ndarray:
     """Read one IDX file (plain or .gz): the format of the original MNIST distribution."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (EOFError, OSError) as exc:  # a cut-off or damaged .gz, an unreadable file
+        raise DatasetUnavailable(f"{path} cannot be read ({exc})") from exc
     if len(data) < 4 or data[0:2] != b"\x00\x00" or data[2] != 0x08:
         raise DatasetUnavailable(f"{path} is not an unsigned-byte IDX file")
     ndim = data[3]
@@ -133,6 +136,59 @@ def read_idx(path: Path) -> np.ndarray:
     if body.size != int(np.prod(shape)):
         raise DatasetUnavailable(f"{path} is truncated: expected shape {shape}")
     return body.reshape(shape)
+
+
+def idx_file_problem(path: Path) -> str | None:
+    """Why an IDX file is not whole, judged from its header and size without reading it all
+    (a .gz by gzip's trailer, which holds the uncompressed size mod 2**32); None when the size
+    is the one its header promises. A file damaged in its middle still fails in ``read_idx``."""
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, 2)
+            if path.suffix == ".gz":
+                f.seek(max(size - 4, 0))
+                size = int.from_bytes(f.read(4), "little")
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as f:
+            header = f.read(16)  # magic (4 bytes) + up to 3 dimensions (4 bytes each)
+    except (EOFError, OSError) as exc:
+        return f"{path} cannot be read ({exc})"
+    if len(header) < 4 or header[0:2] != b"\x00\x00" or header[2] != 0x08:
+        return f"{path} is not an unsigned-byte IDX file"
+    ndim = header[3]
+    if len(header) < 4 + 4 * ndim:
+        return f"{path} is truncated"
+    shape = [int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    expected = 4 + 4 * ndim + int(np.prod(shape))
+    if size != (expected % 2**32 if path.suffix == ".gz" else expected):
+        return f"{path} is truncated: expected shape {tuple(shape)}"
+    return None
+
+
+def dataset_problem(name: str, root: str | Path | None = None) -> str | None:
+    """Why ``load_dataset(name, root)`` cannot load from the files on this disk, in one
+    sentence, or None when it can (checked from sizes, in milliseconds). ``embedded`` always
+    can; the others need both training IDX files, whole, in ``root`` (or, for fashion-mnist,
+    Debian's folder)."""
+    if name == "embedded":
+        return None
+    folders = [Path(root)] if root is not None else []
+    if name == "fashion-mnist":
+        folders.append(DEBIAN_FASHION_DIR)
+    problems = []
+    for folder in (f for f in folders if f.is_dir()):  # the order load_dataset reads them in
+        paths = [_find_idx(folder, stem) for stem in _IDX_FILES]
+        missing = [stem for stem, p in zip(_IDX_FILES, paths, strict=True) if p is None]
+        if missing:  # load_dataset goes on to the next folder
+            problems.append(f"{folder} has no {' or '.join(s + '[.gz]' for s in missing)}")
+            continue
+        damaged = [problem for p in paths if (problem := idx_file_problem(p))]
+        return "; ".join(damaged) if damaged else None
+    if not problems:
+        return (
+            f"no folder of {name}'s IDX files here ({', '.join(map(str, folders)) or 'none given'})"
+        )
+    return "; ".join(problems)
 
 
 def _find_idx(folder: Path, stem: str) -> Path | None:

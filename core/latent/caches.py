@@ -24,6 +24,7 @@ from core.latent.operations import encode_images
 from core.latent.projections import (
     CACHE_FORMAT,
     TSNE_THREADS,
+    UNREADABLE_NPZ,
     Progress,
     Projection,
     methods_for,
@@ -89,7 +90,7 @@ def cached_codes(
                 codes = f["codes"]
             if len(codes) == len(dataset):
                 return codes
-        except (ValueError, KeyError, OSError):
+        except UNREADABLE_NPZ:
             pass  # an unreadable cache is recomputed and overwritten
     codes = encode_images(model, dataset.images)
     if path is not None:
@@ -121,7 +122,7 @@ def cached_projection(
     if path.exists():
         try:
             return latents, Projection.load(path, reference=latents)
-        except (ValueError, KeyError, OSError):
+        except UNREADABLE_NPZ:
             pass  # an unreadable cache is recomputed and overwritten
     projection = project(latents, method, seed=seed, n_jobs=n_jobs, progress=progress, **params)
     projection.save(path)

@@ -22,12 +22,14 @@ decoders) of every AE/VAE/GAN checkpoint in a folder, and the encoder of every A
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import inspect
 import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -155,6 +157,42 @@ def _export(
     return path
 
 
+def export_problem(path: str | Path) -> str | None:
+    """Why the file at ``path`` is not a whole decoder (or encoder), in words a page can show,
+    or None.
+
+    Checked once per file version (path, size, modification time): an empty file, a graph
+    onnxruntime will not load (a cut-off or overwritten export), or a decoder whose ``z`` ->
+    ``image`` does not give one finite 28 x 28 image for a zero code (an encoder: one finite
+    code for a blank image)."""
+    stat = Path(path).stat()
+    return _export_problem(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _export_problem(path: str, size: int, mtime_ns: int) -> str | None:
+    if size == 0:
+        return "the exported decoder file is empty"
+    import onnxruntime as ort  # imported here: only a check or a re-export needs it
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # a 1-image check; never compete with the page for cores
+    try:
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        (given,) = session.get_inputs()
+        if given.name == INPUT_NAME:  # a decoder: z [1, k] -> image [1, 1, 28, 28]
+            inputs, expected = np.zeros((1, given.shape[1]), np.float32), (1, 1, 28, 28)
+        else:  # an encoder: image [1, 1, 28, 28] -> z [1, k]
+            inputs, expected = np.zeros((1, 1, 28, 28), np.float32), None
+        (out,) = session.run(None, {given.name: inputs})
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... per cause
+        return f"the exported file does not load ({exc.__class__.__name__})"
+    shape_ok = out.shape == expected if expected else out.ndim == 2 and len(out) == 1
+    if not shape_ok or not np.isfinite(out).all():
+        return f"the exported graph gives {out.shape}, not what it should"
+    return None
+
+
 _EXPORTERS = {"decoder": export_decoder, "encoder": export_encoder}
 
 
@@ -162,16 +200,20 @@ def cached_export(
     checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR, part: str = "decoder"
 ) -> Path:
     """The ONNX decoder (or encoder: ``part``) of a checkpoint file, exported on first use and
-    reused while the checkpoint's bytes stay the same. Raises ``ExportError`` (with the reason)
+    reused while the checkpoint's bytes stay the same and the file passes ``export_problem`` (a
+    damaged one is exported again). Raises ``ExportError`` (with the reason)
     when the file cannot be loaded or its model cannot be exported."""
     path = export_path(checkpoint, export_dir, part)
-    if path.exists():
+    if path.exists() and export_problem(path) is None:
         return path
     try:
         model = load_model(checkpoint)
     except CheckpointError as exc:
         raise ExportError(str(exc)) from exc
-    return _EXPORTERS[part](model, path)
+    _EXPORTERS[part](model, path)
+    if (problem := export_problem(path)) is not None:
+        raise ExportError(f"{problem}, even after exporting it again")
+    return path
 
 
 def half_weights(path: str | Path) -> Path:

@@ -8,6 +8,7 @@ write a map as an ``.npz`` without pickle (``core.latent.caches`` caches maps by
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,11 @@ def place_problem(point: Sequence[float], coords: np.ndarray) -> str | None:
             f"{hi[0]:.2f}, y from {lo[1]:.2f} to {hi[1]:.2f}): the decoder has seen nothing there."
         )
     return None
+
+
+# What reading a damaged ``.npz`` raises: a cut-off file is not a zip (BadZipFile) or is empty
+# (EOFError), a flipped byte fails a CRC (BadZipFile), a stray file lacks a name (KeyError).
+UNREADABLE_NPZ = (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile)
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:

@@ -15,8 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.models.kinds import ENCODER_KINDS  # noqa: E402
-
+from core.models.registry import ENCODER_KINDS  # noqa: E402
 from ui import compute, state  # noqa: E402
 
 st.set_page_config(page_title="Twin maps demo", layout="wide")

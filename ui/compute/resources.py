@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from core.analysis.classify import Prediction, class_names, predict
-from core.data.datasets import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
+from core.data.datasets import DATASETS, DEBIAN_FASHION_DIR, Dataset, dataset_problem, load_dataset
 from core.models.base import ModelConfig
 from core.models.registry import Model
 from core.training.checkpoints import CheckpointInfo, load_model, scan_checkpoints
@@ -32,24 +32,44 @@ def projection_dir() -> Path:
 
 
 def few_labels_dir() -> Path:
-    """The disk caches of the few-labels learning curves, in the checkpoint folder (at call
-    time, as ``projection_dir``)."""
+    """The shipped learning curves and class probes, in the checkpoint folder (at call time, as
+    ``projection_dir``)."""
     return CHECKPOINT_DIR / "few_labels"
 
 
+def _dataset_root(name: str) -> Path:
+    return DATA_DIR / ("MNIST" if name == "mnist" else "FashionMNIST")
+
+
+def _datasets_on_disk() -> dict[str, str | None]:
+    """Each dataset with a folder here -> why its files cannot be loaded (None: they can)."""
+    present = {"embedded": True}
+    present["mnist"] = (DATA_DIR / "MNIST").exists() or (DATA_DIR / "mnist").exists()
+    present["fashion-mnist"] = (
+        DEBIAN_FASHION_DIR.exists() or _dataset_root("fashion-mnist").exists()
+    )
+    root = {n: _dataset_root(n) if _dataset_root(n).exists() else None for n in DATASETS}
+    return {n: dataset_problem(n, root[n]) for n in DATASETS if present[n]}
+
+
 def available_datasets() -> list[str]:
-    """Datasets that load here without a download: embedded always, the others when on disk."""
-    names = ["embedded"]
-    if (DATA_DIR / "MNIST").exists() or (DATA_DIR / "mnist").exists():
-        names.append("mnist")
-    if DEBIAN_FASHION_DIR.exists() or (DATA_DIR / "FashionMNIST").exists():
-        names.append("fashion-mnist")
-    return [n for n in DATASETS if n in names]
+    """Datasets that load here without a download: embedded always, the others when their
+    files are on disk and whole (a missing or cut-off file leaves the pages on embedded)."""
+    return [n for n, problem in _datasets_on_disk().items() if problem is None]
+
+
+def dataset_notices() -> list[str]:
+    """One sentence per dataset whose folder is here but whose files cannot be loaded."""
+    return [
+        f"{name} is not offered: {problem}. The pages use the embedded digits."
+        for name, problem in _datasets_on_disk().items()
+        if problem is not None
+    ]
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")
 def dataset(name: str) -> Dataset:
-    root = DATA_DIR / ("MNIST" if name == "mnist" else "FashionMNIST")
+    root = _dataset_root(name)
     return load_dataset(name, root=root if root.exists() else None)
 
 

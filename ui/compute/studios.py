@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.analysis import convolution, posterior, sample_quality
+from core.analysis import class_probe, convolution, posterior, sample_quality
 from core.analysis.classify import Prediction
-from core.analysis.few_labels import learning_curve
 from core.analysis.inversion import InversionConfig, InversionResult, invert
 from core.data.datasets import tile
 from core.latent.operations import (
@@ -22,12 +21,18 @@ from core.latent.operations import (
     prior_codes,
     sample_prior,
 )
-from core.latent.projections import project
 from core.models.layers import transposed_conv_output_size
 from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.maps import latents_and_projection
-from ui.compute.resources import classifier_file, dataset, labels_of, map_dataset, model
+from ui.compute.resources import (
+    classifier_file,
+    dataset,
+    few_labels_dir,
+    labels_of,
+    map_dataset,
+    model,
+)
 
 GAN_SAMPLES = 1000  # samples the GAN studio draws per seed: grid, D's scores, classifier, FID
 GAN_SCORED = 500  # real and generated digits the discriminator scores
@@ -155,9 +160,6 @@ def _gan_quality(
 
 # --- style and content: the conditional VAE ---------------------------------------------------
 
-PROBE_PER_CLASS = 100  # labelled training codes per class the "does z know the class?" probe sees
-PROBE_DRAWS = 5
-
 
 def _codes(info: CheckpointInfo, images: np.ndarray | torch.Tensor, labels) -> np.ndarray:
     """Codes [N, k] of uint8 images: a CVAE's style code given the labels, else the code."""
@@ -209,25 +211,17 @@ def style_grid(
     return real, decode_points(cvae, np.repeat(z, cvae.num_classes, 0), labels=classes)
 
 
+PROBE_PER_CLASS = class_probe.PER_CLASS  # the page says how many labels the probe saw
+PROBE_DRAWS = class_probe.DRAWS
+
+
 @per_checkpoint(show_spinner="Encoding the digits and fitting the class probes…", max_entries=16)
 def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
-    """How much of the class a code carries, on the validation split: the mean accuracy of
-    logistic regression and 1-NN trained on PROBE_PER_CLASS labelled training codes per class
-    (PROBE_DRAWS draws, ``core.analysis.few_labels``), and the t-SNE map of the validation codes
-    (``coords`` float32 [N_val, 2], ``labels`` int64 [N_val]; PCA of 16-D codes hides clusters
-    that t-SNE shows). A CVAE's codes are its z given the true label."""
-    data = dataset(dataset_name)
-    (train_x, train_y), (val_x, val_y) = data.split("train"), data.split("val")
-    train_z, val_z = _codes(info, train_x, train_y), _codes(info, val_x, val_y)
-    points = learning_curve(
-        train_z, train_y, val_z, val_y, per_class=(PROBE_PER_CLASS,), draws=PROBE_DRAWS
+    """How much of the class a code carries (``core.analysis.class_probe``): read from the
+    shipped file beside the learning curves, computed (t-SNE: seconds) for any other model."""
+    return class_probe.cached_class_probe(
+        info.path, model(info), dataset(dataset_name), few_labels_dir()
     )
-    return {
-        **{p.classifier: p.mean for p in points},
-        "chance": 1.0 / len(data.class_names),
-        "coords": project(val_z, "tsne").coords,
-        "labels": val_y.numpy(),
-    }
 
 
 # --- concepts ---------------------------------------------------------------------------------
