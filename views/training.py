@@ -62,6 +62,11 @@ def live(job_id: str) -> None:
     if snap.finished:
         st.rerun(scope="app")
     show_progress(job.config.model.kind, snap)
+    st.caption(
+        ":material/dns: This training runs inside the server process of this page: it is lost if "
+        "this replica stops (a restart, a failed replica). The finished model goes to the "
+        "checkpoint folder that every replica reads."
+    )
     if st.button(
         "Stop (keeps the last finished epoch)",
         key="train_stop",
