@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
     --port) port=$2 && shift 2 ;;
     --address) address=$2 && shift 2 ;;
     --logs) logs=$2 && shift 2 ;;
-    --print-config) shift && render "*:80" " resolvers system" "$@" && exit 0 ;;
+    --print-config) shift && render "*:8080" " resolvers system" "$@" && exit 0 ;;
     -h | --help) usage && exit 0 ;;
     *) echo "unknown option: $1" >&2 && usage >&2 && exit 2 ;;
     esac
