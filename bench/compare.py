@@ -1,6 +1,6 @@
 """PCA vs the autoencoders on the validation split: the table of the "PCA vs AE" page, from the CLI.
 
-Same implementation as the page (``core.compare``): PCA fitted once on the training pixels,
+Same implementation as the page (``core.analysis.compare``): PCA fitted once on the training pixels,
 every AE/VAE checkpoint of the dataset found in the checkpoint folder, all scored on the
 validation split (MSE, PSNR, SSIM, 10-NN accuracy of the codes, parameters, training time).
 
@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from core import compare  # noqa: E402
-from core.checkpoints import list_checkpoints, load_model  # noqa: E402
-from core.data import DATASETS, load_dataset  # noqa: E402
+from core.analysis import compare  # noqa: E402
+from core.data.datasets import DATASETS, load_dataset  # noqa: E402
+from core.training.checkpoints import list_checkpoints, load_model  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

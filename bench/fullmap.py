@@ -3,9 +3,10 @@
 For one checkpoint trained on fashion-mnist (default: the shipped ``fashion_vae_k16``):
 
 - encoding all 60,000 training images, and PCA / raw maps of the codes (target: ready in 5 s);
-- openTSNE with the settings ``core.maps`` uses for large sets, beside variants of its affinity
+- openTSNE with the settings ``core.latent.projections`` uses for large sets, beside variants of
+its affinity
   method (exact kNN, Annoy, pynndescent) and iteration count, each with its 10-NN accuracy on the
-  map (``core.metrics.knn_accuracy``) and seconds (target: 120 s on 2 cores);
+  map (``core.analysis.metrics.knn_accuracy``) and seconds (target: 120 s on 2 cores);
 - UMAP (umap-learn) on the same codes, when it is installed, with its ``transform`` of 100 new
   codes, to decide whether it earns its dependency.
 
@@ -24,11 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.checkpoints import load_model  # noqa: E402
-from core.data import load_dataset  # noqa: E402
-from core.latent import encode_images  # noqa: E402
-from core.maps import TSNE_DEFAULTS, project  # noqa: E402
-from core.metrics import knn_accuracy  # noqa: E402
+from core.analysis.metrics import knn_accuracy  # noqa: E402
+from core.data.datasets import load_dataset  # noqa: E402
+from core.latent.operations import encode_images  # noqa: E402
+from core.latent.projections import TSNE_DEFAULTS, project  # noqa: E402
+from core.training.checkpoints import load_model  # noqa: E402
 
 PCA_SECONDS = 5.0
 TSNE_SECONDS = 120.0

@@ -28,14 +28,14 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.checkpoints import load_model  # noqa: E402
-from core.data import load_dataset, to_float  # noqa: E402
-from core.devices import autocast, resolve_precision  # noqa: E402
-from core.latent import sample_prior  # noqa: E402
-from core.layers import downsample  # noqa: E402
-from core.losses import r1_penalty  # noqa: E402
-from core.models import ModelConfig, build_model  # noqa: E402
-from core.sample_quality import sample_quality  # noqa: E402
+from core.analysis.sample_quality import sample_quality  # noqa: E402
+from core.data.datasets import load_dataset, to_float  # noqa: E402
+from core.latent.operations import sample_prior  # noqa: E402
+from core.models.kinds import ModelConfig, build_model  # noqa: E402
+from core.models.layers import downsample  # noqa: E402
+from core.models.losses import r1_penalty  # noqa: E402
+from core.training.checkpoints import load_model  # noqa: E402
+from core.training.devices import autocast, resolve_precision  # noqa: E402
 
 # name -> (D width as a multiple of 32, extra 3x3 convs at 7x7 in D, loss, R1 gamma, EMA decay)
 VARIANTS = {
@@ -43,12 +43,12 @@ VARIANTS = {
     "dcgan_d_r1": (1, 0, "bce", 1.0, 0.0),
     "dcgan_d_hinge_r1": (1, 0, "hinge", 1.0, 0.0),
     "wide_d": (2, 1, "bce", 0.0, 0.0),
-    "wide_d_r1": (2, 1, "bce", 1.0, 0.0),  # core.gan.Discriminator + TrainConfig.r1_gamma
+    "wide_d_r1": (2, 1, "bce", 1.0, 0.0),  # core.models.gan.Discriminator + TrainConfig.r1_gamma
     "wide_d_r1_ema": (2, 1, "bce", 1.0, 0.999),
     "wide_d_r1_gamma10": (2, 1, "bce", 10.0, 0.0),
     "wider_d_r1": (3, 1, "bce", 1.0, 0.0),
 }
-R1_EVERY = 4  # as screened; core.train.R1_EVERY (8, random steps) came after, for time
+R1_EVERY = 4  # as screened; core.training.loop.R1_EVERY (8, random steps) came after, for time
 
 
 def discriminator(width: int, extra: int) -> nn.Module:

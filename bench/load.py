@@ -159,8 +159,8 @@ def _pct(values: list[float], q: float) -> float:
 
 def bare_page_data(folder: Path) -> Path:
     """The shipped ae_k2 raw map's points, with the embedded digits' labels and images."""
-    from core.data import load_dataset
-    from core.maps import Projection
+    from core.data.datasets import load_dataset
+    from core.latent.projections import Projection
 
     digits = load_dataset("embedded")
     (npz,) = (ROOT / "checkpoints" / "projections").glob("ae_k2_embedded_raw_*.npz")

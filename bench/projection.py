@@ -1,9 +1,9 @@
-"""Speed and quality of the latent maps: openTSNE (as core.projection runs it) vs scikit-learn.
+"""Speed and quality of the latent maps: openTSNE (as core.latent.caches runs it) vs scikit-learn.
 
 - t-SNE of the 5,000 codes of the shipped 16-D AE on the embedded digits: openTSNE with
-  ``core.projection.TSNE_DEFAULTS`` vs ``sklearn.manifold.TSNE`` (perplexity 30, its defaults)
+  ``core.latent.caches.TSNE_DEFAULTS`` vs ``sklearn.manifold.TSNE`` (perplexity 30, its defaults)
   on the same input in the same run, with the 10-NN label accuracy of each 2-D map
-  (``core.metrics.knn_accuracy``: stratified 5-fold cross-validation).
+  (``core.analysis.metrics.knn_accuracy``: stratified 5-fold cross-validation).
 - Opening a map: encoding all 5,000 digits plus loading the cached projection, median of runs,
   and the whole ``cached_projection`` call (model load + content hash + encode + load).
 
@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from core.checkpoints import load_model  # noqa: E402
-from core.data import load_dataset  # noqa: E402
-from core.latent import encode_images  # noqa: E402
-from core.maps import TSNE_DEFAULTS, TSNE_THREADS, Projection, project  # noqa: E402
-from core.metrics import knn_accuracy  # noqa: E402
-from core.projection import DEFAULT_CACHE_DIR, cache_path, cached_projection  # noqa: E402
+from core.analysis.metrics import knn_accuracy  # noqa: E402
+from core.data.datasets import load_dataset  # noqa: E402
+from core.latent.caches import DEFAULT_CACHE_DIR, cache_path, cached_projection  # noqa: E402
+from core.latent.operations import encode_images  # noqa: E402
+from core.latent.projections import TSNE_DEFAULTS, TSNE_THREADS, Projection, project  # noqa: E402
+from core.training.checkpoints import load_model  # noqa: E402
 
 TSNE_SECONDS = 10.0  # openTSNE on 5,000 codes, 2 CPU cores
 ACCURACY_GAP = 0.02  # openTSNE's 10-NN accuracy may be at most this much below sklearn's
@@ -105,7 +105,7 @@ def main() -> None:
         f"t-SNE of {len(latents)} codes of {args.checkpoint.name}, n_jobs={args.n_jobs}, "
         f"{os.cpu_count()} CPUs, load average {load[0]:.1f} -> {load[1]:.1f}"
     )
-    print(f"openTSNE settings (core.projection.TSNE_DEFAULTS): {TSNE_DEFAULTS}")
+    print(f"openTSNE settings (core.latent.caches.TSNE_DEFAULTS): {TSNE_DEFAULTS}")
     print(f"\n{'time':24}  {'wall s':>7}  {'CPU s':>7}  {'target':7}  pass")
     for name, wall, cpu, target, ok in rows:
         verdict = "" if ok is None else ("yes" if ok else "NO")

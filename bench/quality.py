@@ -34,13 +34,13 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import compare  # noqa: E402
-from core.checkpoints import list_checkpoints, load_model, read_info  # noqa: E402
-from core.data import load_dataset, load_test_set, to_float  # noqa: E402
-from core.latent import reconstruct, sample_prior  # noqa: E402
-from core.losses import negative_elbo  # noqa: E402
-from core.metrics import class_histogram  # noqa: E402
-from core.sample_quality import SampleQuality, most_real, sample_quality  # noqa: E402
+from core.analysis import compare  # noqa: E402
+from core.analysis.metrics import class_histogram  # noqa: E402
+from core.analysis.sample_quality import SampleQuality, most_real, sample_quality  # noqa: E402
+from core.data.datasets import load_dataset, load_test_set, to_float  # noqa: E402
+from core.latent.operations import reconstruct, sample_prior  # noqa: E402
+from core.models.losses import negative_elbo  # noqa: E402
+from core.training.checkpoints import list_checkpoints, load_model, read_info  # noqa: E402
 
 CKPT = ROOT / "checkpoints"
 AE_TARGETS = {2: 0.72, 16: 0.33, 32: 0.30}  # AE MSE at most this times PCA's

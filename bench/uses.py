@@ -34,14 +34,14 @@ from scipy.stats import pearsonr, spearmanr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import attributes  # noqa: E402
-from core.checkpoints import load_model  # noqa: E402
-from core.classify import predict  # noqa: E402
-from core.data import Dataset, load_dataset, to_float  # noqa: E402
-from core.few_labels import learning_curve  # noqa: E402
-from core.latent import decode_points, encode_images  # noqa: E402
-from core.models import CVAE  # noqa: E402
-from core.pca import fit_pca  # noqa: E402
+from core.analysis import attributes  # noqa: E402
+from core.analysis.classify import predict  # noqa: E402
+from core.analysis.few_labels import learning_curve  # noqa: E402
+from core.data.datasets import Dataset, load_dataset, to_float  # noqa: E402
+from core.latent.operations import decode_points, encode_images  # noqa: E402
+from core.latent.pca import fit_pca  # noqa: E402
+from core.models.kinds import CVAE  # noqa: E402
+from core.training.checkpoints import load_model  # noqa: E402
 
 CKPT = ROOT / "checkpoints"
 RENDER_TARGET = 0.95

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.data import Dataset, load_dataset
+from core.data.datasets import Dataset, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,8 +20,8 @@ TINY = dict(channels=8, hidden=32)  # a network that trains in a second on a CPU
 def train_tiny(data: Dataset, kind: str, latent_dim: int, **train):
     """A real tiny model trained on the CPU in float32 (tests state their precision: bf16 CPUs
     would otherwise train these in bf16 and others in fp32)."""
-    from core.models import ModelConfig
-    from core.train import TrainConfig, fit
+    from core.models.kinds import ModelConfig
+    from core.training.loop import TrainConfig, fit
 
     config = TrainConfig(ModelConfig(kind, latent_dim, **TINY), precision="fp32", **train)
     return fit(config, data, device="cpu").model
@@ -38,7 +38,7 @@ def _cpu_model() -> str:
 def pytest_terminal_summary(terminalreporter) -> None:
     """Which machine a run was on, also under -q: a red run on another CPU says whether bf16
     autocast was in play (``LATENT_LAB_NO_BF16=1`` makes --precision auto train in fp32)."""
-    from core.devices import cpu_has_bf16, resolve_precision
+    from core.training.devices import cpu_has_bf16, resolve_precision
 
     auto = resolve_precision("auto", torch.device("cpu"))
     switch = " (LATENT_LAB_NO_BF16=1)" if os.environ.get("LATENT_LAB_NO_BF16") == "1" else ""
@@ -58,7 +58,7 @@ def small_digits(digits: Dataset) -> Dataset:
     """600 digits (60 per class) with the same kind of split: fast enough for real training."""
     keep = torch.cat([torch.nonzero(digits.labels == c).squeeze(1)[:60] for c in range(10)])
     keep = keep.sort().values
-    from core.data import stratified_split
+    from core.data.datasets import stratified_split
 
     labels = digits.labels[keep]
     train_idx, val_idx = stratified_split(labels, 0.1, seed=0)

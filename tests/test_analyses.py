@@ -1,4 +1,5 @@
-"""core.latent (prior), core.posterior, core.sample_quality and core.convolution against closed
+"""core.latent.operations (prior), core.analysis.posterior, core.analysis.sample_quality and
+core.analysis.convolution against closed
 forms, PyTorch itself and the shipped checkpoints."""
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import convolution, latent, posterior, sample_quality
-from core.checkpoints import load_model
-from core.losses import kl_to_standard_normal, negative_elbo
-from core.maps import project
-from core.metrics import classifier_fid
-from core.models import ModelConfig, build_model, transposed_conv_output_size
+from core.analysis import convolution, posterior, sample_quality
+from core.analysis.metrics import classifier_fid
+from core.latent import operations as latent
+from core.latent.projections import project
+from core.models.kinds import ModelConfig, build_model, transposed_conv_output_size
+from core.models.losses import kl_to_standard_normal, negative_elbo
+from core.training.checkpoints import load_model
 
 from .conftest import ROOT
 
@@ -76,7 +78,8 @@ def test_reparameterization_is_mu_plus_sigma_eps(vae, digits):
 
 
 def test_loss_split_matches_the_training_objective(vae, digits):
-    """recon of each sample and the KL equal core.losses on the same z; -ELBO is their sum."""
+    """recon of each sample and the KL equal core.models.losses on the same z; -ELBO is their
+    sum."""
     image = digits.images[42]
     trick = posterior.reparameterize(vae, image, n=4, seed=0)
     x = image.float().div(255).reshape(1, 1, 28, 28)

@@ -1,4 +1,5 @@
-"""core.attributes: image measurements on synthetic strokes, and walks on a tiny trained AE."""
+"""core.analysis.attributes: image measurements on synthetic strokes, and walks on a tiny trained
+AE."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import pytest
 import torch
 from scipy.stats import spearmanr
 
-from core import attributes
-from core.data import Dataset
-from core.latent import decode_points, encode_images, reconstruct
-from core.models import ModelConfig
-from core.train import TrainConfig, fit
+from core.analysis import attributes
+from core.data.datasets import Dataset
+from core.latent.operations import decode_points, encode_images, reconstruct
+from core.models.kinds import ModelConfig
+from core.training.loop import TrainConfig, fit
 
 
 def slanted_bar(s: float, width: float = 3.0, top: int = 4, bottom: int = 24) -> np.ndarray:

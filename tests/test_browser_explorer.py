@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import load_model
-from core.data import load_dataset
-from core.neighbours import nearest
-from core.projection import cached_projection
+from core.data.datasets import load_dataset
+from core.latent.caches import cached_projection
+from core.latent.neighbours import nearest
+from core.training.checkpoints import load_model
 from harness.browser import (
     ROOT,
     explorer_pixel,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.data import DEBIAN_FASHION_DIR, FASHION_NAMES
+from core.data.datasets import DEBIAN_FASHION_DIR, FASHION_NAMES
 from harness import browser
 
 pytestmark = [

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import load_model
-from core.latent import prior_codes
+from core.latent.operations import prior_codes
+from core.training.checkpoints import load_model
 from harness.browser import ROOT, goto, screenshot, wait_idle
 
 from .test_page_reconstruct import digit_png

@@ -14,7 +14,9 @@ from harness.browser import ROOT, goto, screenshot, wait_idle
 pytestmark = pytest.mark.browser
 
 CHECKPOINTS = ROOT / "checkpoints"
-TRAINED_NAME = re.compile(r"ae_k2_\d{4}-\d{6}_[0-9a-f]{6}\.pt")  # core.jobs.checkpoint_stem
+TRAINED_NAME = re.compile(
+    r"ae_k2_\d{4}-\d{6}_[0-9a-f]{6}\.pt"
+)  # core.training.jobs.checkpoint_stem
 
 
 def test_train_one_epoch_and_pick_the_new_model(page, app_url):

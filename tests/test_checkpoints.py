@@ -3,7 +3,8 @@ import pickle
 import pytest
 import torch
 
-from core.checkpoints import (
+from core.models.kinds import ModelConfig, build_model
+from core.training.checkpoints import (
     CheckpointError,
     list_checkpoints,
     load_model,
@@ -11,7 +12,6 @@ from core.checkpoints import (
     save_checkpoint,
     unreadable_checkpoints,
 )
-from core.models import ModelConfig, build_model
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""core.classify on the shipped classifier checkpoint and real digits."""
+"""core.analysis.classify on the shipped classifier checkpoint and real digits."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import load_model
-from core.classify import fits, predict
-from core.data import Dataset, to_float
+from core.analysis.classify import fits, predict
+from core.data.datasets import Dataset, to_float
+from core.training.checkpoints import load_model
 
 from .conftest import ROOT
 

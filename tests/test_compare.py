@@ -1,4 +1,5 @@
-"""core.compare against known answers: exact PCA, independent re-computations, real checkpoints."""
+"""core.analysis.compare against known answers: exact PCA, independent re-computations, real
+checkpoints."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 import torch
 from sklearn.decomposition import PCA
 
-from core import compare
-from core.checkpoints import read_info
-from core.latent import decode_points, encode_and_decode
-from core.metrics import mse
+from core.analysis import compare
+from core.analysis.metrics import mse
+from core.latent.operations import decode_points, encode_and_decode
+from core.training.checkpoints import read_info
 
 from .conftest import ROOT
 
@@ -23,7 +24,7 @@ CKPT = ROOT / "checkpoints"
 @pytest.fixture(scope="module")
 def shipped(digits):
     """ae_k2 and vae_k2 as the app loads them, with their infos."""
-    from core.checkpoints import load_model
+    from core.training.checkpoints import load_model
 
     return [
         (read_info(CKPT / f"{n}.pt"), load_model(CKPT / f"{n}.pt")) for n in ("ae_k2", "vae_k2")
@@ -167,7 +168,7 @@ def test_eigen_digits_are_the_components_scaled_to_unit_peak(digits):
 
 
 def test_axis_traversal_walks_one_axis_at_a_time_from_the_mean_code(digits):
-    from core.checkpoints import load_model
+    from core.training.checkpoints import load_model
 
     model = load_model(CKPT / "ae_k4.pt")
     codes, _ = encode_and_decode(model, digits.split("val")[0])
@@ -186,7 +187,7 @@ def test_axis_traversal_walks_one_axis_at_a_time_from_the_mean_code(digits):
 
 @pytest.mark.parametrize("steps", [2, 4])
 def test_axis_traversal_needs_an_odd_number_of_steps(steps):
-    from core.models import ModelConfig, build_model
+    from core.models.kinds import ModelConfig, build_model
 
     model = build_model(ModelConfig("ae", 2, channels=8, hidden=16)).eval()
     with pytest.raises(ValueError, match="odd"):

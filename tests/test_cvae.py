@@ -1,5 +1,5 @@
-"""The CVAE as a registered kind: shapes, labels, training through ``core.train.fit``,
-checkpoint round trip through ``core.checkpoints``, and the pickers that must not get it.
+"""The CVAE as a registered kind: shapes, labels, training through ``core.training.loop.fit``,
+checkpoint round trip through ``core.training.checkpoints``, and the pickers that must not get it.
 
 Tiny real models (8 channels, hidden 32) in float32 on the CPU."""
 
@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import list_checkpoints, load_model, save_checkpoint
-from core.data import Dataset, to_float
-from core.latent import decode_points, encode_images
-from core.models import (
+from core.data.datasets import Dataset, to_float
+from core.latent.operations import decode_points, encode_images
+from core.models.kinds import (
     CONDITIONAL_KINDS,
     ENCODER_KINDS,
     GENERATIVE_KINDS,
@@ -22,8 +21,9 @@ from core.models import (
     ModelConfig,
     build_model,
 )
-from core.recipes import defaults_for, shipped_configs
-from core.train import TrainConfig, evaluate, fit, train_and_save
+from core.training.checkpoints import list_checkpoints, load_model, save_checkpoint
+from core.training.loop import TrainConfig, evaluate, fit, train_and_save
+from core.training.recipes import defaults_for, shipped_configs
 
 TINY = dict(channels=8, hidden=32)
 TRAIN = TrainConfig(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import (
+from core.data.datasets import (
     DatasetUnavailable,
     add_gaussian_noise,
     add_salt_and_pepper,

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.data import load_dataset
-from core.projection import cached_projection
+from core.data.datasets import load_dataset
+from core.latent.caches import cached_projection
 from ui import explorer
 
 from .conftest import ROOT
@@ -101,7 +101,7 @@ def test_the_compute_layer_publishes_a_checkpoints_map_once_per_version():
     ],
 )
 def test_a_place_is_decoded_only_when_finite_and_near_the_map(point, says):
-    from core.maps import place_problem
+    from core.latent.projections import place_problem
 
     coords = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
     problem = place_problem(point, coords)

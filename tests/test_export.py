@@ -11,8 +11,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from core.checkpoints import list_checkpoints, save_checkpoint
-from core.export import (
+from core.latent.export import (
     DECODER_KINDS,
     INPUT_NAME,
     ExportError,
@@ -20,7 +19,8 @@ from core.export import (
     export_decoder,
     export_path,
 )
-from core.models import ModelConfig, build_model
+from core.models.kinds import ModelConfig, build_model
+from core.training.checkpoints import list_checkpoints, save_checkpoint
 
 from .conftest import ROOT
 
@@ -79,10 +79,12 @@ def test_export_leaves_the_model_as_it_was(tmp_path):
     ids=lambda i: i.name,
 )
 def test_every_shipped_decoder_is_shipped_exported_and_equal_to_torch(info):
-    from core.checkpoints import load_model
+    from core.training.checkpoints import load_model
 
     path = export_path(info.path, ROOT / "static" / "onnx")
-    assert path.exists(), f"run: python -m core.export --precompute checkpoints ({path.name})"
+    assert path.exists(), (
+        f"run: python -m core.latent.export --precompute checkpoints ({path.name})"
+    )
     model = load_model(info.path)
     codes = fixed_codes(info.latent_dim)
     assert np.abs(run_onnx(path, codes) - torch_decode(model, codes)).max() <= TOLERANCE

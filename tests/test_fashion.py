@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import list_checkpoints, load_model
-from core.data import DEBIAN_FASHION_DIR, FASHION_NAMES, load_dataset, to_float
-from core.recipes import fashion_configs, recipes_for
-from core.train_cli import main as train_main
+from core.data.datasets import DEBIAN_FASHION_DIR, FASHION_NAMES, load_dataset, to_float
+from core.training.checkpoints import list_checkpoints, load_model
+from core.training.cli import main as train_main
+from core.training.recipes import fashion_configs, recipes_for
 from ui.navigation import existing_pages
 
 from .apptest import open_page

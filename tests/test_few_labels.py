@@ -1,4 +1,4 @@
-"""core.few_labels: the learning curve on a small real sample and on planted features."""
+"""core.analysis.few_labels: the learning curve on a small real sample and on planted features."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import Dataset, to_float
-from core.few_labels import (
+from core.analysis.few_labels import (
     CLASSIFIERS,
     cached_curve,
     code_features,
@@ -17,6 +16,7 @@ from core.few_labels import (
     pca_features,
     pixel_features,
 )
+from core.data.datasets import Dataset, to_float
 
 
 def test_draws_are_stratified_reproducible_and_refuse_too_many():
@@ -68,7 +68,7 @@ def test_features_that_know_nothing_of_the_class_score_chance():
 
 
 def test_code_features_of_a_plain_and_a_conditional_encoder(small_digits: Dataset):
-    from core.models import ModelConfig, build_model
+    from core.models.kinds import ModelConfig, build_model
 
     from .conftest import TINY, train_tiny
 

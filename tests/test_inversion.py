@@ -1,4 +1,4 @@
-"""core.inversion: searching a GAN's latent space for the image closest to a digit."""
+"""core.analysis.inversion: searching a GAN's latent space for the image closest to a digit."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import load_model
-from core.data import Dataset
-from core.inversion import InversionConfig, invert
-from core.latent import decode_points
-from core.models import ModelConfig
-from core.train import TrainConfig, fit
+from core.analysis.inversion import InversionConfig, invert
+from core.data.datasets import Dataset
+from core.latent.operations import decode_points
+from core.models.kinds import ModelConfig
+from core.training.checkpoints import load_model
+from core.training.loop import TrainConfig, fit
 
 from .conftest import ROOT
 

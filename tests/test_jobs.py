@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
-from core.checkpoints import load_model, read_info, save_checkpoint
-from core.jobs import TrainingJob, checkpoint_stem, publish_exclusive
-from core.models import ModelConfig, build_model
-from core.train import TrainConfig
+from core.models.kinds import ModelConfig, build_model
+from core.training.checkpoints import load_model, read_info, save_checkpoint
+from core.training.jobs import TrainingJob, checkpoint_stem, publish_exclusive
+from core.training.loop import TrainConfig
 
 TINY = dict(channels=8, hidden=32)
 

@@ -1,4 +1,5 @@
-"""core.latent: decoding, interpolation, neighbours, class mixing, and inverting map clicks."""
+"""core.latent.operations: decoding, interpolation, neighbours, class mixing, and inverting map
+clicks."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import Dataset, to_float
-from core.latent import (
+from core.data.datasets import Dataset, to_float
+from core.latent.operations import (
     MixConfig,
     decode_points,
     encode_images,
@@ -18,8 +19,8 @@ from core.latent import (
     nearest_training_images,
     random_pair,
 )
-from core.maps import project
-from core.models import ModelConfig, build_model
+from core.latent.projections import project
+from core.models.kinds import ModelConfig, build_model
 
 from .conftest import train_tiny
 

@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from core import losses
+from core.models import losses
 
 
 def test_mse_of_known_values():

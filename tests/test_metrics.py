@@ -10,8 +10,7 @@ import scipy.linalg
 import torch
 from sklearn.datasets import make_blobs
 
-from core.data import to_float
-from core.metrics import (
+from core.analysis.metrics import (
     as_unit_images,
     class_histogram,
     classifier_fid,
@@ -24,7 +23,8 @@ from core.metrics import (
     ssim,
     trustworthiness,
 )
-from core.models import ModelConfig, build_model
+from core.data.datasets import to_float
+from core.models.kinds import ModelConfig, build_model
 
 
 @pytest.fixture(scope="module")

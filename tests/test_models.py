@@ -2,7 +2,12 @@ import pytest
 import torch
 from torch import nn
 
-from core.models import ModelConfig, build_model, check_upsampling, transposed_conv_output_size
+from core.models.kinds import (
+    ModelConfig,
+    build_model,
+    check_upsampling,
+    transposed_conv_output_size,
+)
 
 
 @pytest.mark.parametrize(

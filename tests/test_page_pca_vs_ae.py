@@ -7,7 +7,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.checkpoints import list_checkpoints
+from core.training.checkpoints import list_checkpoints
 
 from . import apptest
 from .conftest import ROOT

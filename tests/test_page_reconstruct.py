@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.data import Dataset
-from core.preprocess import preprocess_array
+from core.data.datasets import Dataset
+from core.data.preprocess import preprocess_array
 from ui.state import models_for
 
 from . import apptest

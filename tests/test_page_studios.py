@@ -9,9 +9,9 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from core.checkpoints import load_model
-from core.latent import prior_codes
-from core.sample_quality import most_real
+from core.analysis.sample_quality import most_real
+from core.latent.operations import prior_codes
+from core.training.checkpoints import load_model
 
 from .apptest import component_data, open_page
 from .conftest import ROOT

@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from core.checkpoints import list_checkpoints
-from core.models import ENCODER_KINDS, GENERATIVE_KINDS
+from core.models.kinds import ENCODER_KINDS, GENERATIVE_KINDS
+from core.training.checkpoints import list_checkpoints
 
 from .apptest import open_page
 from .conftest import ROOT

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.checkpoints import load_model, read_info
-from core.data import load_dataset
-from core.latent import reconstruct
-from core.metrics import per_image_mse
+from core.analysis.metrics import per_image_mse
+from core.data.datasets import load_dataset
+from core.latent.operations import reconstruct
+from core.training.checkpoints import load_model, read_info
 from ui import compute
 from ui.compute import resources
 

@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw, ImageOps
 from scipy import ndimage
 
-from core.preprocess import (
+from core.data.preprocess import (
     MAX_BYTES,
     PreprocessError,
     PreprocessResult,

@@ -1,4 +1,4 @@
-"""core.projection: encoding, PCA, t-SNE placement, inversion, and the content-hash cache."""
+"""core.latent.caches: encoding, PCA, t-SNE placement, inversion, and the content-hash cache."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import save_checkpoint
-from core.data import Dataset, to_float
-from core.latent import encode_images
-from core.maps import Projection, project
-from core.models import ModelConfig, build_model
-from core.neighbours import nearest
-from core.pca import fit_pca
-from core.projection import cache_path, cached_projection
+from core.data.datasets import Dataset, to_float
+from core.latent.caches import cache_path, cached_projection
+from core.latent.neighbours import nearest
+from core.latent.operations import encode_images
+from core.latent.pca import fit_pca
+from core.latent.projections import Projection, project
+from core.models.kinds import ModelConfig, build_model
+from core.training.checkpoints import save_checkpoint
 
 from .conftest import train_tiny
 
@@ -247,7 +247,7 @@ def test_cache_key_covers_dataset_method_and_parameters(ae4, small_digits, tmp_p
 def test_a_large_datasets_codes_are_cached_by_content(ae4, digits, tmp_path, monkeypatch):
     """From CACHED_CODES_FROM images up, the codes are read from disk instead of re-encoded:
     the same values, a new file for other checkpoint bytes, and a broken file is rewritten."""
-    from core import projection
+    from core.latent import caches as projection
 
     big = Dataset(
         "tiled",

@@ -6,11 +6,11 @@ from dataclasses import replace
 import pytest
 import torch
 
-from core.devices import resolve_precision, select_device
-from core.models import ModelConfig
-from core.recipes import defaults_for, shipped_configs
-from core.train import Progress, TrainConfig, evaluate, fit
-from core.train_cli import _job_cost, _workers, main
+from core.models.kinds import ModelConfig
+from core.training.cli import _job_cost, _workers, main
+from core.training.devices import resolve_precision, select_device
+from core.training.loop import Progress, TrainConfig, evaluate, fit
+from core.training.recipes import defaults_for, shipped_configs
 
 from .conftest import ROOT
 
@@ -124,7 +124,7 @@ def test_classifier_and_vae_metrics(small_digits):
 
 
 def test_cli_writes_a_loadable_checkpoint(tmp_path, capsys):
-    from core.checkpoints import load_model
+    from core.training.checkpoints import load_model
 
     out = tmp_path / "cli.pt"
     main(
@@ -148,7 +148,7 @@ def test_cli_writes_a_loadable_checkpoint(tmp_path, capsys):
 
 
 def test_all_trains_in_parallel_processes_longest_first(tmp_path, capsys):
-    from core.checkpoints import load_model
+    from core.training.checkpoints import load_model
 
     main(
         ["--all", "--only", "vae_k2,gan_k32", "--jobs", "2", "--max-batches", "1"]
@@ -180,9 +180,9 @@ def test_workers_and_job_order():
 
 def test_importing_core_does_not_import_streamlit():
     code = (
-        "import sys, core.data, core.models, core.losses, core.train, core.checkpoints\n"
-        "import pkgutil, importlib, core\n"
-        "for m in pkgutil.iter_modules(core.__path__): importlib.import_module('core.' + m.name)\n"
+        "import sys, pkgutil, importlib, core\n"
+        "for m in pkgutil.walk_packages(core.__path__, 'core.'):\n"
+        "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
         "assert 'streamlit' not in sys.modules, 'core imported streamlit'\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

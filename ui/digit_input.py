@@ -16,7 +16,12 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core.preprocess import PreprocessError, PreprocessResult, preprocess_array, preprocess_bytes
+from core.data.preprocess import (
+    PreprocessError,
+    PreprocessResult,
+    preprocess_array,
+    preprocess_bytes,
+)
 from ui import state
 
 try:  # the canvas is a custom component tied to Streamlit's component API version

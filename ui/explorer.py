@@ -26,9 +26,9 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core.export import ExportError, cached_export
 from core.files import atomic_path
-from core.maps import INVERSE_NEIGHBOURS, Projection
+from core.latent.export import ExportError, cached_export
+from core.latent.projections import INVERSE_NEIGHBOURS, Projection
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"  # served at /app/static/ (server.enableStaticServing)

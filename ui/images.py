@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core.data import to_uint8
+from core.data.datasets import to_uint8
 
 
 def to_pil(image: np.ndarray, scale: int = 4) -> Image.Image:

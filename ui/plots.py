@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from core.convolution import INPUT, INSERTED, PAD
-from core.data import to_uint8
+from core.analysis.convolution import INPUT, INSERTED, PAD
+from core.data.datasets import to_uint8
 
 # Ten distinguishable colours (Tableau 10), one per class.
 CLASS_COLORS = (
@@ -331,7 +331,8 @@ def class_bars(counts: np.ndarray, class_names: Sequence[str], noun: str = "digi
 
 def conv_picture(cells: np.ndarray, k: int) -> go.Figure:
     """The zero-inserted, padded grid of a transposed convolution (cell codes of
-    ``core.convolution.transposed_conv_picture``), with the first k x k kernel window outlined."""
+    ``core.analysis.convolution.transposed_conv_picture``), with the first k x k kernel window
+    outlined."""
     n = len(cells)
     colors = {PAD: "#e8e8e8", INSERTED: "#ffffff", INPUT: CLASS_COLORS[0]}
     names = {PAD: "padding", INSERTED: "inserted zero", INPUT: "input pixel"}

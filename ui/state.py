@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from core.checkpoints import CheckpointInfo
-from core.data import noun_of
-from core.models import ENCODER_KINDS, GENERATIVE_KINDS
+from core.data.datasets import noun_of
+from core.models.kinds import ENCODER_KINDS, GENERATIVE_KINDS
+from core.training.checkpoints import CheckpointInfo
 from ui import compute
 from ui.explorer import latent_explorer
 from ui.plots import PROJECTIONS

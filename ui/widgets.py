@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.classify import Prediction
+from core.analysis.classify import Prediction
 from ui.state import MAX_SEED
 
 NBSP = "\u00a0"

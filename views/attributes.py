@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.attributes import ATTRIBUTES, WALK_SPAN, WALK_STEPS, walk_offsets
+from core.analysis.attributes import ATTRIBUTES, WALK_SPAN, WALK_STEPS, walk_offsets
 from ui import compute, images, plots, state
 
 UNITS = {"slant": "shear", "thickness": "px", "width": "px", "height": "px"}

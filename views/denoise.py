@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.checkpoints import CheckpointInfo
-from core.models import ENCODER_KINDS
+from core.models.kinds import ENCODER_KINDS
+from core.training.checkpoints import CheckpointInfo
 from ui import compute, images, state, widgets
 
 NOISES = {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.few_labels import CLASSIFIERS, DRAWS
+from core.analysis.few_labels import CLASSIFIERS, DRAWS
 from ui import compute, plots, state, widgets
 
 CLASSIFIER_NAMES = {"logistic": "Logistic regression (standardised)", "1-nn": "1-nearest neighbour"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.classify import class_names
-from core.latent import random_pair
+from core.analysis.classify import class_names
+from core.latent.operations import random_pair
 from ui import compute, images, plots, state, widgets
 from ui.explorer import overlay
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.latent import MixConfig
+from core.latent.operations import MixConfig
 from ui import compute, images, state, widgets
 from ui.explorer import overlay
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import compare
-from core.models import ENCODER_KINDS
+from core.analysis import compare
+from core.models.kinds import ENCODER_KINDS
 from ui import compute, images, plots, state, widgets
 
 EIGEN_DIGITS = 16  # components drawn as images

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.checkpoints import CheckpointInfo
-from core.inversion import InversionConfig, InversionResult
-from core.models import ENCODER_KINDS
+from core.analysis.inversion import InversionConfig, InversionResult
+from core.models.kinds import ENCODER_KINDS
+from core.training.checkpoints import CheckpointInfo
 from ui import compute, digit_input, images, plots, state, widgets
 from ui.explorer import overlay
 

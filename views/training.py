@@ -1,7 +1,8 @@
 """Train: a new AE, VAE, GAN or conditional VAE in a background thread, with live progress and
 loss curves.
 
-The job runs in ``core.jobs`` (a thread per start); this page only polls it once a second in a
+The job runs in ``core.training.jobs`` (a thread per start); this page only polls it once a second
+in a
 fragment, so the rest of the app stays usable. The result is a new checkpoint file with a unique
 name, which the sidebar's model picker lists on the next run.
 """
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data import DatasetUnavailable
-from core.devices import available_devices
-from core.jobs import JobSnapshot, TrainingJob
-from core.models import CONDITIONAL_KINDS, GENERATIVE_KINDS
-from core.recipes import defaults_for
+from core.data.datasets import DatasetUnavailable
+from core.models.kinds import CONDITIONAL_KINDS, GENERATIVE_KINDS
+from core.training.devices import available_devices
+from core.training.jobs import JobSnapshot, TrainingJob
+from core.training.recipes import defaults_for
 from ui import compute, plots, state
 
 # the kinds a person trains here

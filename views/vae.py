@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.posterior import ACTIVE_UNIT_THRESHOLD
+from core.analysis.posterior import ACTIVE_UNIT_THRESHOLD
 from ui import compute, images, plots, state
 from ui.explorer import MAX_SLIDERS, code_sliders, inverse_rule, latent_explorer
 

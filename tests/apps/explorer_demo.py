@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.checkpoints import read_info  # noqa: E402
-from core.data import load_dataset  # noqa: E402
-from core.projection import cached_projection  # noqa: E402
+from core.data.datasets import load_dataset  # noqa: E402
+from core.latent.caches import cached_projection  # noqa: E402
+from core.training.checkpoints import read_info  # noqa: E402
 from ui.explorer import Decoder, decoder_for, inverse_rule, latent_explorer  # noqa: E402
 
 st.set_page_config(page_title="Explorer demo", layout="wide")

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.checkpoints import CheckpointInfo
+from core.training.checkpoints import CheckpointInfo
 
 
 def version(checkpoint: CheckpointInfo | Path | str) -> tuple[str, float]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.checkpoints import CheckpointInfo
-from core.data import to_float
-from core.devices import one_thread
-from core.latent import (
+from core.analysis.metrics import per_image_mse
+from core.data.datasets import to_float
+from core.latent.operations import (
     MixConfig,
     MixResult,
     decode_points,
@@ -20,7 +19,8 @@ from core.latent import (
     prior_codes,
     reconstruct,
 )
-from core.metrics import per_image_mse
+from core.training.checkpoints import CheckpointInfo
+from core.training.devices import one_thread
 from ui.compute.cache import per_checkpoint
 from ui.compute.maps import latents_and_projection
 from ui.compute.resources import dataset, map_dataset, model

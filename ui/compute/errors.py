@@ -10,11 +10,11 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core import compare
-from core.checkpoints import CheckpointInfo
-from core.data import add_gaussian_noise, add_salt_and_pepper, to_float
-from core.latent import encode_images, reconstruct
-from core.metrics import mse, per_image_mse, per_image_ssim, psnr
+from core.analysis import compare
+from core.analysis.metrics import mse, per_image_mse, per_image_ssim, psnr
+from core.data.datasets import add_gaussian_noise, add_salt_and_pepper, to_float
+from core.latent.operations import encode_images, reconstruct
+from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint
 from ui.compute.maps import latents_and_projection
 from ui.compute.resources import dataset, map_dataset, model

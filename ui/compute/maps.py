@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.checkpoints import CheckpointInfo
-from core.devices import one_thread
-from core.latent import decode_points, invert_click, nearest_neighbours
-from core.maps import Projection, methods_for, place_problem
-from core.projection import cache_path, cached_projection
+from core.latent.caches import cache_path, cached_projection
+from core.latent.operations import decode_points, invert_click, nearest_neighbours
+from core.latent.projections import Projection, methods_for, place_problem
+from core.training.checkpoints import CheckpointInfo
+from core.training.devices import one_thread
 from ui import explorer
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.resources import PROJECTION_DIR, map_dataset, model

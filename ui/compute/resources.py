@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core.checkpoints import CheckpointInfo, load_model, scan_checkpoints
-from core.classify import Prediction, class_names, predict
-from core.data import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
-from core.devices import select_device
-from core.jobs import TrainingJob
-from core.models import Model, ModelConfig
-from core.recipes import defaults_for
+from core.analysis.classify import Prediction, class_names, predict
+from core.data.datasets import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
+from core.models.kinds import Model, ModelConfig
+from core.training.checkpoints import CheckpointInfo, load_model, scan_checkpoints
+from core.training.devices import select_device
+from core.training.jobs import TrainingJob
+from core.training.recipes import defaults_for
 from ui.compute.cache import version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +129,8 @@ def start_training(
     beta: float,
     device: str,
 ) -> TrainingJob:
-    """Train a new ``kind`` model, its shipped recipe (``core.recipes.defaults_for``) with these
+    """Train a new ``kind`` model, its shipped recipe (``core.training.recipes.defaults_for``) with
+    these
     settings, in a background thread listed in ``training_jobs()``; the result is saved as a
     new file in the checkpoint folder. Raises ValueError (settings the config refuses) or
     DatasetUnavailable."""

@@ -10,14 +10,20 @@ from typing import Any
 import numpy as np
 import torch
 
-from core import convolution, posterior, sample_quality
-from core.checkpoints import CheckpointInfo, load_model
-from core.classify import Prediction
-from core.few_labels import learning_curve
-from core.inversion import InversionConfig, InversionResult, invert
-from core.latent import decode_points, encode_images, latent_lattice, prior_codes, sample_prior
-from core.maps import project
-from core.models import transposed_conv_output_size
+from core.analysis import convolution, posterior, sample_quality
+from core.analysis.classify import Prediction
+from core.analysis.few_labels import learning_curve
+from core.analysis.inversion import InversionConfig, InversionResult, invert
+from core.latent.operations import (
+    decode_points,
+    encode_images,
+    latent_lattice,
+    prior_codes,
+    sample_prior,
+)
+from core.latent.projections import project
+from core.models.kinds import transposed_conv_output_size
+from core.training.checkpoints import CheckpointInfo, load_model
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.maps import latents_and_projection
 from ui.compute.resources import classifier_file, dataset, labels_of, map_dataset, model
@@ -210,7 +216,7 @@ def style_grid(
 def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
     """How much of the class a code carries, on the validation split: the mean accuracy of
     logistic regression and 1-NN trained on PROBE_PER_CLASS labelled training codes per class
-    (PROBE_DRAWS draws, ``core.few_labels``), and the t-SNE map of the validation codes
+    (PROBE_DRAWS draws, ``core.analysis.few_labels``), and the t-SNE map of the validation codes
     (``coords`` float32 [N_val, 2], ``labels`` int64 [N_val]; PCA of 16-D codes hides clusters
     that t-SNE shows). A CVAE's codes are its z given the true label."""
     data = dataset(dataset_name)

@@ -11,9 +11,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core import attributes, compare, few_labels
-from core.checkpoints import CheckpointInfo
-from core.latent import decode_points, encode_images
+from core.analysis import attributes, compare, few_labels
+from core.latent.operations import decode_points, encode_images
+from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.codes import encode
 from ui.compute.maps import latents_and_projection, map_methods
@@ -37,7 +37,8 @@ BEST_KEEPING = {"slant": "own edit", "thickness": "scores held"}  # bench/uses.p
 
 @st.cache_data(show_spinner="Measuring the training digits…", max_entries=4)
 def attribute_values(dataset_name: str) -> dict[str, np.ndarray]:
-    """Each attribute (``core.attributes.ATTRIBUTES``) of the training digits: name -> [N_train]."""
+    """Each attribute (``core.analysis.attributes.ATTRIBUTES``) of the training digits: name ->
+    [N_train]."""
     return attributes.measure(dataset(dataset_name).split("train")[0])
 
 

@@ -22,8 +22,8 @@ from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from core.data import to_float
-from core.models import DigitClassifier
+from core.data.datasets import to_float
+from core.models.kinds import DigitClassifier
 
 ArrayLike = np.ndarray | torch.Tensor
 

@@ -8,7 +8,7 @@ so they may also set the standardisation.
 
 ``cached_curve`` computes a learning curve once per content (the checkpoint's bytes or the name
 of a pixel feature set, the dataset, the parameters) and reloads it from a small JSON file
-afterwards; ``python -m core.few_labels --precompute checkpoints`` fills the shipped cache.
+afterwards; ``python -m core.analysis.few_labels --precompute checkpoints`` fills the shipped cache.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from core.data import Dataset, load_dataset
+from core.analysis.metrics import ArrayLike, to_numpy
+from core.data.datasets import Dataset, load_dataset
 from core.files import atomic_path
-from core.metrics import ArrayLike, to_numpy
 
 CACHE_FORMAT = 1
 DEFAULT_CACHE_DIR = Path("checkpoints/few_labels")
@@ -129,7 +129,7 @@ def pixel_features(dataset: Dataset) -> Features:
 
 def pca_features(dataset: Dataset, k: int) -> Features:
     """The first k principal components of the pixels, fitted on the (unlabelled) training rows."""
-    from core.pca import fit_pca
+    from core.latent.pca import fit_pca
 
     train, val = pixel_features(dataset)
     pca = fit_pca(train, k)
@@ -146,7 +146,7 @@ def is_conditional(model: torch.nn.Module) -> bool:
 def code_features(model: torch.nn.Module, dataset: Dataset) -> Features:
     """The model's codes of the training and validation digits, float32 [N, k]. A conditional
     encoder is given each digit's true label, as it is when it learns."""
-    from core.latent import encode_images
+    from core.latent.operations import encode_images
 
     def codes(part: str) -> np.ndarray:
         images, labels = dataset.split(part)
@@ -208,7 +208,7 @@ def cached_curve(
 def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> None:
     """The curves of pixels, PCA at every code size, and every encoder checkpoint in ``folder``,
     on each dataset that a checkpoint there was trained on."""
-    from core.checkpoints import list_checkpoints
+    from core.training.checkpoints import list_checkpoints
 
     infos = list_checkpoints(folder)
     for name in sorted({i.dataset for i in infos}):
@@ -216,7 +216,7 @@ def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) ->
 
 
 def _precompute_dataset(infos: list, dataset: Dataset, cache_dir: str | Path) -> None:
-    from core.checkpoints import load_model
+    from core.training.checkpoints import load_model
 
     models = {i.name: load_model(i.path) for i in infos}
     coded = [i for i in infos if hasattr(models[i.name], "encode")]
@@ -236,7 +236,7 @@ def _precompute_dataset(infos: list, dataset: Dataset, cache_dir: str | Path) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m core.few_labels", description=__doc__.split("\n")[0]
+        prog="python -m core.analysis.few_labels", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--precompute", type=Path, required=True, help="a checkpoint folder")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.data import DIGIT_NAMES, FASHION_NAMES
-from core.metrics import ArrayLike, class_probabilities
-from core.models import DigitClassifier
+from core.analysis.metrics import ArrayLike, class_probabilities
+from core.data.datasets import DIGIT_NAMES, FASHION_NAMES
+from core.models.kinds import DigitClassifier
 
 
 @dataclass(eq=False)  # array fields: compare them with numpy, not ==

@@ -18,8 +18,8 @@ from typing import ClassVar, Literal, get_args
 import torch
 from torch import nn
 
-from core.gan import Discriminator, Generator
-from core.layers import (
+from core.models.gan import Discriminator, Generator
+from core.models.layers import (
     UPSAMPLE,
     check_upsampling,
     downsample,

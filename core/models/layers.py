@@ -1,4 +1,5 @@
-"""Building blocks that the networks of ``core.models`` and ``core.gan`` share: the 28x28
+"""Building blocks that the networks of ``core.models.kinds`` and ``core.models.gan`` share: the
+28x28
 geometry, the decoders' upsampling plan and the encoders' (and discriminator's) downsampling."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The GAN's two networks, DCGAN-style (Radford et al. 2016), sized for 28x28 digits.
 
-``core.models.GAN`` pairs them; the objective and its R1 penalty are in ``core.losses``.
+``core.models.kinds.GAN`` pairs them; the objective and its R1 penalty are in
+``core.models.losses``.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.layers import UPSAMPLE, check_upsampling, downsample
+from core.models.layers import UPSAMPLE, check_upsampling, downsample
 
 
 class Generator(nn.Module):

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from core.files import atomic_path
-from core.models import Model, ModelConfig, build_model
+from core.models.kinds import Model, ModelConfig, build_model
 
 FORMAT_VERSION = 1
 SUFFIX = ".pt"

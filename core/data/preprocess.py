@@ -25,7 +25,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
-from core.data import to_float
+from core.data.datasets import to_float
 
 MAX_BYTES = 20 * 2**20  # an upload larger than this is refused before decoding
 MAX_PIXELS = 40_000_000  # width * height from the header; more is treated as a decompression bomb

@@ -1,8 +1,9 @@
 """The training CLI: one model, the whole shipped set (``--all``), or a smoke test.
 
-``python -m core.train --model vae --latent-dim 16 --epochs 30 --out checkpoints/my.pt``;
+``python -m core.training --model vae --latent-dim 16 --epochs 30 --out checkpoints/my.pt``;
 ``--all`` retrains the shipped set (in parallel processes on a CPU), ``--dry-run`` runs one batch
-of every recipe. Defaults come from ``core.models``, ``core.train`` and ``core.recipes``.
+of every recipe. Defaults come from ``core.models.kinds``, ``core.training.loop`` and
+``core.training.recipes``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 
 import torch
 
-from core.data import DATASETS, load_dataset
-from core.devices import PRECISIONS, select_device
-from core.models import KINDS, ModelConfig
-from core.recipes import SHIPPED, defaults_for, recipes_for, shipped_configs
-from core.train import Callback, Progress, TrainConfig, TrainResult, fit, train_and_save
+from core.data.datasets import DATASETS, load_dataset
+from core.models.kinds import KINDS, ModelConfig
+from core.training.devices import PRECISIONS, select_device
+from core.training.loop import Callback, Progress, TrainConfig, TrainResult, fit, train_and_save
+from core.training.recipes import SHIPPED, defaults_for, recipes_for, shipped_configs
 
 
 def _tqdm_callback(bar) -> Callback:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     from tqdm import tqdm
 
     parser = argparse.ArgumentParser(
-        prog="python -m core.train", description=__doc__.split("\n")[0]
+        prog="python -m core.training", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--model", choices=KINDS, default=ModelConfig.kind)
     parser.add_argument("--latent-dim", type=int, default=ModelConfig.latent_dim)
@@ -189,7 +190,3 @@ def _run_parallel(jobs: dict[Path, TrainConfig], args: argparse.Namespace, worke
         futures = [pool.submit(_train_job, out, jobs[out], args, threads) for out in order]
         for future in as_completed(futures):
             print(future.result(), flush=True)
-
-
-if __name__ == "__main__":
-    main()

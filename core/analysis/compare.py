@@ -2,7 +2,8 @@
 
 PCA is the autoencoder whose encoder z = W (x - mean) and decoder x' = W^T z + mean are linear,
 with W's k rows orthonormal. Here PCA is fitted on the training split's pixels and every method
-(PCA, AE, VAE, denoising AE) is measured on the validation split with ``core.metrics``, so the
+(PCA, AE, VAE, denoising AE) is measured on the validation split with ``core.analysis.metrics``, so
+the
 page ``views/pca_vs_ae.py`` and the CLI ``bench/compare.py`` show the same numbers.
 
 PCA's components are nested (PCA with k components keeps the first k of PCA with more), so one
@@ -18,13 +19,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from core import metrics
-from core.checkpoints import CheckpointInfo
-from core.data import Dataset, to_float
-from core.devices import one_thread
-from core.latent import decode_points, encode_and_decode
-from core.models import Model
-from core.pca import PCAResult, fit_pca
+from core.analysis import metrics
+from core.data.datasets import Dataset, to_float
+from core.latent.operations import decode_points, encode_and_decode
+from core.latent.pca import PCAResult, fit_pca
+from core.models.kinds import Model
+from core.training.checkpoints import CheckpointInfo
+from core.training.devices import one_thread
 
 KS = (2, 4, 8, 16, 32)  # the latent sizes of the shipped AEs
 PIXELS = 28 * 28

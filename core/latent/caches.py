@@ -4,7 +4,7 @@
 and reloads it from an ``.npz`` afterwards. The codes of a large dataset (60,000 images take
 ~12 CPU seconds to encode) are cached the same way, so a shipped map opens without encoding.
 
-CLI: ``python -m core.projection --precompute checkpoints`` writes the caches of every AE/VAE
+CLI: ``python -m core.latent.caches --precompute checkpoints`` writes the caches of every AE/VAE
 checkpoint in a folder (raw for k=2, PCA and t-SNE for all) into ``checkpoints/projections``.
 """
 
@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.checkpoints import list_checkpoints, load_model
-from core.data import Dataset, load_dataset
-from core.folder_caches import precompute_parser, prune_stale
-from core.latent import encode_images
-from core.maps import (
+from core.data.datasets import Dataset, load_dataset
+from core.latent.folder_caches import precompute_parser, prune_stale
+from core.latent.operations import encode_images
+from core.latent.projections import (
     CACHE_FORMAT,
     TSNE_THREADS,
     Progress,
@@ -33,7 +32,8 @@ from core.maps import (
     resolve_params,
     save_npz,
 )
-from core.models import ENCODER_KINDS
+from core.models.kinds import ENCODER_KINDS
+from core.training.checkpoints import list_checkpoints, load_model
 
 DEFAULT_CACHE_DIR = Path("checkpoints/projections")
 # Datasets at least this large get their codes cached on disk; encoding 5,000 digits takes
@@ -159,7 +159,7 @@ def precompute(
 def main(argv: list[str] | None = None) -> None:
     what = "AE/VAE maps to cache"
     parser = precompute_parser(
-        "python -m core.projection", __doc__.split("\n")[0], what, "cache-dir", DEFAULT_CACHE_DIR
+        "python -m core.latent.caches", __doc__.split("\n")[0], what, "cache-dir", DEFAULT_CACHE_DIR
     )
     parser.add_argument(
         "--n-jobs", type=int, default=TSNE_THREADS, help="t-SNE threads (-1: all cores)"

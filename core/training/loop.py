@@ -8,8 +8,8 @@ Every random draw of a training (initial weights, shuffling, shifts, noise, eps,
 generators seeded by ``config.seed``, never from the process-wide RNG: trainings that run at
 once in threads of one process (the Train page) give the weights their seeds say.
 
-The shipped recipes are in ``core.recipes``; the CLI (``python -m core.train``) in
-``core.train_cli``.
+The shipped recipes are in ``core.training.recipes``; the CLI (``python -m core.training``) in
+``core.training.cli``.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from core import losses
-from core.checkpoints import round_to_half, save_checkpoint
-from core.data import Dataset, add_gaussian_noise, to_float
-from core.devices import PRECISIONS, Precision, autocast, resolve_precision, select_device
-from core.models import (
+from core.data.datasets import Dataset, add_gaussian_noise, to_float
+from core.models import losses
+from core.models.kinds import (
     CVAE,
     GAN,
     VAE,
@@ -37,6 +35,8 @@ from core.models import (
     count_parameters,
     model_device,
 )
+from core.training.checkpoints import round_to_half, save_checkpoint
+from core.training.devices import PRECISIONS, Precision, autocast, resolve_precision, select_device
 
 
 @dataclass
@@ -371,9 +371,3 @@ def train_and_save(
     }
     save_checkpoint(out, result.model, metrics=result.metrics, trained=trained, half=half)
     return result
-
-
-if __name__ == "__main__":  # ``python -m core.train``: the CLI lives in core.train_cli
-    from core.train_cli import main
-
-    main()

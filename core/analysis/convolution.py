@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.models import GAN, Model, model_device, require_eval, transposed_conv_output_size
+from core.models.kinds import GAN, Model, model_device, require_eval, transposed_conv_output_size
 
 # Cells of the picture of a transposed convolution as a stride-1 convolution.
 PAD, INSERTED, INPUT = 0, 1, 2

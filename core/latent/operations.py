@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.data import Dataset, to_float
-from core.maps import Projection
-from core.models import Model, model_device, require_eval
-from core.neighbours import nearest
+from core.data.datasets import Dataset, to_float
+from core.latent.neighbours import nearest
+from core.latent.projections import Projection
+from core.models.kinds import Model, model_device, require_eval
 
 INTERPOLATIONS = ("linear", "slerp")
 MIXINGS = ("dirichlet", "mean", "noise")

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
-from core.metrics import ArrayLike, as_unit_images, to_numpy
+from core.analysis.metrics import ArrayLike, as_unit_images, to_numpy
 
 ATTRIBUTES = ("slant", "thickness", "width", "height")
 INK_THRESHOLD = 0.5  # a pixel is ink for the box when its intensity is above this
@@ -280,7 +280,8 @@ def walk_measurements(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode the walks of codes [N, k] and measure one attribute at each step.
 
-    ``decode`` maps codes [M, k] to images [M, 28, 28] (``core.latent.decode_points``, or a
+    ``decode`` maps codes [M, k] to images [M, 28, 28] (``core.latent.operations.decode_points``,
+    or a
     CVAE's decoder with its label held fixed). Returns (images float32 [N, steps, 28, 28],
     values float64 [N, steps]).
     """

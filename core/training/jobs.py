@@ -1,4 +1,4 @@
-"""Training in the background: a thread runs ``core.train`` while a page polls its progress.
+"""Training in the background: a thread runs ``core.training.loop`` while a page polls its progress.
 
 One ``TrainingJob`` per start. Its thread trains with a callback that records every epoch and
 honours the stop flag (checked after each epoch, so a stop keeps the model of the last finished
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from core.checkpoints import SUFFIX
-from core.data import Dataset
-from core.train import Progress, TrainConfig, train_and_save
+from core.data.datasets import Dataset
+from core.training.checkpoints import SUFFIX
+from core.training.loop import Progress, TrainConfig, train_and_save
 
 Status = Literal["pending", "running", "stopping", "done", "stopped", "failed"]
 FINISHED: tuple[Status, ...] = ("done", "stopped", "failed")

@@ -2,7 +2,7 @@
 
 ``project`` draws codes [N, k] in 2-D; ``Projection.transform`` places new codes on a map and
 ``Projection.inverse`` turns a place on the map back into a code. ``Projection.save`` / ``load``
-write a map as an ``.npz`` without pickle (``core.projection`` caches maps by content hash).
+write a map as an ``.npz`` without pickle (``core.latent.caches`` caches maps by content hash).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from core.files import atomic_path
-from core.neighbours import nearest
-from core.pca import fit_pca
+from core.latent.neighbours import nearest
+from core.latent.pca import fit_pca
 
 METHODS = ("raw", "pca", "tsne")
 CACHE_FORMAT = 1  # bump when the file layout or a computation changes: old caches then miss

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.data import to_float
-from core.latent import prior_codes
-from core.losses import kl_to_standard_normal, negative_elbo
-from core.maps import Projection
-from core.models import VAE, model_device, require_eval
+from core.data.datasets import to_float
+from core.latent.operations import prior_codes
+from core.latent.projections import Projection
+from core.models.kinds import VAE, model_device, require_eval
+from core.models.losses import kl_to_standard_normal, negative_elbo
 
 # A latent unit is "active" when its posterior mean moves with the input:
 # Var_x(E_q[z_u | x]) > 0.01 (Burda, Grosse & Salakhutdinov 2016, "Importance Weighted
@@ -54,7 +54,7 @@ class Reparameterization:
 @torch.no_grad()
 def reparameterize(vae: VAE, image: torch.Tensor, n: int, seed: int) -> Reparameterization:
     """Encode one uint8 digit [28, 28], draw n codes z = mu + sigma * eps with a seeded eps,
-    decode them, and score each with ``core.losses.negative_elbo`` (beta = 1)."""
+    decode them, and score each with ``core.models.losses.negative_elbo`` (beta = 1)."""
     require_eval(vae)
     if n < 1:
         raise ValueError(f"need at least one sample, got {n}")

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.devices import one_thread
-from core.metrics import ArrayLike, as_unit_images
-from core.models import Model, model_device, require_eval
+from core.analysis.metrics import ArrayLike, as_unit_images
+from core.models.kinds import Model, model_device, require_eval
+from core.training.devices import one_thread
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.data import to_float
-from core.latent import decode_points, prior_codes, sample_prior
-from core.metrics import ArrayLike, class_histogram, classifier_fid, to_numpy
-from core.models import GAN, DigitClassifier, model_device, require_eval
+from core.analysis.metrics import ArrayLike, class_histogram, classifier_fid, to_numpy
+from core.data.datasets import to_float
+from core.latent.operations import decode_points, prior_codes, sample_prior
+from core.models.kinds import GAN, DigitClassifier, model_device, require_eval
 
 
 @torch.no_grad()

@@ -7,7 +7,8 @@
 fetches a decoder by a URL that changes whenever the weights do (safe to cache forever), and the
 shipped exports and those of models trained in the app sit in one folder with one rule.
 
-CLI: ``python -m core.export --precompute checkpoints`` exports every AE/VAE/GAN checkpoint in a
+CLI: ``python -m core.latent.export --precompute checkpoints`` exports every AE/VAE/GAN checkpoint
+in a
 folder into ``static/onnx`` (``--prune`` removes exports no checkpoint has any more).
 """
 
@@ -23,10 +24,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from core.checkpoints import CheckpointError, list_checkpoints, load_model
 from core.files import atomic_path
-from core.folder_caches import precompute_parser, prune_stale
-from core.models import Model
+from core.latent.folder_caches import precompute_parser, prune_stale
+from core.models.kinds import Model
+from core.training.checkpoints import CheckpointError, list_checkpoints, load_model
 
 EXPORT_FORMAT = 1  # bump when the graph's inputs, outputs or opset change: old exports then miss
 OPSET = 17
@@ -138,7 +139,9 @@ def precompute(folder: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) 
 
 def main(argv: list[str] | None = None) -> None:
     doc, what = __doc__.split("\n")[0], "decoders to export"
-    parser = precompute_parser("python -m core.export", doc, what, "export-dir", DEFAULT_EXPORT_DIR)
+    parser = precompute_parser(
+        "python -m core.latent.export", doc, what, "export-dir", DEFAULT_EXPORT_DIR
+    )
     args = parser.parse_args(argv)
     written = precompute(args.precompute, args.export_dir)
     if args.prune:  # the stale exports of retrained or removed checkpoints

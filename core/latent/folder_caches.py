@@ -1,5 +1,6 @@
 """What the commands that fill a cache from a folder of checkpoints share
-(``python -m core.projection`` and ``python -m core.export``, ``--precompute FOLDER [--prune]``):
+(``python -m core.latent.caches`` and ``python -m core.latent.export``, ``--precompute FOLDER
+[--prune]``):
 their arguments, and deleting the cached files that no checkpoint in the folder has any more."""
 
 from __future__ import annotations
