@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
 PYTHON=${PYTHON:-python}
 work=$(mktemp -d "${TMPDIR:-/tmp}/latent-lab-check.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 echo "1. haproxy -c"
 bash scripts/serve.sh --print-config app1:8501 app2:8501 app3:8501 >"$work/compose.cfg"
@@ -46,7 +46,8 @@ while read -r pattern; do # the .dockerignore, for the patterns it uses (folders
 done <deploy/Dockerfile.dockerignore
 "$PYTHON" -m venv --system-site-packages "$work/python"
 "$PYTHON" - deploy/Dockerfile "$work" >"$work/build.sh" <<'PY'
-"""Dockerfile -> bash: FROM is the venv, WORKDIR /x is image/x, COPY copies from the context."""
+"""Dockerfile -> bash: FROM is the venv, WORKDIR /x is image/x, COPY copies from the context,
+a RUN that adds the image's user (and gives it the files) is printed, not run."""
 import json, re, shlex, sys
 dockerfile, work = sys.argv[1:]
 text = re.sub(r"\\\n", " ", open(dockerfile).read())
@@ -58,16 +59,18 @@ for line in text.splitlines():
         continue
     op, _, arg = line.partition(" ")
     if op == "FROM":
-        print(f"echo '   FROM {arg}: a venv of this machine\\'s Python instead'")
-    elif op == "ENV":
-        print("export " + " ".join(shlex.quote(kv) for kv in shlex.split(arg)))
+        print(f"echo {shlex.quote(f'   FROM {arg}: a venv of this machine Python instead')}")
+    elif op == "ENV":  # an absolute path is one inside the image
+        pairs = [kv.split("=", 1) for kv in shlex.split(arg)]
+        pairs = [(k, f"{work}/image{v}" if v.startswith("/") else v) for k, v in pairs]
+        print("export " + " ".join(shlex.quote(f"{k}={v}") for k, v in pairs))
     elif op == "WORKDIR":
         print(f'mkdir -p "{work}/image{arg}" && cd "{work}/image{arg}"')
     elif op == "COPY":
         *sources, target = shlex.split(arg)
         for source in sources:
             print(f'cp -a "{work}/context/{source}" {shlex.quote(target)}')
-    elif op == "RUN" and arg.split()[0] in ("useradd", "chown"):
+    elif op == "RUN" and arg.split()[0] == "useradd":
         print(f"echo {shlex.quote('   not run (changes the system): ' + arg[:60])}")
     elif op == "RUN":
         print(f"echo {shlex.quote('   RUN ' + arg[:90])}")
