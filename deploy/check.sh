@@ -8,7 +8,7 @@
 #     that sees this machine's packages (so pip checks that the pins are met instead of
 #     downloading torch again); steps that change the system (useradd, chown, USER) are
 #     printed, not run; then the CMD starts with no network at all (`unshare -n`: loopback only)
-#     and must answer the HEALTHCHECK and serve the page.
+#     and must answer the HEALTHCHECK and run the latent map without an exception (smoke.py).
 # Usage: bash deploy/check.sh [--no-image]   (--no-image: steps 1 and 2 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,9 +85,10 @@ print('echo "   CMD, with no network (unshare -n): $CMD"')
 print(
     "unshare -n bash -c 'ip link set lo up; $0 >../app.log 2>&1 & app=$!;"
     " for _ in $(seq 300); do eval \"$1\" 2>/dev/null && break; sleep 0.5; done;"
-    " eval \"$1\" && curl -fs http://127.0.0.1:8501/ | grep -q \"<title>\"; ok=$?;"
+    " eval \"$1\" && python deploy/smoke.py http://127.0.0.1:8501 latent_map model=ae_k2\\&sel=i7;"
+    " ok=$?;"
     " kill $app; wait $app; exit $ok' \"$CMD\" \"$HEALTHCHECK\""
 )
-print('echo "   the CMD answered its HEALTHCHECK and served the page with no network"')
+print('echo "   the CMD answered its HEALTHCHECK and ran the latent map with no network"')
 PY
 bash "$work/build.sh"
