@@ -15,9 +15,12 @@ clicks per second with one and two replicas behind the balancer (scripts/serve.s
    all. ``--streams`` Python clients speak Streamlit's own WebSocket protocol through the
    balancer: each opens the map (the page-open message a browser sends) and then sends map
    clicks back to back, each the exact message Chromium sent for a real click in part 1 with
-   another digit's index, point and code, and waits for the run's ``script_finished`` before the
-   next. A client does nothing per click but send a few hundred bytes and parse the replies
-   (its own CPU per click is reported), so the replicas' CPU is what limits the rate.
+   another digit's index, point and code; it waits for the run's ``script_finished``, fetches
+   the run's images with the session's cookie (as the panel's <img> tags do) and clicks again.
+   A client does nothing per click but send a few hundred bytes, parse the replies and fetch a
+   few PNGs (its own CPU per click is reported), so the replicas' CPU is what limits the rate,
+   as long as they get the machine's cores: the load average and the cores the replicas used
+   are reported beside the rate.
 
 On a shared 2-core machine every number moves with the other work on it; the session counts are
 kept small (10 by default, not 20) so that the browsers' own memory and CPU stay modest.
@@ -34,6 +37,7 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -193,27 +197,48 @@ def _click(template: bytes, index: int, point: list[float]) -> bytes:
     return message.SerializeToString()
 
 
-async def _until_finished(ws) -> None:
+async def _until_finished(ws) -> list[str]:
+    """Read the run's messages up to ``script_finished``; the URLs of the images it drew."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+    urls = []
     while True:
         message = ForwardMsg()
         message.ParseFromString(await ws.recv())
-        if message.WhichOneof("type") == "script_finished":
-            return
+        kind = message.WhichOneof("type")
+        if kind == "script_finished":
+            return urls
+        if kind == "delta" and message.delta.new_element.WhichOneof("type") == "imgs":
+            urls += [image.url for image in message.delta.new_element.imgs.imgs]
+
+
+def _get(url: str, cookie: str) -> str:
+    """GET through the balancer with the session's cookie; returns the cookie it (re)sets."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+        sticky = response.headers.get("Set-Cookie", "").split(";")[0]
+    return sticky or cookie
 
 
 async def _stream(url: str, opening: bytes, clicks: list[bytes], until: float, done: list) -> None:
-    """One session: open the map, then click back to back until ``until``."""
+    """One session as a browser drives it: the page (the balancer sets its replica's cookie),
+    the map's run over the WebSocket, then clicks back to back until ``until``; after each run
+    its images are fetched, as the panel's <img> tags do."""
     import websockets
 
+    cookie = await asyncio.to_thread(_get, f"{url}/latent_map", "")
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
-    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+    headers = {"Cookie": cookie}
+    async with websockets.connect(
+        ws_url, subprotocols=["streamlit"], max_size=None, additional_headers=headers
+    ) as ws:
         await ws.send(opening)
         await _until_finished(ws)
         while time.monotonic() < until:
             await ws.send(clicks[len(done) % len(clicks)])
-            await _until_finished(ws)
+            images = await _until_finished(ws)
+            await asyncio.gather(*(asyncio.to_thread(_get, url + u, cookie) for u in images))
             done.append(time.monotonic())
 
 
@@ -255,6 +280,8 @@ def clicks_per_second(
         "clicks": len(done),
         "seconds": wall,
         "clicks_per_s": len(done) / wall,
+        "server_cores_used": server / wall,  # below the cores there are: others had the rest
+        "load_average_1min_after": os.getloadavg()[0],
         "server_cpu_s_per_click": server / max(1, len(done)),
         "client_cpu_s_per_click": client / max(1, len(done)),
     }
@@ -272,6 +299,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
 
+    load_at_start = os.getloadavg()[0]
     folder = shared_folder()
     try:
         cpu = cpu_per_open_and_click(folder, args.opens, args.clicks)
@@ -290,7 +318,8 @@ def main() -> None:
 
     per_core = args.think / cpu["cpu_s_per_click"]
     result = {
-        "machine": f"{os.cpu_count()} cores, shared",
+        "machine": f"{os.cpu_count()} cores, shared with other work",
+        "load_average_1min_at_start": load_at_start,
         "date": time.strftime("%Y-%m-%d"),
         "page": MAP_PATH,
         "cpu": {k: v for k, v in cpu.items() if not k.startswith("_")},
@@ -314,6 +343,8 @@ def main() -> None:
         print(f"{label:<44} {row['clicks_per_s']:>12.2f}")
         print(f"{'  server CPU s per click':<44} {row['server_cpu_s_per_click']:>12.3f}")
         print(f"{'  client CPU s per click':<44} {row['client_cpu_s_per_click']:>12.4f}")
+        print(f"{'  cores the replicas used':<44} {row['server_cores_used']:>12.2f}")
+        print(f"{'  load average (1 min) after':<44} {row['load_average_1min_after']:>12.1f}")
     report.write(args.out, result)
 
 

@@ -102,10 +102,13 @@ for i in $(seq "$replicas"); do
     names+=("replica $i")
 done
 
-healthy() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$1/_stcore/health"; }
+healthy() { # host:port -> 0 when /_stcore/health answers 200 there (Python: no curl needed)
+    "$PYTHON" -c 'import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=2)' \
+        "http://$1/_stcore/health" 2>/dev/null
+}
 deadline=$((SECONDS + ${LATENT_LAB_START_TIMEOUT:-180}))
 for i in $(seq "$replicas"); do
-    until healthy "${ports[$((i - 1))]}"; do
+    until healthy "127.0.0.1:${ports[$((i - 1))]}"; do
         if ! kill -0 "${pids[$((i - 1))]}" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
             echo "replica $i did not start; the end of $logs/replica$i.log:" >&2
             tail -n 20 "$logs/replica$i.log" >&2
@@ -122,7 +125,8 @@ render "$address:$port" "" "${servers[@]}" >"$logs/haproxy.cfg"
 "$haproxy" -db -f "$logs/haproxy.cfg" >"$logs/haproxy.log" 2>&1 &
 pids+=($!)
 names+=("HAProxy")
-until curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$port/_stcore/health"; do
+reach=$([ "$address" = 0.0.0.0 ] && echo 127.0.0.1 || echo "$address") # the balancer from here
+until healthy "$reach:$port"; do
     kill -0 "${pids[-1]}" 2>/dev/null || { cat "$logs/haproxy.log" >&2; exit 1; }
     sleep 0.2
 done
