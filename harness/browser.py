@@ -118,7 +118,7 @@ def replicas_behind_balancer(
 ) -> Iterator[Cluster]:
     """``bash scripts/serve.sh --replicas N`` on a free loopback port (replicas on free ports
     too); yields the balancer's URL and each replica once all answer through it. On the way out
-    the whole process group gets SIGTERM (serve.sh stops what it started), then SIGKILL for
+    serve.sh gets SIGTERM (it stops what it started), then its whole process group SIGKILL for
     anything still there: nothing outlives a failed test."""
     port = free_port()
     logs = ARTIFACTS / f"serve-{port}"
@@ -143,17 +143,10 @@ def replicas_behind_balancer(
         found = [Replica(url, int(pid)) for _, url, pid in _REPLICA_LINE.findall(text)]
         yield Cluster(f"http://127.0.0.1:{port}", found, proc)
     finally:
-        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with contextlib.suppress(ProcessLookupError):  # a straggler serve.sh left behind
+        proc.terminate()  # serve.sh's own way out: it stops every process it started
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(30)
+        with contextlib.suppress(ProcessLookupError):  # anything left behind, serve.sh included
             os.killpg(proc.pid, signal.SIGKILL)
         out.close()
 
