@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
 from harness import browser as harness  # noqa: E402
+from harness import protocol  # noqa: E402
 
 KEY = "map_explorer"
 MAP_PATH = "latent_map?model=ae_k2"
@@ -197,21 +198,6 @@ def _click(template: bytes, index: int, point: list[float]) -> bytes:
     return message.SerializeToString()
 
 
-async def _until_finished(ws) -> list[str]:
-    """Read the run's messages up to ``script_finished``; the URLs of the images it drew."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    urls = []
-    while True:
-        message = ForwardMsg()
-        message.ParseFromString(await ws.recv())
-        kind = message.WhichOneof("type")
-        if kind == "script_finished":
-            return urls
-        if kind == "delta" and message.delta.new_element.WhichOneof("type") == "imgs":
-            urls += [image.url for image in message.delta.new_element.imgs.imgs]
-
-
 def _get(url: str, cookie: str) -> str:
     """GET through the balancer with the session's cookie; returns the cookie it (re)sets."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
@@ -228,16 +214,19 @@ async def _stream(url: str, opening: bytes, clicks: list[bytes], until: float, d
     import websockets
 
     cookie = await asyncio.to_thread(_get, f"{url}/latent_map", "")
-    ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
     headers = {"Cookie": cookie}
     async with websockets.connect(
-        ws_url, subprotocols=["streamlit"], max_size=None, additional_headers=headers
+        protocol.stream_url(url),
+        subprotocols=["streamlit"],
+        max_size=None,
+        additional_headers=headers,
     ) as ws:
         await ws.send(opening)
-        await _until_finished(ws)
+        await protocol.run_elements(ws)
         while time.monotonic() < until:
             await ws.send(clicks[len(done) % len(clicks)])
-            images = await _until_finished(ws)
+            drawn = await protocol.run_elements(ws)
+            images = [i.url for e in drawn if e.WhichOneof("type") == "imgs" for i in e.imgs.imgs]
             await asyncio.gather(*(asyncio.to_thread(_get, url + u, cookie) for u in images))
             done.append(time.monotonic())
 

@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness.protocol import page_open, run_elements, stream_url  # noqa: E402
 
 
 async def open_page(url: str, page: str, query: str, timeout: float = 120.0) -> list[str]:
-    """The page's elements by type, in the order the server sent them, once its run finished."""
-    opening = BackMsg()
-    opening.rerun_script.page_name = page
-    opening.rerun_script.query_string = query
-    elements = []
-    ws_url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
-    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
-        await ws.send(opening.SerializeToString())
+    """The types of the page's elements, in the order the server sent them."""
+    async with websockets.connect(stream_url(url), subprotocols=["streamlit"], max_size=None) as ws:
+        await ws.send(page_open(page, query))
         async with asyncio.timeout(timeout):
-            while True:
-                message = ForwardMsg()
-                message.ParseFromString(await ws.recv())
-                kind = message.WhichOneof("type")
-                if kind == "script_finished":
-                    return elements
-                if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                    elements.append(message.delta.new_element.WhichOneof("type"))
+            return [element.WhichOneof("type") for element in await run_elements(ws)]
 
 
 def main() -> None:
