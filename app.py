@@ -10,13 +10,13 @@ file-based navigation for a session whose first request is a deep link, skipping
 import streamlit as st
 
 from ui import preload
-from ui.navigation import existing_pages
+from ui.navigation import PAGES
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/scatter_plot:", layout="wide")
 
 sections: dict[str, list] = {}
 pages = []  # (st.Page, its PageSpec)
-for spec in existing_pages():
+for spec in PAGES:
     page = st.Page(
         spec.path, title=spec.title, icon=spec.icon, default=spec.path == "views/home.py"
     )
@@ -30,7 +30,8 @@ preload_slot = preload.start(charts=charts)
 preload.wait_for_imports()  # one thread per process imports torch & co.: no half-imported module
 
 from ui.reconnect import rerun_after_reconnect  # noqa: E402
-from ui.state import record_page, render_sidebar  # noqa: E402  (imports torch: only once it is imported)
+from ui.sidebar import render_sidebar  # noqa: E402  (imports torch: only once it is imported)
+from ui.state import record_page  # noqa: E402
 
 record_page(navigation.url_path)
 render_sidebar()

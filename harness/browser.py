@@ -2,8 +2,9 @@
 server on a free port, Debian's Chromium driven by Playwright with the project's flags, and
 the waits, clicks, probes and screenshots that both need.
 
-Plotly points are clicked at their pixel position, computed in the page from the plot div's
-``_fullData`` (x, y, customdata of each trace) and its axes' ``_offset``, ``_length`` and ``range``.
+Plotly points are found at their pixel position (``plot_pixel``), computed in the page from the
+plot div's ``_fullData`` (x, y, customdata of each trace) and its axes' ``_offset``, ``_length``
+and ``range``.
 The live explorer (ui/explorer.py) is driven through the probe it leaves in the page,
 ``window.latentExplorer[key]``: its status, timings and the map's own data -> pixel transform.
 """
@@ -220,24 +221,6 @@ def plot_pixel(page, chart: int, match: dict) -> tuple[float, float]:
     if xy is None:
         raise AssertionError(f"no point {match} in plotly chart {chart}")
     return xy
-
-
-def click_plot_point(page, index: int, chart: int = 0) -> None:
-    """Click the point whose customdata is this dataset index, then wait for the rerun."""
-    x, y = plot_pixel(page, chart, {"index": index})
-    page.mouse.move(x, y)
-    page.wait_for_timeout(120)  # let plotly register the hover that a click selects
-    page.mouse.click(x, y)
-    wait_idle(page)
-
-
-def click_plot_xy(page, x: float, y: float, chart: int = 0) -> None:
-    """Click at data coordinates (empty space on a map lands on its faint grid)."""
-    px, py = plot_pixel(page, chart, {"xy": [x, y]})
-    page.mouse.move(px, py)
-    page.wait_for_timeout(120)
-    page.mouse.click(px, py)
-    wait_idle(page)
 
 
 def explorer_probe(key: str) -> str:

@@ -60,13 +60,14 @@ def test_prior_codes_look_standard_normal():
 
 
 def test_lattice_reads_like_an_image():
-    grid = latent.latent_lattice(2.0, 5).reshape(5, 5, 2)
+    grid = latent.latent_lattice(((-2, 2), (-2, 2)), 5).reshape(5, 5, 2)
     np.testing.assert_allclose(grid[0, 0], [-2, 2])  # top left: smallest z1, largest z2
     np.testing.assert_allclose(grid[0, -1], [2, 2])
     np.testing.assert_allclose(grid[-1, 0], [-2, -2])
     np.testing.assert_allclose(grid[2, 2], [0, 0], atol=1e-7)
+    assert latent.lattice_extent(((-2, 2), (-2, 2)), 5) == [-2.5, 2.5, -2.5, 2.5]  # tile: 1 wide
     with pytest.raises(ValueError):
-        latent.latent_lattice(0.0, 5)
+        latent.latent_lattice(((0, 0), (0, 0)), 5)
 
 
 # --- the reparameterization trick -------------------------------------------------------------

@@ -92,6 +92,13 @@ def test_class_preserving_direction_holds_the_discriminant_scores():
         attributes.class_preserving_direction(codes[:, :8], values, labels)
 
 
+def test_group_vector_is_the_difference_of_the_groups_mean_codes():
+    a, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0, 1.0]])
+    np.testing.assert_allclose(attributes.group_vector(a, b), [2.0, 2.0])  # not normalised
+    with pytest.raises(ValueError):
+        attributes.group_vector(a, b[:0])
+
+
 def test_walk_spans_two_standard_deviations_each_way():
     v = np.array([0.6, 0.8])
     path = attributes.walk(np.zeros(2), v, scale=1.5)

@@ -94,10 +94,11 @@ def isolated(coords: np.ndarray, n: int) -> list[int]:
 @pytest.fixture(scope="module")
 def ae_k2():
     path = ROOT / "checkpoints" / "ae_k2.pt"
+    model = load_model(path)
     codes, projection = cached_projection(
-        path, load_dataset("embedded"), "raw", ROOT / "checkpoints" / "projections"
+        model, path, load_dataset("embedded"), "raw", ROOT / "checkpoints" / "projections"
     )
-    return load_model(path), codes, projection
+    return model, codes, projection
 
 
 def torch_decode(model, code) -> np.ndarray:
@@ -144,7 +145,7 @@ def test_the_runtime_and_arrays_come_uncompressed_from_the_file(page, demo_url):
 def test_preview_at_a_map_point_equals_torch(page, demo_url, model, proj):
     path = ROOT / "checkpoints" / f"{model}.pt"
     codes, projection = cached_projection(
-        path, load_dataset("embedded"), proj, ROOT / "checkpoints" / "projections"
+        load_model(path), path, load_dataset("embedded"), proj, ROOT / "checkpoints" / "projections"
     )
     open_demo(page, demo_url, f"model={model}&proj={proj}")
     spot = empty_spot(projection.coords)
@@ -166,7 +167,11 @@ def test_preview_at_a_map_point_equals_torch(page, demo_url, model, proj):
 def test_tsne_preview_is_the_weighted_mean_and_says_it_is_approximate(page, demo_url):
     path = ROOT / "checkpoints" / "vae_k16.pt"
     codes, projection = cached_projection(
-        path, load_dataset("embedded"), "tsne", ROOT / "checkpoints" / "projections"
+        load_model(path),
+        path,
+        load_dataset("embedded"),
+        "tsne",
+        ROOT / "checkpoints" / "projections",
     )
     open_demo(page, demo_url, "model=vae_k16&proj=tsne")
     page.mouse.move(*page_xy(page, *empty_spot(projection.coords)))

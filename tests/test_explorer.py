@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.data.datasets import load_dataset
 from core.latent.caches import cached_projection
+from core.training.checkpoints import load_model
 from ui import explorer
 
 from .conftest import ROOT
@@ -40,7 +41,11 @@ def test_published_arrays_are_content_addressed_little_endian_files():
 def test_the_inverse_rule_is_the_projections_own(method):
     checkpoint = ROOT / "checkpoints" / ("ae_k2.pt" if method == "raw" else "vae_k16.pt")
     codes, projection = cached_projection(
-        checkpoint, load_dataset("embedded"), method, ROOT / "checkpoints" / "projections"
+        load_model(checkpoint),
+        checkpoint,
+        load_dataset("embedded"),
+        method,
+        ROOT / "checkpoints" / "projections",
     )
     rule = explorer.inverse_rule(projection)
     assert rule["kind"] == method
@@ -76,16 +81,17 @@ def test_the_demo_page_runs_without_exception():
     assert "ae_k2 · raw" in at.title[0].value
 
 
-def test_the_compute_layer_publishes_a_checkpoints_map_once_per_version():
-    from ui import compute
+def test_a_checkpoints_map_is_published_once_per_version():
+    from ui import map_explorer
+    from ui.compute import resources
 
-    (info,) = [i for i in compute.checkpoints() if i.name == "vae_k16"]
-    published = compute.explorer_map(info, "embedded", "tsne")
-    assert published == compute.explorer_map(info, "embedded", "tsne")
+    (info,) = [i for i in resources.checkpoints() if i.name == "vae_k16"]
+    published = map_explorer.explorer_map(info, "embedded", "tsne")
+    assert published == map_explorer.explorer_map(info, "embedded", "tsne")
     assert published["latent_dim"] == 16 and published["sprite_columns"] == 71
     for name in ("coords_url", "labels_url", "codes_url", "sprites_url"):
         assert (explorer.STATIC_DIR / published[name].removeprefix("/app/static/")).exists()
-    assert compute.decoder(info) == explorer.decoder_for(info.path)
+    assert map_explorer.decoder(info) == explorer.decoder_for(info.path)
 
 
 @pytest.mark.parametrize(

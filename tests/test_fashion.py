@@ -11,7 +11,7 @@ from core.data.datasets import DEBIAN_FASHION_DIR, FASHION_NAMES, load_dataset, 
 from core.training.checkpoints import list_checkpoints, load_model
 from core.training.cli import main as train_main
 from core.training.recipes import fashion_configs, recipes_for
-from ui.navigation import existing_pages
+from ui.navigation import PAGES
 
 from .apptest import open_page
 from .conftest import ROOT
@@ -95,7 +95,7 @@ def _texts(at) -> str:
 
 
 @needs_fashion
-@pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.title)
 def test_every_page_runs_on_fashion_and_says_items(spec):
     at = open_page(spec.path, timeout=300, query={"dataset": "fashion-mnist"})
     assert at.sidebar.selectbox(key="app_dataset").value == "fashion-mnist"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.compute import map_dataset
+from ui.compute.resources import map_dataset
 from ui.navigation import PAGES
 
 from . import apptest

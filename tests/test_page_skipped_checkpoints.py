@@ -38,3 +38,9 @@ def test_no_notice_when_every_checkpoint_loads(tmp_path, monkeypatch):
     monkeypatch.setattr(resources, "CHECKPOINT_DIR", tmp_path)
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception and not at.sidebar.expander
+
+
+def test_the_cache_folders_follow_the_checkpoint_folder_at_call_time(monkeypatch, tmp_path):
+    monkeypatch.setattr(resources, "CHECKPOINT_DIR", tmp_path)
+    assert resources.projection_dir() == tmp_path / "projections"
+    assert resources.few_labels_dir() == tmp_path / "few_labels"

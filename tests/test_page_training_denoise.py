@@ -17,7 +17,6 @@ from core.analysis.metrics import per_image_mse
 from core.data.datasets import load_dataset
 from core.latent.operations import reconstruct
 from core.training.checkpoints import load_model, read_info
-from ui import compute
 from ui.compute import resources
 
 from .apptest import APP, open_page
@@ -56,7 +55,7 @@ def test_train_form_defaults_and_kind_specific_settings():
     assert at.radio(key="train_kind").value == "ae"
     assert at.select_slider(key="train_lr").value == 2e-3
     assert at.slider(key="train_beta").disabled  # beta only means something for a VAE
-    assert at.selectbox(key="train_dataset").options == compute.available_datasets()
+    assert at.selectbox(key="train_dataset").options == resources.available_datasets()
     assert at.selectbox(key="train_device").options[:2] == ["auto", "cpu"]
     assert not at.button(key="train_start").disabled
 

@@ -8,12 +8,19 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.navigation import existing_pages
+from ui.navigation import PAGES
 
 from .apptest import APP, component_data, open_page
+from .conftest import ROOT
 
 
-@pytest.mark.parametrize("spec", existing_pages(), ids=lambda s: s.title)
+def test_every_registered_page_has_its_file():
+    """The registry is the list of pages: a page whose file went missing fails here (and in the
+    app), it is not quietly left out of the navigation and of the tests below."""
+    assert [p.path for p in PAGES if not (ROOT / p.path).is_file()] == []
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.title)
 def test_every_page_runs(spec):
     at = open_page(spec.path)
     assert at.sidebar.selectbox(key="app_model").value is not None
@@ -158,3 +165,16 @@ def test_app_py_runs_without_a_streamlit_server():
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr, run.stderr[-2000:]
+
+
+def test_a_link_naming_a_model_or_map_that_does_not_exist_says_so_in_one_line():
+    at = open_page(query={"model": "no_such_model"})
+    assert at.sidebar.selectbox(key="app_model").value == "ae_k2"  # the default instead
+    (notice,) = [w.value for w in at.warning if "no_such_model" in w.value]
+    assert "showing ae_k2" in notice
+    at = open_page("views/latent_map.py", query={"model": "vae_k16", "proj": "umap"})
+    assert at.radio(key="map_method").value == "pca"  # vae_k16's first map
+    (notice,) = [w.value for w in at.warning if "'umap'" in w.value]
+    assert "not one of vae_k16's maps" in notice
+    at = open_page("views/latent_map.py", query={"model": "vae_k16", "proj": "tsne"})
+    assert at.radio(key="map_method").value == "tsne" and not at.warning  # a good link: silent

@@ -196,7 +196,7 @@ def test_cache_hit_skips_the_computation_and_a_changed_checkpoint_misses(
 ):
     checkpoint = save_checkpoint(tmp_path / "ae.pt", ae4)
     cache = tmp_path / "projections"
-    latents, first = cached_projection(checkpoint, small_digits, "pca", cache)
+    latents, first = cached_projection(ae4, checkpoint, small_digits, "pca", cache)
     path = cache_path(checkpoint, small_digits, "pca", cache)
     assert path.exists() and list(cache.iterdir()) == [path]
     np.testing.assert_allclose(latents, encode_images(ae4, small_digits.images), atol=1e-6)
@@ -211,13 +211,13 @@ def test_cache_hit_skips_the_computation_and_a_changed_checkpoint_misses(
         first.explained_variance_ratio,
     )
     marker.save(path)
-    _, hit = cached_projection(checkpoint, small_digits, "pca", cache)
+    _, hit = cached_projection(ae4, checkpoint, small_digits, "pca", cache)
     assert np.all(hit.coords == 7.0) and hit.reference is not None
 
     with torch.no_grad():
         next(ae4.parameters()).add_(0.01)  # retrain, in miniature
     save_checkpoint(checkpoint, ae4)
-    _, missed = cached_projection(checkpoint, small_digits, "pca", cache)
+    _, missed = cached_projection(ae4, checkpoint, small_digits, "pca", cache)
     assert not np.all(missed.coords == 7.0)
     assert len(list(cache.glob("*.npz"))) == 2
 
@@ -261,7 +261,7 @@ def test_a_large_datasets_codes_are_cached_by_content(ae4, digits, tmp_path, mon
     ckpt = save_checkpoint(tmp_path / "ae4.pt", ae4)
     assert projection.codes_path(ckpt, digits, tmp_path) is None  # 5,000: encoded each time
     path = projection.codes_path(ckpt, big, tmp_path)
-    first = projection.cached_codes(ckpt, big, tmp_path)
+    first = projection.cached_codes(ae4, ckpt, big, tmp_path)
     assert path.exists() and first.shape == (10_000, 4)
     np.testing.assert_allclose(first[:5000], encode_images(ae4, digits.images), atol=1e-5)
 
@@ -269,9 +269,9 @@ def test_a_large_datasets_codes_are_cached_by_content(ae4, digits, tmp_path, mon
         raise AssertionError("encoded although the codes are cached")
 
     monkeypatch.setattr(projection, "encode_images", no_encoding)
-    np.testing.assert_array_equal(projection.cached_codes(ckpt, big, tmp_path), first)
+    np.testing.assert_array_equal(projection.cached_codes(ae4, ckpt, big, tmp_path), first)
     monkeypatch.undo()
     path.write_bytes(b"not an npz")
-    np.testing.assert_array_equal(projection.cached_codes(ckpt, big, tmp_path), first)
-    _, pca = cached_projection(ckpt, big, "pca", tmp_path)
+    np.testing.assert_array_equal(projection.cached_codes(ae4, ckpt, big, tmp_path), first)
+    _, pca = cached_projection(ae4, ckpt, big, "pca", tmp_path)
     assert pca.coords.shape == (10_000, 2)

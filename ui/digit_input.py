@@ -81,60 +81,74 @@ def render(noun: str) -> PreprocessResult | None:
     with source_column:
         upload_tab, draw_tab = st.tabs(["Upload", "Draw"])
         with upload_tab:
-            uploaded = st.file_uploader(
-                "A picture of one digit",
-                key="reconstruct_upload",
-                help="PNG, JPEG, BMP, GIF, WebP or TIFF (an animation's first frame). Dark ink on "
-                "light paper and light ink on dark both work.",
-            )
-            upload_id = uploaded.file_id if uploaded is not None else None
-            if upload_id is not None and upload_id != seen["upload"]:
-                data = uploaded.getvalue()
-                use_input(safe_name(uploaded.name), lambda: preprocess_bytes(data))
-            seen["upload"] = upload_id
+            _upload(seen)
         with draw_tab:
-            if st_canvas is None:
-                st.info(
-                    "Drawing is not available with this version of Streamlit "
-                    f"(streamlit-drawable-canvas could not load: {CANVAS_PROBLEM}). Upload a "
-                    "picture instead."
-                )
-            else:
-                st.caption(f"Draw one {noun}, large, in the middle of the square.")
-                drawing = st_canvas(
-                    stroke_width=STROKE,
-                    stroke_color="#FFFFFF",
-                    background_color="#000000",
-                    height=CANVAS_SIDE,
-                    width=CANVAS_SIDE,
-                    drawing_mode="freedraw",
-                    return_image_data=True,
-                    key="reconstruct_canvas",
-                )
-                pixels = drawing.image_data  # uint8 [H, W, 4], or None before the first stroke
-                strokes = (drawing.json_data or {}).get("objects") or []
-                if pixels is not None and strokes:
-                    signature = hashlib.sha1(pixels.tobytes()).hexdigest()
-                    if signature != seen["canvas"]:
-                        seen["canvas"] = signature
-                        use_input("Your drawing", lambda: preprocess_array(pixels))
-
+            _draw(seen, noun)
     result: PreprocessResult | None = st.session_state["reconstruct_input"]
     with steps_column:
-        error = st.session_state["reconstruct_error"]
-        if error:
-            kept = " Still showing your previous digit below." if result is not None else ""
-            st.error(error + kept, icon=":material/error:")
-        if result is None:
-            st.info(f"Upload a picture of {state.a(noun)}, or draw one, to begin.")
-        else:
-            st.markdown(f"**{st.session_state['reconstruct_source']}**, step by step")
-            columns = st.columns(len(result.steps))
-            for column, (name, step) in zip(columns, result.steps, strict=True):
-                show_step(column, step, name)
-            st.caption(
-                ("Dark ink on light paper: inverted. " if result.inverted else "")
-                + "Cropped to the ink, the longer side scaled to 20 px keeping the aspect ratio, "
-                "then pasted into 28 x 28 with the centre of mass in the middle, as in MNIST."
-            )
+        _steps(result, noun)
     return result
+
+
+def _upload(seen: dict) -> None:
+    """The file uploader; a new file (``seen["upload"]``: the last one's id) is prepared."""
+    uploaded = st.file_uploader(
+        "A picture of one digit",
+        key="reconstruct_upload",
+        help="PNG, JPEG, BMP, GIF, WebP or TIFF (an animation's first frame). Dark ink on "
+        "light paper and light ink on dark both work.",
+    )
+    upload_id = uploaded.file_id if uploaded is not None else None
+    if upload_id is not None and upload_id != seen["upload"]:
+        data = uploaded.getvalue()
+        use_input(safe_name(uploaded.name), lambda: preprocess_bytes(data))
+    seen["upload"] = upload_id
+
+
+def _draw(seen: dict, noun: str) -> None:
+    """The canvas; a changed drawing (``seen["canvas"]``: its pixels' hash) is prepared."""
+    if st_canvas is None:
+        st.info(
+            "Drawing is not available with this version of Streamlit "
+            f"(streamlit-drawable-canvas could not load: {CANVAS_PROBLEM}). Upload a "
+            "picture instead."
+        )
+        return
+    st.caption(f"Draw one {noun}, large, in the middle of the square.")
+    drawing = st_canvas(
+        stroke_width=STROKE,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIDE,
+        width=CANVAS_SIDE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key="reconstruct_canvas",
+    )
+    pixels = drawing.image_data  # uint8 [H, W, 4], or None before the first stroke
+    strokes = (drawing.json_data or {}).get("objects") or []
+    if pixels is not None and strokes:
+        signature = hashlib.sha1(pixels.tobytes()).hexdigest()
+        if signature != seen["canvas"]:
+            seen["canvas"] = signature
+            use_input("Your drawing", lambda: preprocess_array(pixels))
+
+
+def _steps(result: PreprocessResult | None, noun: str) -> None:
+    """The last bad input's message, and the current input's preprocessing steps."""
+    error = st.session_state["reconstruct_error"]
+    if error:
+        kept = " Still showing your previous digit below." if result is not None else ""
+        st.error(error + kept, icon=":material/error:")
+    if result is None:
+        st.info(f"Upload a picture of {state.with_article(noun)}, or draw one, to begin.")
+        return
+    st.markdown(f"**{st.session_state['reconstruct_source']}**, step by step")
+    columns = st.columns(len(result.steps))
+    for column, (name, step) in zip(columns, result.steps, strict=True):
+        show_step(column, step, name)
+    st.caption(
+        ("Dark ink on light paper: inverted. " if result.inverted else "")
+        + "Cropped to the ink, the longer side scaled to 20 px keeping the aspect ratio, "
+        "then pasted into 28 x 28 with the centre of mass in the middle, as in MNIST."
+    )

@@ -9,26 +9,13 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core.data.datasets import to_uint8
+from core.data.datasets import tile, to_uint8  # noqa: F401  (pages use images.tile)
 
 
 def to_pil(image: np.ndarray, scale: int = 4) -> Image.Image:
     """One digit [28, 28] (or a strip [H, W]) upscaled with crisp pixels."""
     img = Image.fromarray(to_uint8(np.squeeze(image)), mode="L")
     return img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
-
-
-def tile(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
-    """[N, 28, 28] -> one uint8 mosaic with ``columns`` per row (default: one row)."""
-    images = to_uint8(np.asarray(images).reshape(-1, 28, 28))
-    n = len(images)
-    columns = columns or n
-    rows = -(-n // columns)
-    out = np.full((rows * (28 + gap) - gap, columns * (28 + gap) - gap), 40, dtype=np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, columns)
-        out[r * (28 + gap) : r * (28 + gap) + 28, c * (28 + gap) : c * (28 + gap) + 28] = img
-    return out
 
 
 def png_bytes(image: np.ndarray, scale: int = 4) -> bytes:

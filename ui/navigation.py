@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -117,8 +114,3 @@ PAGES = (
         "What a code buys a classifier that has 1 to 100 labelled digits per class.",
     ),
 )
-
-
-def existing_pages() -> list[PageSpec]:
-    """A page is listed once its file exists."""
-    return [p for p in PAGES if (ROOT / p.path).exists()]

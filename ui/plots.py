@@ -6,16 +6,12 @@ Concepts page.
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
 from core.analysis.convolution import INPUT, INSERTED, PAD
-from core.data.datasets import to_uint8
 
 # Ten distinguishable colours (Tableau 10), one per class.
 CLASS_COLORS = (
@@ -30,7 +26,6 @@ CLASS_COLORS = (
     "#9c755f",
     "#bab0ac",
 )
-GRID_POINT = -1  # customdata of the clickable background grid ("empty space")
 SELECTED = dict(marker=dict(size=14, color="black", opacity=1))  # plotly's own click marker
 # How each 2-D map of a latent space is named, and its axes.
 PROJECTIONS = {"raw": "raw 2-D latent", "pca": "PCA of the latent", "tsne": "t-SNE of the latent"}
@@ -47,46 +42,17 @@ def axis_range(coords: np.ndarray, margin: float = 0.05) -> tuple[tuple[float, f
     )
 
 
-def grid_points(ranges: tuple[tuple[float, float], ...], n: int = 45) -> np.ndarray:
-    """An n x n lattice over the plot, [n*n, 2]: makes any empty place clickable."""
-    xs = np.linspace(*ranges[0], n)
-    ys = np.linspace(*ranges[1], n)
-    gx, gy = np.meshgrid(xs, ys)
-    return np.stack([gx.ravel(), gy.ravel()], 1)
-
-
 def latent_map(
     coords: np.ndarray,
     labels: np.ndarray,
     class_names: Sequence[str],
     axis_titles: tuple[str, str] = ("z1", "z2"),
-    background: np.ndarray | None = None,
-    highlight: dict[str, np.ndarray] | None = None,
     height: int = 620,
 ) -> go.Figure:
     """Scatter (WebGL) of 2-D codes, one trace per class so the legend hides/shows classes.
-
-    Each point's ``customdata`` is its dataset index; the faint grid's is ``GRID_POINT``.
-    ``background``: a decoded-digit mosaic stretched over the axes (2-D models).
-    ``highlight``: named [M, 2] point sets drawn on top (selection, pairs, paths).
-    """
+    Each point's ``customdata`` is its dataset index."""
     ranges = axis_range(coords)
     fig = go.Figure()
-    grid = grid_points(ranges)
-    fig.add_trace(
-        go.Scattergl(
-            x=grid[:, 0],
-            y=grid[:, 1],
-            mode="markers",
-            name="empty space",
-            marker=dict(size=7, color="rgba(120,120,120,0.06)"),
-            selected=SELECTED,
-            unselected=dict(marker=dict(opacity=1)),
-            customdata=np.full(len(grid), GRID_POINT),
-            hovertemplate="decode here (%{x:.2f}, %{y:.2f})<extra></extra>",
-            showlegend=False,
-        )
-    )
     index = np.arange(len(labels))
     for c, name in enumerate(class_names):
         mask = labels == c
@@ -105,32 +71,6 @@ def latent_map(
                 hovertemplate=f"label {name}<br>index %{{customdata}}<extra></extra>",
             )
         )
-    for name, points in (highlight or {}).items():
-        points = np.atleast_2d(points)
-        fig.add_trace(
-            go.Scattergl(
-                x=points[:, 0],
-                y=points[:, 1],
-                mode="markers+lines" if len(points) > 2 else "markers",
-                name=name,
-                marker=dict(size=14, symbol="x", color="black", line=dict(width=1)),
-                line=dict(color="black", width=2),
-                hoverinfo="skip",
-            )
-        )
-    if background is not None:
-        fig.add_layout_image(
-            source=_data_url(background),
-            xref="x",
-            yref="y",
-            x=ranges[0][0],
-            y=ranges[1][1],
-            sizex=ranges[0][1] - ranges[0][0],
-            sizey=ranges[1][1] - ranges[1][0],
-            sizing="stretch",
-            opacity=0.55,
-            layer="below",
-        )
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
@@ -144,12 +84,6 @@ def latent_map(
         uirevision="latent-map",
     )
     return fig
-
-
-def _data_url(image: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(to_uint8(image), mode="L").save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def line_chart(
@@ -358,27 +292,7 @@ def conv_picture(cells: np.ndarray, k: int) -> go.Figure:
         y1=k - 0.5,
         line=dict(color="#d62728", width=3),
     )
-    for code in (INPUT, INSERTED, PAD):  # a legend for the three kinds of cell
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=names[code],
-                marker=dict(
-                    size=12, symbol="square", color=colors[code], line=dict(color="#999", width=1)
-                ),
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="lines",
-            name=f"kernel window {k}x{k}",
-            line=dict(color="#d62728", width=3),
-        )
-    )
+    _conv_legend(fig, colors, names, k)
     side = min(520, max(220, 18 * n))
     fig.update_layout(
         height=side + 40,
@@ -404,18 +318,43 @@ def conv_picture(cells: np.ndarray, k: int) -> go.Figure:
     return fig
 
 
+def _conv_legend(fig: go.Figure, colors: dict, names: dict, k: int) -> None:
+    """Legend entries (traces with no points) for the three kinds of cell and the kernel."""
+    for code in (INPUT, INSERTED, PAD):
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=names[code],
+                marker=dict(
+                    size=12, symbol="square", color=colors[code], line=dict(color="#999", width=1)
+                ),
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=f"kernel window {k}x{k}",
+            line=dict(color="#d62728", width=3),
+        )
+    )
+
+
 # --- groups selected on a map and learning curves (issue 14) ---------------------------------
 
 
 def selected_indices(event) -> list[int]:
     """Dataset indices of the digits in a chart's box or lasso selection (``st.plotly_chart``'s
-    event), sorted; the faint grid of empty space is not a digit."""
+    event), sorted."""
     points = ((event or {}).get("selection") or {}).get("points") or []
     found = set()
     for point in points:
         custom = point.get("customdata")
         custom = custom[0] if isinstance(custom, list) else custom
-        if custom is not None and int(custom) != GRID_POINT:
+        if custom is not None:
             found.add(int(custom))
     return sorted(found)
 
@@ -424,7 +363,7 @@ def learning_curves(
     rows: Sequence[dict], classifier: str, highlight: Sequence[str] = (), noun: str = "digit"
 ) -> go.Figure:
     """Accuracy against labels per class (log axis), one line per feature set with its spread
-    over the draws as error bars; ``rows`` as ``ui.compute.few_labels_table`` gives them.
+    over the draws as error bars; ``rows`` as ``ui.compute.uses.few_labels_table`` gives them.
     Pixels are black, PCA grey and dotted, the codes in colour; ``highlight`` drawn thick."""
     fig = go.Figure()
     names = list(dict.fromkeys(r["features"] for r in rows))

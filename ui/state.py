@@ -1,7 +1,10 @@
-"""The shared sidebar (dataset, model, device), the selection every page reads, and pickers.
+"""The selection every page reads (dataset and model, chosen in ``ui.sidebar``), the session
+and the URL: widget values kept valid (``pick``), a link's parameters read and refused in one
+sentence, the pair clicked on the map, which page a run shows; the map picker (``?proj=``) and
+the live explorer mounted on a checkpoint's map, which every map page shares.
 
-Session-state keys are prefixed by page (``app_`` here); the URL's query parameters mirror the
-model so that a link reopens the same view. Every picker keeps its value valid with ``pick``.
+Session-state keys are prefixed by page (``app_`` for the shared ones); the URL's query
+parameters mirror the selection so that a link reopens the same view.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ import streamlit as st
 from core.data.datasets import noun_of
 from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import compute
+from ui import map_explorer
+from ui.compute import maps, resources
 from ui.explorer import latent_explorer
 from ui.plots import PROJECTIONS
-
-DEFAULT_MODEL = "ae_k2"
 
 
 @dataclass(frozen=True)
@@ -43,17 +45,21 @@ def init(**values: Any) -> None:
         st.session_state.setdefault(key, value)
 
 
-def pick(key: str, options: Sequence, preferred: Sequence = (), url: str | None = None) -> None:
+def pick(
+    key: str, options: Sequence, preferred: Sequence = (), url: str | None = None
+) -> str | None:
     """Keep a picker's value valid before it is drawn. While it is missing or not among
     ``options`` it becomes the first valid one of: the URL's query parameter ``url``, the
-    ``preferred`` values in order, the first option."""
+    ``preferred`` values in order, the first option. Returns the URL's value when it was read
+    and named none of the options (the caller says so), else None."""
     if st.session_state.get(key) in options:
-        return
-    wanted = [st.query_params.get(url)] if url else []
-    st.session_state[key] = next((v for v in [*wanted, *preferred] if v in options), options[0])
+        return None
+    wanted = st.query_params.get(url) if url else None
+    st.session_state[key] = next((v for v in [wanted, *preferred] if v in options), options[0])
+    return wanted if wanted is not None and wanted not in options else None
 
 
-def a(noun: str) -> str:
+def with_article(noun: str) -> str:
     """The noun with its indefinite article: "a digit", "an item"."""
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
@@ -114,7 +120,7 @@ def map_pair(n: int) -> tuple[int, int]:
 
 
 def models_for(dataset: str, kinds: Sequence[str] = GENERATIVE_KINDS) -> list[CheckpointInfo]:
-    return [i for i in compute.checkpoints() if i.kind in kinds and i.dataset == dataset]
+    return [i for i in resources.checkpoints() if i.kind in kinds and i.dataset == dataset]
 
 
 def record_page(url_path: str) -> None:
@@ -128,39 +134,6 @@ def entering(url_path: str) -> bool:
     """Whether this run opens the page at ``url_path`` (the run before showed another page),
     so its components are mounted afresh."""
     return st.session_state.get("app_previous_page") != url_path
-
-
-def render_sidebar() -> Selection:
-    """Dataset and model pickers plus the device in use. Called once per run by app.py."""
-    with st.sidebar:
-        datasets = compute.available_datasets()
-        pick("app_dataset", datasets, ["embedded"], url="dataset")
-        dataset = st.selectbox("Dataset", datasets, key="app_dataset")
-        infos = {i.name: i for i in models_for(dataset)}
-        names = list(infos)
-        if names:
-            pick("app_model", names, [DEFAULT_MODEL], url="model")
-            name = st.selectbox(
-                "Model", names, key="app_model", format_func=lambda n: infos[n].label
-            )
-            st.query_params["model"] = name
-        else:
-            st.info("No model trained on this dataset yet. Train one on the Train page.")
-        if dataset != "embedded":
-            st.query_params["dataset"] = dataset
-        st.caption(f"Device: **{compute.device_name()}**")
-        _skipped_notice(compute.unreadable_checkpoints())
-    return current()
-
-
-def _skipped_notice(skipped: list[tuple[str, str]]) -> None:
-    """One collapsed notice naming each file in checkpoints/ that was skipped, and why."""
-    if not skipped:
-        return
-    files = "file" if len(skipped) == 1 else "files"
-    with st.expander(f"{len(skipped)} {files} in checkpoints/ skipped", icon=":material/warning:"):
-        st.caption("They were not loaded, and nothing in them was run.")
-        st.markdown("\n".join(f"- `{name}` {reason}" for name, reason in skipped))
 
 
 def current() -> Selection:
@@ -184,62 +157,21 @@ def require_encoder(selection: Selection) -> CheckpointInfo:
     return selection.model
 
 
-def model_of_kind(selection: Selection, kind: str, key: str, default: str) -> CheckpointInfo:
-    """The sidebar's model when it is of this kind, else a picker of this kind's checkpoints
-    (``default`` first when it exists). Stops the page with a message when there is none."""
-    title = kind.upper()
-    if selection.model is not None and selection.model.kind == kind:
-        st.caption(f"Model: **{selection.model.label}** (from the sidebar).")
-        return selection.model
-    infos = {i.name: i for i in models_for(selection.dataset, (kind,))}
-    if not infos:
-        st.info(f"No {title} is trained on this dataset yet: train one on the Train page.")
-        st.stop()
-    pick(key, list(infos), [default])
-    sidebar = selection.model.name if selection.model else "none"
-    name = st.selectbox(
-        f"{title} to explore",
-        list(infos),
-        key=key,
-        format_func=lambda n: infos[n].label,
-        help=f"The sidebar's model ({sidebar}) is not a {title}; this page picks its own.",
-    )
-    return infos[name]
-
-
 def map_picker(
     where, label: str, info: CheckpointInfo, key: str, preferred: Sequence = (), url=None
 ) -> str:
-    """A horizontal radio of the maps this model offers (raw for a 2-D latent, PCA, t-SNE)."""
-    methods = compute.map_methods(info)
-    pick(key, methods, preferred, url=url)
-    return where.radio(label, methods, key=key, format_func=PROJECTIONS.get, horizontal=True)
-
-
-# --- a validation digit by class and index (issue 14's pages) ---------------------------------
-
-
-def digit_picker(
-    where, key: str, labels, class_names: Sequence[str], val_idx, default: int = 0, nth: int = 0
-):
-    """A class select box and a number input "which one" among that class's validation digits
-    (digits the directions were not fitted on); returns the dataset index. Session keys
-    ``<key>_class`` and ``<key>_nth``."""
-    pick(f"{key}_class", list(range(len(class_names))), [default])
-    left, right = where.columns(2)
-    label = left.selectbox(
-        "Class", range(len(class_names)), key=f"{key}_class", format_func=class_names.__getitem__
-    )
-    members = [int(i) for i in val_idx if labels[i] == label]
-    if not members:
-        where.error(f"The validation split has no digit of class {class_names[label]}.")
-        st.stop()
-    init(**{f"{key}_nth": nth})
-    st.session_state[f"{key}_nth"] = min(st.session_state[f"{key}_nth"], len(members) - 1)
-    nth = right.number_input(
-        f"Which one (of {len(members)})", 0, len(members) - 1, key=f"{key}_nth", step=1
-    )
-    return members[int(nth)]
+    """A horizontal radio of the maps this model offers (raw for a 2-D latent, PCA, t-SNE);
+    a link's ``url`` parameter naming none of them is replaced, and said so in one line."""
+    methods = maps.map_methods(info)
+    refused = pick(key, methods, preferred, url=url)
+    method = where.radio(label, methods, key=key, format_func=PROJECTIONS.get, horizontal=True)
+    if refused is not None:
+        st.warning(
+            f"The link's projection {refused!r} is not one of {info.name}'s maps; showing "
+            f"the {PROJECTIONS[method]}.",
+            icon=":material/link_off:",
+        )
+    return method
 
 
 def checkpoint_map(
@@ -249,18 +181,20 @@ def checkpoint_map(
     class_names: Sequence[str],
     *,
     key: str,
+    points: bool = True,
     **options: Any,
 ) -> Any:
     """The live explorer on a checkpoint's map of a dataset: its decoder, arrays and inverse
-    rule come from ``ui.compute`` (cached per checkpoint version). ``options`` are
-    ``ui.explorer.latent_explorer``'s (overlays, background, selected, height, callbacks)."""
+    rule come from ``ui.map_explorer`` (cached per checkpoint version); ``points=False`` draws
+    none of the dataset's points. ``options`` are ``ui.explorer.latent_explorer``'s (overlays,
+    background, selected, height, callbacks)."""
     return latent_explorer(
         None,
         None,
-        class_names,
-        compute.decoder(info),
-        compute.explorer_inverse(info, dataset_name, method),
+        class_names if points else [],
+        map_explorer.decoder(info),
+        map_explorer.explorer_inverse(info, dataset_name, method),
         key=key,
-        published=compute.explorer_map(info, dataset_name, method),
+        published=map_explorer.explorer_map(info, dataset_name, method, points),
         **options,
     )

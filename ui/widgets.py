@@ -36,11 +36,14 @@ def _next_seed(key: str) -> None:
     st.session_state[key] = (st.session_state[key] + 1) % (MAX_SEED + 1)
 
 
-def seed_input(seed_where, button_where, key: str, button: str, button_key: str, **options) -> int:
-    """A seed number input (0 to MAX_SEED) in ``seed_where`` and, in ``button_where``, a button
-    that moves it to the next seed (``options`` go to ``st.button``: icon, width)."""
-    seed = seed_where.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=key)
-    button_where.button(button, key=button_key, on_click=_next_seed, args=(key,), **options)
+def seed_input(where, key: str, label: str = "Seed", button: tuple | None = None, **options) -> int:
+    """The one seed widget of every page: a number input from 0 to MAX_SEED in ``where`` and,
+    when ``button`` is (where, label, key), a button there that moves it to the next seed
+    (``options`` go to ``st.button``: icon, width)."""
+    seed = where.number_input(label, min_value=0, max_value=MAX_SEED, step=1, key=key)
+    if button is not None:
+        button_where, text, button_key = button
+        button_where.button(text, key=button_key, on_click=_next_seed, args=(key,), **options)
     return int(seed)
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import streamlit as st
 
 from core.analysis.attributes import ATTRIBUTES, WALK_SPAN, WALK_STEPS, walk_offsets
-from ui import compute, images, plots, state
+from ui import images, pickers, plots, state
+from ui.compute import maps, resources, uses
 
 UNITS = {"slant": "shear", "thickness": "px", "width": "px", "height": "px"}
 KEEPING = {
@@ -21,15 +22,15 @@ state.init(attr_attribute="slant", attr_alpha=1.0, attr_group_a=[], attr_group_b
 
 selection = state.current()
 info = state.require_encoder(selection)
-data = compute.dataset(selection.dataset)
+data = resources.dataset(selection.dataset)
 noun = data.noun  # "digit" or "item"
-if compute.needs_label(info):
+if uses.needs_label(info):
     st.info(
         f"**{info.name}**'s encoder is given the label as well as the {noun}, so a code alone "
-        f"is not {state.a(noun)} here. Pick an AE or VAE in the sidebar."
+        f"is not {state.with_article(noun)} here. Pick an AE or VAE in the sidebar."
     )
     st.stop()
-names, labels = data.class_names, data.labels.numpy()
+names = data.class_names
 
 st.title("Attributes")
 st.caption(
@@ -39,12 +40,13 @@ st.caption(
     "shipped classifier reads."
 )
 
-val_idx = data.val_idx.tolist()
 top = st.columns([2, 3, 3], vertical_alignment="bottom")
 attribute = top[0].radio("Attribute", ATTRIBUTES, key="attr_attribute", horizontal=True)
 with top[1]:
     # the default: a 7 that the 2- and 16-D models reconstruct as a 7 (the first one: as a 9)
-    index = state.digit_picker(st, "attr_digit", labels, names, val_idx, default=7, nth=5)
+    index = pickers.digit_picker(
+        st.columns(2), "attr_digit_class", "attr_digit_nth", data, default=7, nth=5
+    )
 alpha = top[2].slider(
     "α (standard deviations along v)",
     -WALK_SPAN,
@@ -54,9 +56,9 @@ alpha = top[2].slider(
     help="The code moves to z + α s v, s the std of the training codes projected on v.",
 )
 
-keeping = compute.direction_names(info, attribute)[1:]  # the ones that keep the digit
+keeping = uses.direction_names(info, attribute)[1:]  # the ones that keep the digit
 if keeping:
-    state.pick("attr_keep", keeping, [compute.BEST_KEEPING.get(attribute, "scores held")])
+    state.pick("attr_keep", keeping, [uses.BEST_KEEPING.get(attribute, "scores held")])
     st.radio(
         f"Direction that keeps the {noun}",
         keeping,
@@ -68,12 +70,13 @@ if keeping:
     )
 shown = ("plain", st.session_state["attr_keep"]) if keeping else ("plain",)
 alphas = tuple(walk_offsets(1.0, WALK_STEPS, WALK_SPAN).round(3))
-strips = compute.attribute_walk(info, selection.dataset, attribute, index, alphas, shown)
-here = compute.attribute_walk(info, selection.dataset, attribute, index, (float(alpha),), shown)
+strips = uses.attribute_walk(info, selection.dataset, attribute, index, alphas, shown)
+here = uses.attribute_walk(info, selection.dataset, attribute, index, (float(alpha),), shown)
 unit = UNITS[attribute]
 
 
-def _reading(result: dict, i: int) -> str:
+def _reading(result: dict, i: int, names: list[str]) -> str:
+    """Step i of a walk as '0.42 · 7': the attribute measured, the classifier's reading."""
     label = f" · {names[result['labels'][i]]}" if "labels" in result else ""
     return f"{result['values'][i]:.2f}{label}"
 
@@ -85,7 +88,7 @@ for column, (name, strip) in zip(columns, strips.items(), strict=True):
         whose = (
             f" This {noun} walks class {names[strip['class']]}'s." if name == "class edit" else ""
         )
-        st.caption(compute.DIRECTIONS[name].format(noun=noun) + whose)
+        st.caption(uses.DIRECTIONS[name].format(noun=noun) + whose)
         now = here[name]
         images.digit_row(
             [data.images[index].numpy(), now["images"][0]],
@@ -99,7 +102,8 @@ for column, (name, strip) in zip(columns, strips.items(), strict=True):
         )
         st.markdown(f"At α = {alpha:+.2f}: {attribute} **{now['values'][0]:.2f}** {unit}{read}")
         images.digit_row(
-            strip["images"], [f"{a:+.1f}: {_reading(strip, i)}" for i, a in enumerate(alphas)]
+            strip["images"],
+            [f"{a:+.1f}: {_reading(strip, i, names)}" for i, a in enumerate(alphas)],
         )
         if "labels" in strip:
             kept = int((strip["labels"] == strip["labels"][WALK_STEPS // 2]).sum())
@@ -110,7 +114,7 @@ for column, (name, strip) in zip(columns, strips.items(), strict=True):
 if not keeping:
     st.info(
         f"No direction here keeps the {noun}: holding all nine class-discriminant scores needs "
-        f"a code of k ≥ {compute.IDENTITY_MIN_DIM} (this one is {info.latent_dim}-D), and "
+        f"a code of k ≥ {uses.IDENTITY_MIN_DIM} (this one is {info.latent_dim}-D), and "
         f"{attribute} has no edit to average (slant and thickness do)."
     )
 
@@ -123,9 +127,9 @@ st.caption(
     "group B: the mean code of A minus the mean code of B is a vector (as in Latent Space "
     f"Cartography). Below, it is added step by step to the {noun} picked above."
 )
-dataset = compute.map_dataset(selection.dataset)
+dataset = resources.map_dataset(selection.dataset)
 method = state.map_picker(st, "Projection", info, key="attr_map_method")
-_, projection = compute.latents_and_projection(info, selection.dataset, method)
+_, projection = maps.latents_and_projection(info, selection.dataset, method)
 fig = plots.latent_map(
     projection.coords, dataset.labels.numpy(), names, plots.AXIS_TITLES[method], height=480
 )
@@ -163,8 +167,8 @@ with right:
     if not group_a or not group_b:
         st.info(f"Select both groups to make a vector: A and B each need at least one {noun}.")
     else:
-        vector = compute.group_vector(info, selection.dataset, group_a, group_b)
-        ts, walked, read = compute.vector_walk(info, selection.dataset, index, vector, GROUP_STEPS)
+        vector = uses.group_vector(info, selection.dataset, group_a, group_b)
+        ts, walked, read = uses.vector_walk(info, selection.dataset, index, vector, GROUP_STEPS)
         st.markdown(f"z + t (mean A − mean B), |mean A − mean B| = {np.linalg.norm(vector):.2f}")
         captions = [
             f"t {t:.2f}" + (f" · {names[read.labels[i]]}" if read else "") for i, t in enumerate(ts)
@@ -186,10 +190,17 @@ for column, key, default, nth in zip(picks[:3], "abc", (1, 1, 7), (0, 1, 5), str
     with column:
         st.markdown(f"**{key}**")
         chosen_digits.append(
-            state.digit_picker(st, f"attr_analogy_{key}", labels, names, val_idx, default, nth)
+            pickers.digit_picker(
+                st.columns(2),
+                f"attr_analogy_{key}_class",
+                f"attr_analogy_{key}_nth",
+                data,
+                default,
+                nth,
+            )
         )
         st.image(images.to_pil(data.images[chosen_digits[-1]].numpy(), 4))
-result, read = compute.analogy(info, selection.dataset, *chosen_digits)
+result, read = uses.analogy(info, selection.dataset, *chosen_digits)
 with picks[3]:
     st.markdown("**a − b + c**")
     st.image(images.to_pil(result, 4))

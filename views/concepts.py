@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import compute, plots, state
+from ui import plots, state
+from ui.compute import studios
 
 # The first layer of every decoder here: 7 -> 14 with k=4, s=2, p=1.
 state.init(concepts_i=7, concepts_k=4, concepts_s=2, concepts_p=1)
@@ -31,7 +32,7 @@ i = int(cols[0].number_input("input size i", 1, 32, step=1, key="concepts_i"))
 k = int(cols[1].number_input("kernel k", 1, 9, step=1, key="concepts_k"))
 s = int(cols[2].number_input("stride s", 1, 4, step=1, key="concepts_s"))
 p = int(cols[3].number_input("padding p", 0, 12, step=1, key="concepts_p"))
-o, real, cells = compute.transposed_conv(i, k, s, p)
+o, real, cells = studios.transposed_conv(i, k, s, p)
 
 if o <= 0:
     st.error(
@@ -81,7 +82,7 @@ name = st.selectbox(
     help="An AE's or VAE's decoder, or a GAN's generator.",
 )
 info = infos[name]
-rows = compute.decoder_shapes(info)
+rows = studios.decoder_shapes(info)
 table = pd.DataFrame(
     {
         "layer": [r.name for r in rows],

@@ -8,7 +8,8 @@ import streamlit as st
 
 from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import compute, images, state, widgets
+from ui import images, state, widgets
+from ui.compute import reconstruction, resources
 
 NOISES = {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper"}
 SHOWN = 10  # digits per row in the denoising strip
@@ -70,10 +71,10 @@ chosen = controls[2].multiselect("Models", list(candidates), key="denoise_models
 controls[3].button(f"New {noun}s", key="denoise_new", on_click=new_digits, icon=":material/casino:")
 
 seed = st.session_state["denoise_seed"]
-clean, noisy = compute.noisy_validation(selection.dataset, noise, float(amount), seed)
-pick = np.random.default_rng(seed).choice(len(clean), size=min(SHOWN, len(clean)), replace=False)
+clean, noisy = reconstruction.noisy_validation(selection.dataset, noise, float(amount), seed)
+pick = reconstruction.shown_sample(len(clean), SHOWN, seed)
 recons = {
-    name: compute.denoised(candidates[name], selection.dataset, noise, float(amount), seed)
+    name: reconstruction.denoised(candidates[name], selection.dataset, noise, float(amount), seed)
     for name in chosen
 }
 
@@ -85,7 +86,7 @@ if not chosen:
     st.info(f"Pick one or more models to see them clean the noisy {noun}s.")
 
 outputs = {"noisy input": noisy} | {describe(candidates[n]): r for n, r in recons.items()}
-widgets.score_table(compute.cleanup_scores(clean, outputs))
+widgets.score_table(reconstruction.cleanup_scores(clean, outputs))
 st.caption(
     f"Means over all {len(clean):,} validation {noun}s with this noise (seed {seed}), each "
     "compared with its clean original. Lower MSE, higher PSNR and SSIM are better."
@@ -106,8 +107,8 @@ anomaly_name = left.selectbox(
 )
 top = right.slider("How many", 8, 48, step=8, key="denoise_top")
 info = candidates[anomaly_name]
-worst, errors, median, recon = compute.unusual_digits(info, selection.dataset, top)
-data = compute.dataset(selection.dataset)
+worst, errors, median, recon = reconstruction.unusual_digits(info, selection.dataset, top)
+data = resources.dataset(selection.dataset)
 val_images, val_labels = data.split("val")
 st.markdown(
     f"Median error of the {len(errors):,} validation {noun}s: **{median:.4f}**; these {len(worst)} "

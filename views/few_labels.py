@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis.few_labels import CLASSIFIERS, DRAWS
-from ui import compute, plots, state, widgets
+from ui import plots, state, widgets
+from ui.compute import uses
 
 CLASSIFIER_NAMES = {"logistic": "Logistic regression (standardised)", "1-nn": "1-nearest neighbour"}
 READ_AT = 10  # labels per class the reading quotes
@@ -24,7 +25,7 @@ st.caption(
 )
 
 bar, progress = widgets.progress_bar("Reading the learning curves…")
-rows = compute.few_labels_table(selection.dataset, progress)
+rows = uses.few_labels_table(selection.dataset, progress)
 bar.empty()
 
 classifier = st.radio(
@@ -35,7 +36,7 @@ classifier = st.radio(
     horizontal=True,
 )
 mine = [r for r in rows if r["classifier"] == classifier]
-best, pixels, decoupled = compute.few_labels_reading(rows, classifier, READ_AT)
+best, pixels, decoupled = uses.few_labels_reading(rows, classifier, READ_AT)
 
 if best is not None:
     if decoupled:

@@ -3,10 +3,10 @@ whether the generator covers every class (mode collapse) with a classifier-featu
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from ui import compute, images, plots, state
+from ui import images, map_explorer, pickers, plots, state, widgets
+from ui.compute import codes, resources, studios
 from ui.explorer import MAX_SLIDERS, code_sliders
 
 N_EXTREMES = 8  # images shown at each end of D's scale
@@ -20,15 +20,15 @@ st.caption(
     "A generator G turns noise z ~ N(0, I) into images; a discriminator D learns to tell them "
     "from real ones, and G learns only from D's judgement. G never sees a real image."
 )
-info = state.model_of_kind(selection, "gan", key="gan_model", default="gan_k32")
-digits = compute.dataset(selection.dataset)
+info = pickers.model_of_kind(selection, "gan", key="gan_model", default="gan_k32")
+digits = resources.dataset(selection.dataset)
 noun = digits.noun  # "digit" or "item"
 
 # --- samples ---------------------------------------------------------------------------------
 st.header("Samples")
 left, right = st.columns([1, 2], gap="large")
 with left:
-    seed = int(st.number_input("Seed", 0, 2**31 - 1, step=1, key="gan_seed"))
+    seed = widgets.seed_input(st, "gan_seed")
     side = st.slider("Grid size", 2, 12, key="gan_grid", help="side x side samples")
     filtered = st.toggle(
         "Let D pick the best half",
@@ -39,8 +39,8 @@ with left:
         "some classes (on Fashion-MNIST it drops trousers); the class histogram shows it.",
     )
     kept = (
-        f" Of {compute.GAN_SAMPLES / compute.D_KEEPS:,.0f} draws, D kept the "
-        f"{compute.GAN_SAMPLES:,} it finds most real."
+        f" Of {studios.GAN_SAMPLES / studios.D_KEEPS:,.0f} draws, D kept the "
+        f"{studios.GAN_SAMPLES:,} it finds most real."
         if filtered
         else ""
     )
@@ -49,7 +49,7 @@ with left:
         "also draws the samples scored and classified below."
     )
 with right:
-    grid = images.tile(compute.gan_samples(info, seed, filtered)[: side * side], columns=side)
+    grid = images.tile(studios.gan_samples(info, seed, filtered)[: side * side], columns=side)
     st.image(images.to_pil(grid, scale=2))
 
 # --- one sample's z, on sliders ----------------------------------------------------------------
@@ -67,8 +67,8 @@ with left:
     )
 with right:
     code_sliders(
-        compute.decoder(info),
-        compute.gan_code(info, seed, tile, filtered),
+        map_explorer.decoder(info),
+        studios.gan_code(info, seed, tile, filtered),
         key="gan_sliders",
         caption=f"z of sample {tile} (seed {seed})",
     )
@@ -76,7 +76,7 @@ with right:
 # --- a walk between two random latents --------------------------------------------------------
 st.header("A walk between two random latents")
 controls = st.columns(3)
-walk_seed = int(controls[0].number_input("Walk seed", 0, 2**31 - 1, step=1, key="gan_walk_seed"))
+walk_seed = widgets.seed_input(controls[0], "gan_walk_seed", "Walk seed")
 steps = controls[1].slider("Steps", 3, 16, key="gan_steps")
 method = controls[2].radio(
     "Path",
@@ -86,7 +86,7 @@ method = controls[2].radio(
     help="slerp follows the great circle, keeping |z| near the typical sqrt(k) of N(0, I); "
     "the straight line passes closer to the origin, where samples are rare.",
 )
-_, frames = compute.walk(info, *compute.random_codes(info, walk_seed), int(steps), method)
+_, frames = codes.walk(info, *codes.random_codes(info, walk_seed), int(steps), method)
 row, animation = st.columns([5, 1])
 row.image(images.to_pil(images.tile(frames), scale=2))
 row.caption(f"z0 and z1 are two draws from N(0, I) (walk seed {walk_seed}); {steps} steps.")
@@ -94,7 +94,7 @@ animation.image(images.gif_bytes(frames, scale=3), caption="there and back")
 
 # --- the discriminator's view ------------------------------------------------------------------
 st.header("The discriminator's view")
-real, real_scores, fake, fake_scores = compute.discriminator_scores(
+real, real_scores, fake, fake_scores = studios.discriminator_scores(
     info, selection.dataset, seed, filtered
 )
 left, right = st.columns([3, 2], gap="large")
@@ -105,22 +105,21 @@ with right:
     metrics = st.columns(2)
     metrics[0].metric("Mean D(real)", f"{real_scores.mean():.2f}")
     metrics[1].metric("Mean D(G(z))", f"{fake_scores.mean():.2f}")
-    correct = compute.discriminator_accuracy(real_scores, fake_scores)
+    correct = studios.discriminator_accuracy(real_scores, fake_scores)
     st.caption(
         f"D scores {len(real)} validation {noun}s and {len(fake)} samples; thresholded at 0.5 "
         f"it is right on {correct:.0%} of them. At the game's equilibrium D cannot tell, and "
         "gives 0.5 to everything."
     )
-order = np.argsort(fake_scores)[::-1][:N_EXTREMES]
+most_real, most_doubted = studios.discriminator_extremes(real_scores, fake_scores, N_EXTREMES)
 st.markdown("**Samples D finds most real**")
-images.digit_row(fake[order], [f"D = {fake_scores[j]:.2f}" for j in order], scale=2)
-order = np.argsort(real_scores)[:N_EXTREMES]
+images.digit_row(fake[most_real], [f"D = {fake_scores[j]:.2f}" for j in most_real], scale=2)
 st.markdown(f"**Real {noun}s D doubts most**")
-images.digit_row(real[order], [f"D = {real_scores[j]:.2f}" for j in order], scale=2)
+images.digit_row(real[most_doubted], [f"D = {real_scores[j]:.2f}" for j in most_doubted], scale=2)
 
 # --- mode collapse and FID ----------------------------------------------------------------------
 st.header(f"Which {noun}s does G draw?")
-report = compute.gan_quality(info, selection.dataset, seed, filtered)
+report = studios.gan_quality(info, selection.dataset, seed, filtered)
 if report is None:
     st.warning(
         f"No classifier of this dataset's {noun}s is in checkpoints/ (classifier.pt for digits, "
@@ -132,7 +131,7 @@ with left:
     bars = plots.class_bars(report.counts, digits.class_names, noun)
     st.plotly_chart(bars, key="gan_classes", width="stretch")
     st.caption(
-        f"The classes the shipped {noun} classifier gives {compute.GAN_SAMPLES:,} samples "
+        f"The classes the shipped {noun} classifier gives {studios.GAN_SAMPLES:,} samples "
         f"(seed {seed}{', kept by D' if filtered else ''}). "
         "A GAN that has collapsed onto a few modes draws a few classes only; a flat histogram "
         "means every class is drawn."
@@ -143,12 +142,12 @@ with right:
         "FID vs validation",
         f"{report.fid:.1f}",
         help=f"Frechet distance between Gaussians fitted to the classifier's features of "
-        f"{compute.GAN_SAMPLES:,} samples and of the validation {noun}s. Lower is better.",
+        f"{studios.GAN_SAMPLES:,} samples and of the validation {noun}s. Lower is better.",
     )
     metrics[1].metric(
         "Real-data floor",
         f"{report.floor:.1f}",
-        help=f"The same FID for {compute.GAN_SAMPLES:,} real training {noun}s: what 'as good as "
+        help=f"The same FID for {studios.GAN_SAMPLES:,} real training {noun}s: what 'as good as "
         "real' reads with this many images.",
     )
     st.markdown(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import compute, images, state
-from ui.navigation import existing_pages
+from ui import images, state
+from ui.compute import codes
+from ui.navigation import PAGES
 
 selection = state.current()
 noun = selection.noun  # "digit" or "item"
@@ -20,7 +21,8 @@ st.markdown(
 FAMILIES = [
     (
         "Autoencoder",
-        f"An encoder $f$ maps {state.a(noun)} to a short code; a decoder $g$ maps it back. "
+        f"An encoder $f$ maps {state.with_article(noun)} to a short code; a decoder $g$ maps it "
+        "back. "
         "With linear $f$ and $g$ the best autoencoder spans the same space as PCA.",
         [
             r"f:\mathbb{R}^d\to\mathbb{R}^k,\quad g:\mathbb{R}^k\to\mathbb{R}^d,\quad k<d",
@@ -58,7 +60,7 @@ info = selection.model
 if info is None:
     st.info("No model is trained on this dataset yet: open the Train page.")
 else:
-    real, bottom = compute.home_row(info, selection.dataset)
+    real, bottom = codes.home_row(info, selection.dataset)
     if selection.has_encoder:
         st.subheader(f"Real validation {noun}s and their reconstructions by {info.name}")
         caption = "top: x · bottom: g(f(x))"
@@ -72,7 +74,7 @@ else:
 
 st.divider()
 st.subheader("Where to go")
-pages = [p for p in existing_pages() if p.blurb]
+pages = [p for p in PAGES if p.blurb]
 columns = st.columns(3)
 for i, spec in enumerate(pages):
     with columns[i % 3]:

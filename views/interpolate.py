@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from core.analysis.classify import class_names
-from core.latent.operations import random_pair
-from ui import compute, images, plots, state, widgets
+from ui import images, plots, state, widgets
+from ui.compute import codes, maps, resources
 from ui.explorer import overlay
 
 SOURCES = {
@@ -59,7 +59,7 @@ if selection.model is None:
 info = selection.model
 is_gan = not selection.has_encoder
 names = class_names(selection.dataset)
-dataset = None if is_gan else compute.map_dataset(selection.dataset)
+dataset = None if is_gan else resources.map_dataset(selection.dataset)
 link_problems = _link_problems(None if dataset is None else len(dataset))
 
 st.title("Interpolate")
@@ -84,10 +84,12 @@ if link_problems:
 pair: tuple[int, int] | None = None
 if is_gan:
     row = top[0].columns([2, 3], vertical_alignment="bottom")
-    seed = widgets.seed_input(*row, "interp_seed", "New random pair", "interp_reroll")
+    seed = widgets.seed_input(
+        row[0], "interp_seed", button=(row[1], "New random pair", "interp_reroll")
+    )
     st.query_params["seed"] = seed
     top[0].caption("A GAN has no encoder: the ends are two random codes z ~ N(0, I).")
-    z0, z1 = compute.random_codes(info, seed)
+    z0, z1 = codes.random_codes(info, seed)
 else:
     labels = dataset.labels.numpy()
     n = len(labels)
@@ -101,10 +103,12 @@ else:
         class_b = row[1].selectbox(
             "Class B", range(10), key="interp_class_b", format_func=names.__getitem__
         )
-        seed = widgets.seed_input(*row[2:], "interp_seed", "New random pair", "interp_reroll")
+        seed = widgets.seed_input(
+            row[2], "interp_seed", button=(row[3], "New random pair", "interp_reroll")
+        )
         st.query_params["seed"] = seed
         try:
-            pair = random_pair(labels, class_a, class_b, seed=seed)
+            pair = codes.random_ends(selection.dataset, class_a, class_b, seed)
         except ValueError as err:
             st.error(f"Cannot pick the pair: {err}.")
             st.stop()
@@ -130,12 +134,12 @@ else:
         st.query_params.pop("seed", None)
 
     # The latent map's choice of map, when it is alive; the radio is drawn further down.
-    state.pick("interp_map", compute.map_methods(info), [st.session_state.get("map_method")])
-    z0, z1 = compute.map_codes(info, selection.dataset, st.session_state["interp_map"], pair)
+    state.pick("interp_map", maps.map_methods(info), [st.session_state.get("map_method")])
+    z0, z1 = maps.map_codes(info, selection.dataset, st.session_state["interp_map"], pair)
 
-path, frames = compute.walk(info, z0, z1, steps, method)  # [steps, k], [steps, 28, 28]
+path, frames = codes.walk(info, z0, z1, steps, method)  # [steps, k], [steps, 28, 28]
 t = np.linspace(0.0, 1.0, steps)
-prediction = compute.labels_of(frames, selection.dataset)
+prediction = resources.labels_of(frames, selection.dataset)
 
 # --- the strip, its downloads, and the path on the map ---------------------------------------
 
@@ -167,7 +171,7 @@ map_col, side_col = st.columns([2, 1], gap="large")
 if pair is not None:
     with map_col:
         map_method = state.map_picker(st, "Map", info, key="interp_map")
-        path_xy = compute.place(info, selection.dataset, map_method, path)  # [steps, 2]
+        path_xy = maps.place(info, selection.dataset, map_method, path)  # [steps, 2]
         state.checkpoint_map(
             info,
             selection.dataset,

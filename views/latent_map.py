@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import compute, images, plots, state, widgets
+from ui import images, plots, state, widgets
+from ui.compute import codes, maps, resources
 
 BACKGROUND_TILES = 20  # decoded images per side of the 2-D manifold background
 INTERPOLATE_PAGE = "views/interpolate.py"
@@ -18,7 +19,7 @@ state.init(
 
 selection = state.current()
 info = state.require_encoder(selection)
-dataset = compute.map_dataset(selection.dataset)
+dataset = resources.map_dataset(selection.dataset)
 labels = dataset.labels.numpy()
 noun = dataset.noun  # "digit" or "item"
 
@@ -26,8 +27,9 @@ st.title("Latent map")
 st.caption(
     f"The encoder f maps each 784-pixel {noun} to a {info.latent_dim}-D code. Each dot is one "
     f"of {len(labels):,} {noun}s, coloured by its label. Point anywhere to see what the decoder "
-    f"g makes there; click to keep {state.a(noun)} or a place, drag from one {noun} to another "
-    "to walk between them on the Interpolate page. Scroll to zoom, drag empty space to pan."
+    f"g makes there; click to keep {state.with_article(noun)} or a place, drag from one {noun} "
+    "to another to walk between them on the Interpolate page. Scroll to zoom, drag empty space "
+    "to pan."
 )
 
 controls = st.columns([3, 3, 1])
@@ -40,11 +42,11 @@ show_background = controls[1].toggle(
 )
 st.query_params["proj"] = method
 
-latents, projection = compute.latents_and_projection(info, selection.dataset, method)
+latents, projection = maps.latents_and_projection(info, selection.dataset, method)
 coords = projection.coords
 background = None
 if show_background and method == "raw":
-    background = compute.manifold_background(info, plots.axis_range(coords), BACKGROUND_TILES)
+    background = maps.manifold_background(info, plots.axis_range(coords), BACKGROUND_TILES)
 
 # --- the selection: from the URL on a session's first look, then from clicks ------------------
 
@@ -113,7 +115,7 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
             )
         st.download_button(
             "Download coordinates (CSV)",
-            compute.map_csv(info, selection.dataset, method),
+            maps.map_csv(info, selection.dataset, method),
             file_name=f"{info.name}_{method}_coords.csv",
             mime="text/csv",
             key="map_csv",
@@ -126,20 +128,20 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
             st.warning(link_problem, icon=":material/link_off:")
         elif chosen is None:
             st.info(
-                f"Click a dot to inspect {state.a(noun)}, or click empty space to decode that "
-                "place."
+                f"Click a dot to inspect {state.with_article(noun)}, or click empty space to "
+                "decode that place."
             )
         elif "index" in chosen:
             index = chosen["index"]
             st.query_params["sel"] = f"i{index}"
             st.subheader(f"{noun.title()} #{index} · label {dataset.class_names[labels[index]]}")
             original = dataset.images[index].numpy()
-            recon, mse = compute.reconstruction(info, original)
+            recon, mse = codes.reconstruction(info, original)
             images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
             z = latents[index]
             st.markdown("**Latent code** z = f(x)")
             widgets.code(z)
-            neighbours, distances = compute.neighbours(
+            neighbours, distances = maps.neighbours(
                 info, selection.dataset, method, z, exclude=index
             )
             st.markdown("**5 nearest neighbours in latent space**")
@@ -164,13 +166,13 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
             ):
                 st.session_state["interp_source"] = "map"
                 st.switch_page(INTERPOLATE_PAGE)
-        elif problem := compute.map_point_problem(info, selection.dataset, method, chosen["point"]):
+        elif problem := maps.map_point_problem(info, selection.dataset, method, chosen["point"]):
             st.query_params.pop("sel", None)
             st.warning(f"Nothing decoded: {problem}", icon=":material/block:")
         else:
             x, y = chosen["point"]
             st.query_params["sel"] = f"{x:.4g},{y:.4g}"
-            z, _, decoded = compute.decode_place(info, selection.dataset, method, np.array([x, y]))
+            z, _, decoded = maps.decode_place(info, selection.dataset, method, np.array([x, y]))
             st.subheader(f"Empty space at ({x:.2f}, {y:.2f})")
             images.digit_row([decoded], ["g(z)"], scale=6)
             if method == "raw":

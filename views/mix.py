@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from core.latent.operations import MixConfig
-from ui import compute, images, state, widgets
+from ui import images, state, widgets
+from ui.compute import codes, resources
 from ui.explorer import overlay
 
 MIXINGS = {
@@ -30,13 +31,13 @@ st.session_state["mix_link_read"] = True
 selection = state.current()
 noun = selection.noun  # "digit" or "item"
 info = state.require_encoder(selection)
-data = compute.dataset(selection.dataset)
+data = resources.dataset(selection.dataset)
 names = data.class_names
 
 st.title("Mix a class")
 st.caption(
     f"Encode many training {noun}s of one class, take a few of their codes at a time, combine "
-    f"them, and decode: the result is {state.a(noun)} of that class that nobody wrote."
+    f"them, and decode: the result is {state.with_article(noun)} of that class that nobody wrote."
 )
 
 train_labels = data.labels[data.train_idx].numpy()
@@ -87,7 +88,11 @@ noise = row[2].slider(
     "over the encoded codes.",
 )
 seed = widgets.seed_input(
-    *row[3:], "mix_seed", "Regenerate", "mix_regenerate", icon=":material/casino:", width="stretch"
+    row[3],
+    "mix_seed",
+    button=(row[4], "Regenerate", "mix_regenerate"),
+    icon=":material/casino:",
+    width="stretch",
 )
 
 if link_problem is not None:
@@ -104,8 +109,8 @@ config = MixConfig(
     noise_scale=float(noise),
     seed=seed,
 )
-result = compute.mix(info, selection.dataset, config)
-prediction = compute.labels_of(result.images, selection.dataset)
+result = codes.mix(info, selection.dataset, config)
+prediction = resources.labels_of(result.images, selection.dataset)
 
 # --- the new digits, each beside the closest real one ----------------------------------------
 
@@ -134,7 +139,7 @@ with st.container(key="mix_grid"):
                 images.to_pil(pair, 3), caption=caption, width="stretch", output_format="PNG"
             )
 
-held_out = compute.held_out_distances(selection.dataset, label, 200)
+held_out = codes.held_out_distances(selection.dataset, label, 200)
 numbers = st.columns(3)
 numbers[0].metric(
     f"New → nearest training {noun}",
@@ -181,7 +186,7 @@ with left:
     # The latent map's choice of map, when it is alive.
     preferred = [st.session_state.get("map_method")]
     map_method = state.map_picker(st, "Map", info, key="mix_map", preferred=preferred)
-    source_xy, new_xy = compute.mix_on_map(info, selection.dataset, map_method, config)
+    source_xy, new_xy = codes.mix_on_map(info, selection.dataset, map_method, config)
     state.checkpoint_map(
         info,
         selection.dataset,

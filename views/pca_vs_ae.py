@@ -8,7 +8,8 @@ import streamlit as st
 
 from core.analysis import compare
 from core.models.registry import ENCODER_KINDS
-from ui import compute, images, plots, state, widgets
+from ui import images, plots, state, widgets
+from ui.compute import reconstruction, resources
 
 EIGEN_DIGITS = 16  # components drawn as images
 TRAVERSAL_STEPS = 9  # decoded digits per latent axis, the middle one is the mean code
@@ -23,7 +24,7 @@ state.init(
 
 selection = state.current()
 noun = selection.noun  # "digit" or "item"
-dataset = compute.dataset(selection.dataset)
+dataset = resources.dataset(selection.dataset)
 infos = state.models_for(selection.dataset, ENCODER_KINDS)
 by_name = {i.name: i for i in infos}
 ks = tuple(compare.pca_sizes(infos))
@@ -45,9 +46,9 @@ if not infos:
 # --- the table ------------------------------------------------------------------------------
 
 progress = st.empty()  # computed once per file version; afterwards this flashes by
-fitted = compute.pixel_pca(selection.dataset, max(ks))
-pca_rows = compute.pca_scores(selection.dataset, ks)
-model_rows = compute.all_model_scores(
+fitted = reconstruction.pixel_pca(selection.dataset, max(ks))
+pca_rows = reconstruction.pca_scores(selection.dataset, ks)
+model_rows = reconstruction.all_model_scores(
     infos, selection.dataset, lambda fraction, text: progress.progress(fraction, text=text)
 )
 progress.empty()
@@ -81,7 +82,7 @@ st.caption(
 st.subheader("The same validation images, reconstructed")
 state.pick("pva_k", list(ks), [selection.model.latent_dim] if selection.has_encoder else [16])
 k = st.columns([1, 2])[0].select_slider("Latent size k", options=list(ks), key="pva_k")
-grid = compute.reconstruction_grid(infos, selection.dataset, k, max(ks))
+grid = reconstruction.reconstruction_grid(infos, selection.dataset, k, max(ks))
 if len(grid) == 2:
     st.info(f"No autoencoder with k={k} on this dataset: only PCA's reconstructions are shown.")
 for name, recon, error in grid:
@@ -93,7 +94,7 @@ for name, recon, error in grid:
 # --- the 2-D maps ---------------------------------------------------------------------------
 
 st.subheader("Two dimensions: PCA's plane and the 2-D autoencoder's")
-maps = compute.map_dataset(selection.dataset)
+maps = resources.map_dataset(selection.dataset)
 map_labels = maps.labels.numpy()
 two_d = [i.name for i in infos if i.latent_dim == 2]
 st.caption(
@@ -126,12 +127,12 @@ if two_d:
     )
 left, right = st.columns(2, gap="medium")
 with st.spinner("Scoring the 2-D maps…"):
-    pca_map = compute.pca_map_scores(selection.dataset, max(ks))
+    pca_map = reconstruction.pca_map_scores(selection.dataset, max(ks))
     _map(left, "PCA, 2 components", pca_map, ("PC 1", "PC 2"), "pva_pca_map")
     if two_d:
         map_info = by_name[map_name]
         title = f"{map_info.name} ({compare.family(map_info)}), raw 2-D codes"
-        scores = compute.model_map_scores(map_info, selection.dataset)
+        scores = reconstruction.model_map_scores(map_info, selection.dataset)
         _map(right, title, scores, ("z1", "z2"), "pva_ae_map")
     else:
         right.info("No autoencoder with a 2-D latent on this dataset: train one with k=2.")
@@ -167,7 +168,9 @@ if infos:
     )
     axes_info = by_name[axes_name]
     with st.spinner("Decoding along each latent axis…"):
-        walk = compute.axis_traversal(axes_info, selection.dataset, TRAVERSAL_STEPS, TRAVERSAL_SPAN)
+        walk = reconstruction.axis_traversal(
+            axes_info, selection.dataset, TRAVERSAL_STEPS, TRAVERSAL_SPAN
+        )
     st.markdown(
         f"**{axes_info.name}: one latent axis per row.** From the mean code of the validation "
         f"images (middle column), z_i moves from {walk.offsets[0]:+g}σ to {walk.offsets[-1]:+g}σ "

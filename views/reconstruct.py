@@ -15,7 +15,8 @@ import streamlit as st
 from core.analysis.inversion import InversionConfig, InversionResult
 from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import compute, digit_input, images, plots, state, widgets
+from ui import digit_input, images, pickers, plots, state, widgets
+from ui.compute import cache, codes, maps, reconstruction, resources, studios
 from ui.explorer import overlay
 
 DIGIT_SIDE = 96  # px: each reconstruction
@@ -56,7 +57,7 @@ if not infos:
     st.stop()
 
 ks = sorted({i.latent_dim for i in infos})
-table = compute.digit_report(infos, selection.dataset, digit)  # a row per method
+table = reconstruction.digit_report(infos, selection.dataset, digit)  # a row per method
 
 columns = st.columns(1 + len(ks))
 columns[0].markdown("**Input**")
@@ -74,7 +75,7 @@ st.caption(
 
 # --- is this a digit? -------------------------------------------------------------------------
 
-st.header(f"Is this {state.a(noun)}?")
+st.header(f"Is this {state.with_article(noun)}?")
 names = {i.name: i for i in infos}
 state.pick("reconstruct_judge", list(names), [DEFAULT_JUDGE])
 judge = names[
@@ -89,7 +90,7 @@ judge = names[
 ]
 verdict_row = next(r for r in table if r["method"] == judge.name)
 percentile = verdict_row["pct"]
-kind, words = compute.verdict(percentile)
+kind, words = reconstruction.verdict(percentile)
 getattr(st, kind)(
     f"**{words.format(noun=noun, model=judge.name)}** Its reconstruction error "
     f"({verdict_row['MSE']:.4f}) is higher than that of **{percentile:.1f}%** of the validation "
@@ -113,12 +114,12 @@ mapped = selection.model if selection.has_encoder else judge
 whose = "the sidebar's model" if selection.has_encoder else "the judge above"
 st.caption(f"On the map of **{mapped.label}** ({whose}), with the 5 nearest map {noun}s.")
 method = state.map_picker(st, "Projection", mapped, key="reconstruct_method")
-coords = compute.latents_and_projection(mapped, selection.dataset, method)[1].coords
-map_digits = compute.map_dataset(selection.dataset)
+coords = maps.latents_and_projection(mapped, selection.dataset, method)[1].coords
+map_digits = resources.map_dataset(selection.dataset)
 labels = map_digits.labels.numpy()
-z = compute.encode(mapped, digit)  # [k]
-point = compute.place(mapped, selection.dataset, method, z[None])[0]  # [2]
-neighbours, distances = compute.neighbours(mapped, selection.dataset, method, z)
+z = codes.encode(mapped, digit)  # [k]
+point = maps.place(mapped, selection.dataset, method, z[None])[0]  # [2]
+neighbours, distances = maps.neighbours(mapped, selection.dataset, method, z)
 state.checkpoint_map(
     mapped,
     selection.dataset,
@@ -160,18 +161,18 @@ st.caption(
     "start from random codes z and follow the gradient of the pixel error between G(z) and "
     f"your {noun} (Adam), keeping the best code found."
 )
-gan_info: CheckpointInfo = state.model_of_kind(
+gan_info: CheckpointInfo = pickers.model_of_kind(
     selection, "gan", key="reconstruct_gan", default="gan_k32"
 )
 settings = st.columns([2, 1, 2], vertical_alignment="bottom")
 steps = settings[0].slider("Steps", 50, 1000, 300, step=50, key="reconstruct_steps")
-seed = settings[1].number_input("Seed", 0, 10_000, 0, key="reconstruct_seed")
+seed = widgets.seed_input(settings[1], "reconstruct_seed")
 config = InversionConfig(steps=int(steps), seed=int(seed))
 inversions: dict = st.session_state["reconstruct_inversions"]
-run_key = (digit_key, *compute.version(gan_info), config)
+run_key = (digit_key, *cache.version(gan_info), config)
 if settings[2].button("Search the GAN's latent space", key="reconstruct_invert", type="primary"):
     bar, progress = widgets.progress_bar("Searching…")
-    inversions[run_key] = compute.invert_digit(gan_info, digit, config, progress)
+    inversions[run_key] = studios.invert_digit(gan_info, digit, config, progress)
     while len(inversions) > KEPT_INVERSIONS:
         inversions.pop(next(iter(inversions)))  # the oldest
     bar.empty()

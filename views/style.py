@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.data.datasets import Dataset
 from core.models.registry import ENCODER_KINDS
-from ui import compute, digit_input, images, plots, state, widgets
+from ui import digit_input, images, pickers, plots, state, widgets
+from ui.compute import resources, studios
 
 SOURCES = {"class": "By class", "index": "By index", "yours": "Upload or draw"}
 GRID_SOURCES = {"real": "real digits' styles", "prior": "styles drawn from the prior"}
@@ -25,23 +27,14 @@ state.init(style_swap_a=2, style_swap_a_nth=0, style_swap_b=7, style_swap_b_nth=
 state.init(style_grid_source="real", style_grid_rows=6, style_grid_seed=0)
 
 
-def validation_digit(label_key: str, nth_key: str, where) -> tuple[np.ndarray, int, str]:
-    """A class picker and the n-th validation digit of that class: (uint8 [28, 28], label, name)."""
-    left, right = where.columns(2)
-    label = left.selectbox(
-        "Class", range(len(class_names)), key=label_key, format_func=class_names.__getitem__
-    )
-    members = np.flatnonzero(val_y == label)
-    st.session_state[nth_key] = min(st.session_state[nth_key], len(members) - 1)
-    nth = right.number_input(
-        "Which one of the class",
-        0,
-        len(members) - 1,
-        key=nth_key,
-        help=f"The validation split holds {len(members)} of this class.",
-    )
-    index = int(members[nth])
-    return val_x[index], int(label), f"validation {noun} {index}"
+def validation_digit(
+    data: Dataset, class_key: str, nth_key: str, where
+) -> tuple[np.ndarray, int, str]:
+    """``pickers.digit_picker`` in two columns of ``where``: (uint8 [28, 28], label, its name as
+    the n-th of the validation split, the numbering of "By index")."""
+    index = pickers.digit_picker(where.columns(2), class_key, nth_key, data)
+    position = int(np.searchsorted(data.val_idx.numpy(), index))  # val_idx is sorted
+    return data.images[index].numpy(), int(data.labels[index]), f"validation {data.noun} {position}"
 
 
 selection = state.current()
@@ -54,8 +47,8 @@ st.markdown(
     f"drawn as every {noun}."
 )
 
-info = state.model_of_kind(selection, "cvae", key="style_model", default=DEFAULT_CVAE)
-data = compute.dataset(selection.dataset)
+info = pickers.model_of_kind(selection, "cvae", key="style_model", default=DEFAULT_CVAE)
+data = resources.dataset(selection.dataset)
 class_names = data.class_names
 val_images, val_labels = data.split("val")
 val_x, val_y = val_images.numpy(), val_labels.numpy()
@@ -67,7 +60,7 @@ source = st.radio(
     f"{noun.title()}", list(SOURCES), key="style_source", format_func=SOURCES.get, horizontal=True
 )
 if source == "class":
-    digit, label, name = validation_digit("style_class", "style_nth", st)
+    digit, label, name = validation_digit(data, "style_class", "style_nth", st)
 elif source == "index":
     index = st.number_input(
         f"Validation {noun} (0 to {len(val_x) - 1})", 0, len(val_x) - 1, key="style_index"
@@ -77,7 +70,7 @@ else:
     result = digit_input.render(noun)
     if result is None:
         st.stop()
-    judged = compute.labels_of(result.digit[None], selection.dataset)
+    judged = resources.labels_of(result.digit[None], selection.dataset)
     if judged is None:
         st.info(
             f"The CVAE needs the label of your {noun}, and no classifier fits this dataset to "
@@ -88,7 +81,7 @@ else:
     name = f"{st.session_state['reconstruct_source']}, read as a {class_names[label]} "
     name += f"({judged.confidence[0]:.0%} sure)"
 
-z, renders, judged_renders = compute.style_row(info, digit, label)
+z, renders, judged_renders = studios.style_row(info, digit, label)
 st.caption(
     f"**{name}**, label {class_names[label]}: its style code z ({info.latent_dim} numbers) "
     "decoded with each label. Under each render, what the shipped classifier reads and how sure "
@@ -109,10 +102,10 @@ st.caption(
 )
 pick_a, pick_b = st.columns(2, gap="large")
 pick_a.markdown(f"**{noun.title()} A**")
-a, label_a, _ = validation_digit("style_swap_a", "style_swap_a_nth", pick_a)
+a, label_a, _ = validation_digit(data, "style_swap_a", "style_swap_a_nth", pick_a)
 pick_b.markdown(f"**{noun.title()} B**")
-b, label_b, _ = validation_digit("style_swap_b", "style_swap_b_nth", pick_b)
-swapped, judged_swap = compute.style_swap(info, a, label_a, b, label_b)
+b, label_b, _ = validation_digit(data, "style_swap_b", "style_swap_b_nth", pick_b)
+swapped, judged_swap = studios.style_swap(info, a, label_a, b, label_b)
 said = widgets.readings(judged_swap, class_names) or ["", ""]
 swap_row = {
     f"A: a {class_names[label_a]}": a,
@@ -131,8 +124,8 @@ grid_source = controls[0].radio(
     "Rows", list(GRID_SOURCES), key="style_grid_source", format_func=GRID_SOURCES.get
 )
 rows = controls[1].slider("Styles", 2, 10, key="style_grid_rows")
-seed = controls[2].number_input("Seed", 0, 9999, key="style_grid_seed")
-real, grid = compute.style_grid(info, selection.dataset, grid_source, rows, seed)
+seed = widgets.seed_input(controls[2], "style_grid_seed")
+real, grid = studios.style_grid(info, selection.dataset, grid_source, rows, seed)
 columns = len(class_names)
 if real is None:
     st.image(
@@ -171,7 +164,7 @@ plain = encoders[
         "Compare with", list(encoders), key="style_plain", format_func=lambda n: encoders[n].label
     )
 ]
-reports = [(m, compute.class_in_code(m, selection.dataset)) for m in (plain, info)]
+reports = [(m, studios.class_in_code(m, selection.dataset)) for m in (plain, info)]
 for column, (m, report) in zip(st.columns(2), reports, strict=True):
     with column:
         what = "z given the label" if m.kind == "cvae" else "code"
@@ -179,8 +172,8 @@ for column, (m, report) in zip(st.columns(2), reports, strict=True):
         st.metric(
             f"Logistic regression on the {what}",
             f"{report['logistic']:.1%}",
-            help=f"Trained on {compute.PROBE_PER_CLASS} labelled training codes per class "
-            f"(mean of {compute.PROBE_DRAWS} draws), scored on the validation split.",
+            help=f"Trained on {studios.PROBE_PER_CLASS} labelled training codes per class "
+            f"(mean of {studios.PROBE_DRAWS} draws), scored on the validation split.",
         )
         st.caption(
             f"1-NN: {report['1-nn']:.1%} · chance: {report['chance']:.0%} · map: t-SNE of the "

@@ -16,7 +16,8 @@ from core.models.registry import CONDITIONAL_KINDS, GENERATIVE_KINDS
 from core.training.devices import available_devices
 from core.training.jobs import JobSnapshot, TrainingJob
 from core.training.recipes import defaults_for
-from ui import compute, plots, state
+from ui import plots, state
+from ui.compute import resources
 
 # the kinds a person trains here
 TITLES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "cvae": "Conditional VAE"}
@@ -58,7 +59,7 @@ def show_progress(kind: str, snap: JobSnapshot) -> None:
 def live(job_id: str) -> None:
     """Redrawn every second while the job trains; reruns the whole app once it has finished,
     so that the sidebar's picker re-reads the checkpoint folder."""
-    job = compute.training_jobs()[job_id]
+    job = resources.training_jobs()[job_id]
     snap = job.snapshot()
     if snap.finished:
         st.rerun(scope="app")
@@ -119,10 +120,10 @@ state.init(train_job=None)  # id of this session's latest job
 state.init(train_kind=first.model.kind, train_latent=first.model.latent_dim, train_device="auto")
 state.init(train_epochs=10)  # fewer than a full recipe: a first model in a minute or two
 state.init(train_lr=first.lr, train_beta=first.beta)
-datasets = compute.available_datasets()
+datasets = resources.available_datasets()
 state.pick("train_dataset", datasets, [st.session_state.get("app_dataset", "embedded")])
 
-registry = compute.training_jobs()
+registry = resources.training_jobs()
 job = registry.get(st.session_state["train_job"])
 snap = job.snapshot() if job is not None else None
 busy = snap is not None and not snap.finished
@@ -170,7 +171,7 @@ with st.container(border=True):
         available_devices(),
         key="train_device",
         disabled=busy,
-        help=f"auto picks CUDA, then Apple's MPS, then the CPU (here: {compute.device_name()}).",
+        help=f"auto picks CUDA, then Apple's MPS, then the CPU (here: {resources.device_name()}).",
     )
     start = bottom[2].button(
         "Start training",
@@ -189,7 +190,7 @@ if others:
 if start:
     try:
         settings = (int(latent_dim), int(epochs), float(lr), beta if kind in BETA_KINDS else 1.0)
-        new_job = compute.start_training(kind, dataset_name, *settings, device)
+        new_job = resources.start_training(kind, dataset_name, *settings, device)
     except (ValueError, DatasetUnavailable) as exc:
         st.error(f"Cannot start: {exc}")
     else:

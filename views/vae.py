@@ -3,27 +3,27 @@ on one digit, and which latent dimensions carry information (KL per dimension)."
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.analysis.posterior import ACTIVE_UNIT_THRESHOLD
-from ui import compute, images, plots, state
-from ui.explorer import MAX_SLIDERS, code_sliders, inverse_rule, latent_explorer
+from ui import images, map_explorer, pickers, plots, state, widgets
+from ui.compute import maps, resources, studios
+from ui.explorer import MAX_SLIDERS, code_sliders
 
 state.init(vae_seed=0, vae_grid=8, vae_extent=2.0, vae_tiles=15, vae_class=3, vae_which=0)
 state.init(vae_samples=6, vae_eps_seed=0, vae_zoom=True, vae_manifold_points=False)
 
 selection = state.current()
 st.title("VAE studio")
-digits = compute.map_dataset(selection.dataset)
+digits = resources.map_dataset(selection.dataset)
 noun = digits.noun  # "digit" or "item"
 st.caption(
     f"A VAE's encoder gives each {noun} a distribution q(z|x) = N(mu, sigma^2) instead of one "
     "code, and its training pulls those distributions towards the prior N(0, I). So any z "
-    f"drawn from N(0, I) should decode to {state.a(noun)}."
+    f"drawn from N(0, I) should decode to {state.with_article(noun)}."
 )
-info = state.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
+info = pickers.model_of_kind(selection, "vae", key="vae_model", default="vae_k2")
 k = info.latent_dim
 labels = digits.labels.numpy()
 names = digits.class_names
@@ -32,14 +32,14 @@ names = digits.class_names
 st.header("Samples from the prior")
 left, right = st.columns([1, 2], gap="large")
 with left:
-    seed = st.number_input("Seed", 0, 2**31 - 1, step=1, key="vae_seed")
+    seed = widgets.seed_input(st, "vae_seed")
     side = st.slider("Grid size", 2, 12, key="vae_grid", help="side x side samples")
     st.caption(
         f"Each tile is g(z) for one z ~ N(0, I) in {k} dimensions. The same seed always "
         "draws the same codes."
     )
 with right:
-    st.image(images.to_pil(compute.prior_grid(info, side, int(seed)), scale=2))
+    st.image(images.to_pil(studios.prior_grid(info, side, int(seed)), scale=2))
 
 # --- the decoded manifold (2-D latents only) ------------------------------------------------
 st.header("The decoded manifold")
@@ -72,19 +72,15 @@ else:
             "Point anywhere on it: your browser decodes the z under the pointer."
         )
     with right:
-        mosaic = compute.manifold(info, float(extent), int(tiles))
-        latents, raw_map = compute.latents_and_projection(info, selection.dataset, "raw")
-        shown = slice(None) if show_codes else slice(0)  # the points, or none: the mosaic alone
-        latent_explorer(
-            raw_map.coords[shown],
-            labels[shown],
-            names if show_codes else [],
-            compute.decoder(info),
-            inverse_rule(raw_map),
+        prior_box = ((-float(extent), float(extent)),) * 2
+        state.checkpoint_map(
+            info,
+            selection.dataset,
+            "raw",
+            names,
             key="vae_manifold",
-            codes=latents[shown],
-            images=digits.images.numpy() if show_codes else None,
-            background=(mosaic, compute.manifold_extent(float(extent), int(tiles))),
+            points=show_codes,  # the map's codes, or none: the mosaic alone
+            background=maps.manifold_background(info, prior_box, int(tiles)),
             background_opacity=0.45 if show_codes else 1.0,
             height=440,
         )
@@ -97,32 +93,21 @@ st.latex(
     r"\underbrace{\mathbb{E}_{q}[-\log p(x\mid z)]}_{\text{reconstruction}}"
     r" + \underbrace{\mathrm{KL}(q(z\mid x)\,\|\,\mathcal{N}(0,I))}_{\text{KL}}"
 )
-val_idx = digits.val_idx.numpy()
 controls = st.columns(4)
-label = controls[0].selectbox(
-    "Class", range(len(names)), key="vae_class", format_func=lambda c: names[c]
-)
-members = val_idx[labels[val_idx] == label]  # validation digits of the class: unseen in training
-if len(members) == 0:
-    st.warning(f"No validation {noun} is labelled {names[label]}; pick another class.")
-    st.stop()
-if st.session_state["vae_which"] >= len(members):
-    st.session_state["vae_which"] = 0
-which = controls[1].number_input(
-    f"Which one (of {len(members)})", 0, len(members) - 1, step=1, key="vae_which"
-)
+index = pickers.digit_picker(controls, "vae_class", "vae_which", digits)  # unseen in training
 n_samples = controls[2].slider("Samples of eps", 1, 12, key="vae_samples")
-eps_seed = controls[3].number_input("eps seed", 0, 2**31 - 1, step=1, key="vae_eps_seed")
-index = int(members[int(which)])
-trick = compute.reparameterization(info, selection.dataset, index, int(n_samples), int(eps_seed))
+eps_seed = widgets.seed_input(controls[3], "vae_eps_seed", "eps seed")
+trick = studios.reparameterization(info, selection.dataset, index, int(n_samples), int(eps_seed))
 
 map_col, digits_col = st.columns([3, 2], gap="medium")
 with map_col:
-    method = compute.map_methods(info)[0]  # raw for a 2-D latent, else PCA: both linear
-    _, projection = compute.latents_and_projection(info, selection.dataset, method)
-    centre, cov, ellipses, z_xy = compute.posterior_on_map(info, selection.dataset, method, trick)
+    method = maps.map_methods(info)[0]  # raw for a 2-D latent, else PCA: both linear
+    _, projection = maps.latents_and_projection(info, selection.dataset, method)
+    centre, ellipses, z_xy, zoomed = studios.posterior_on_map(
+        info, selection.dataset, method, trick
+    )
     zoom = st.toggle(f"Zoom in on the {noun}", key="vae_zoom")
-    half = max(3 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25) if zoom else None
+    half = zoomed if zoom else None
     axes = ("z1", "z2") if k == 2 else ("PC 1", "PC 2")
     fig = plots.latent_map(projection.coords, labels, names, axis_titles=axes, height=520)
     fig = plots.add_posterior(fig, centre, ellipses, z_xy, zoom=half)
@@ -130,9 +115,9 @@ with map_col:
     st.plotly_chart(fig, key="vae_map", width="stretch")
     if k == 2:
         st.caption(
-            f"The raw 2-D latent: each dot is the mean mu of {state.a(noun)}. The solid and dashed "
-            "curves are the exact 1- and 2-sigma contours of q(z|x) = N(mu, diag(sigma^2)) "
-            "(39% and 86% of its mass); the red dots are the sampled z."
+            f"The raw 2-D latent: each dot is the mean mu of {state.with_article(noun)}. The solid "
+            "and dashed curves are the exact 1- and 2-sigma contours of q(z|x) = "
+            "N(mu, diag(sigma^2)) (39% and 86% of its mass); the red dots are the sampled z."
         )
     else:
         st.caption(
@@ -180,11 +165,13 @@ st.caption(
     f"{min(MAX_SLIDERS, k)} of {k}): your browser runs the decoder on every move. A grey "
     "dimension in the KL chart below changes little or nothing."
 )
-code_sliders(compute.decoder(info), trick.mu, key="vae_sliders", caption=f"mu of {noun} #{index}")
+code_sliders(
+    map_explorer.decoder(info), trick.mu, key="vae_sliders", caption=f"mu of {noun} #{index}"
+)
 
 # --- KL per latent dimension -----------------------------------------------------------------
 st.header("KL per latent dimension")
-report = compute.kl_report(info, selection.dataset)
+report = studios.kl_report(info, selection.dataset)
 active = report.active
 chart, text = st.columns([3, 2], gap="large")
 chart.plotly_chart(plots.dimension_bars(report.kl, active), key="vae_kl", width="stretch")

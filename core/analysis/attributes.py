@@ -160,12 +160,13 @@ def class_preserving_direction(
     return _unit(slope - q @ (q.T @ slope))
 
 
-def group_direction(codes_a: ArrayLike, codes_b: ArrayLike) -> np.ndarray:
-    """Unit vector [k] from the mean code of group b to that of group a (Latent Space
-    Cartography's attribute vectors from two selections)."""
-    a = np.asarray(to_numpy(codes_a), dtype=np.float64)
-    b = np.asarray(to_numpy(codes_b), dtype=np.float64)
-    return _unit(a.mean(axis=0) - b.mean(axis=0))
+def group_vector(codes_a: ArrayLike, codes_b: ArrayLike) -> np.ndarray:
+    """The mean code of group a minus that of group b, [k], not normalised: Latent Space
+    Cartography's attribute vector from two selections keeps the groups' distance."""
+    a, b = np.asarray(to_numpy(codes_a)), np.asarray(to_numpy(codes_b))
+    if not len(a) or not len(b):
+        raise ValueError("both groups need at least one digit")
+    return a.mean(axis=0) - b.mean(axis=0)
 
 
 def shear(images: ArrayLike, s: float) -> np.ndarray:

@@ -91,6 +91,20 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return (np.clip(images, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
+def tile(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
+    """[N, 28, 28] -> one uint8 mosaic with ``columns`` per row (default: one row), ``gap``
+    grey pixels between tiles."""
+    images = to_uint8(np.asarray(images).reshape(-1, 28, 28))
+    n = len(images)
+    columns = columns or n
+    rows = -(-n // columns)
+    out = np.full((rows * (28 + gap) - gap, columns * (28 + gap) - gap), 40, dtype=np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, columns)
+        out[r * (28 + gap) : r * (28 + gap) + 28, c * (28 + gap) : c * (28 + gap) + 28] = img
+    return out
+
+
 def stratified_split(
     labels: torch.Tensor, val_fraction: float, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from core.data.datasets import Dataset, load_dataset
 from core.latent.folder_caches import precompute_parser, prune_stale
@@ -32,7 +31,7 @@ from core.latent.projections import (
     resolve_params,
     save_npz,
 )
-from core.models.registry import ENCODER_KINDS
+from core.models.registry import ENCODER_KINDS, Model
 from core.training.checkpoints import list_checkpoints, load_model
 
 DEFAULT_CACHE_DIR = Path("checkpoints/projections")
@@ -75,13 +74,14 @@ def codes_path(checkpoint: str | Path, dataset: Dataset, cache_dir: str | Path) 
 
 
 def cached_codes(
+    model: Model,
     checkpoint: str | Path,
     dataset: Dataset,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
-    device: str | torch.device = "cpu",
 ) -> np.ndarray:
-    """The codes float32 [N, k] of ``dataset.images``: encoded, and for a large dataset kept in
-    ``cache_dir`` by content hash (``codes_path``)."""
+    """The codes float32 [N, k] of ``dataset.images`` by ``model``, the loaded model of
+    ``checkpoint`` (whose bytes are the cache key): encoded, and for a large dataset kept in
+    ``cache_dir`` by content hash (``codes_path``). The caller owns loading the model."""
     path = codes_path(checkpoint, dataset, cache_dir)
     if path is not None and path.exists():
         try:
@@ -91,19 +91,19 @@ def cached_codes(
                 return codes
         except (ValueError, KeyError, OSError):
             pass  # an unreadable cache is recomputed and overwritten
-    codes = encode_images(load_model(checkpoint, device), dataset.images)
+    codes = encode_images(model, dataset.images)
     if path is not None:
         save_npz(path, codes=codes)
     return codes
 
 
 def cached_projection(
+    model: Model,
     checkpoint: str | Path,
     dataset: Dataset,
     method: str,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
     *,
-    device: str | torch.device = "cpu",
     n_jobs: int = TSNE_THREADS,
     seed: int = 0,
     progress: Progress | None = None,
@@ -111,12 +111,13 @@ def cached_projection(
 ) -> tuple[np.ndarray, Projection]:
     """(codes [N, k] of ``dataset.images``, their projection), computed once per content hash.
 
-    The codes come from ``cached_codes``; the projection is loaded from ``cache_dir`` when the
-    key matches, else computed (``progress`` hears how a t-SNE is going) and written
-    atomically. A retrained checkpoint has other bytes, so its old caches simply miss.
+    ``model`` is the loaded model of ``checkpoint``. The codes come from ``cached_codes``; the
+    projection is loaded from ``cache_dir`` when the key matches, else computed (``progress``
+    hears how a t-SNE is going) and written atomically. A retrained checkpoint has other bytes,
+    so its old caches simply miss.
     """
     path = cache_path(checkpoint, dataset, method, cache_dir, seed, **params)
-    latents = cached_codes(checkpoint, dataset, cache_dir, device)
+    latents = cached_codes(model, checkpoint, dataset, cache_dir)
     if path.exists():
         try:
             return latents, Projection.load(path, reference=latents)
@@ -145,9 +146,10 @@ def precompute(
         if info.dataset not in datasets:  # loaded once per dataset, not once per checkpoint
             datasets[info.dataset] = load_dataset(info.dataset)
         dataset = datasets[info.dataset]
+        model = load_model(info.path)  # once per checkpoint, for all of its maps
         for method in methods_for(info.latent_dim):
             start = time.perf_counter()
-            cached_projection(info.path, dataset, method, cache_dir, n_jobs=n_jobs)
+            cached_projection(model, info.path, dataset, method, cache_dir, n_jobs=n_jobs)
             written.append(cache_path(info.path, dataset, method, cache_dir))
             print(f"{written[-1]}  {time.perf_counter() - start:.1f}s")
         codes = codes_path(info.path, dataset, cache_dir)

@@ -7,6 +7,7 @@ Codes are float32 numpy arrays ``[M, k]`` (or ``[k]`` for one code); images come
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,14 +144,24 @@ def sample_prior(model: Model, n: int, seed: int) -> tuple[np.ndarray, np.ndarra
     return z, decode_points(model, z)
 
 
-def latent_lattice(extent: float, tiles: int) -> np.ndarray:
-    """A tiles x tiles lattice over [-extent, extent]^2, [tiles^2, 2], read like an image:
-    row 0 is the top (largest z2), columns go left to right (increasing z1)."""
-    if extent <= 0 or tiles < 2:
-        raise ValueError(f"need extent > 0 and at least 2 tiles, got {extent} and {tiles}")
-    axis = np.linspace(-extent, extent, tiles, dtype=np.float32)
-    z1, z2 = np.meshgrid(axis, axis[::-1])
-    return np.stack([z1.ravel(), z2.ravel()], 1)
+def latent_lattice(ranges: Sequence[Sequence[float]], tiles: int) -> np.ndarray:
+    """A tiles x tiles lattice over the box ``ranges`` ((z1 lo, z1 hi), (z2 lo, z2 hi)),
+    [tiles^2, 2] float32, read like an image: row 0 is the top (largest z2), columns go left to
+    right (increasing z1)."""
+    (x0, x1), (y0, y1) = ranges
+    if not (x0 < x1 and y0 < y1) or tiles < 2:
+        raise ValueError(f"need lo < hi on both axes and at least 2 tiles, got {ranges}, {tiles}")
+    z1, z2 = np.meshgrid(np.linspace(x0, x1, tiles), np.linspace(y1, y0, tiles))
+    return np.stack([z1.ravel(), z2.ravel()], 1).astype(np.float32)
+
+
+def lattice_extent(ranges: Sequence[Sequence[float]], tiles: int) -> list[float]:
+    """The box [z1 min, z1 max, z2 min, z2 max] that ``latent_lattice``'s decoded mosaic covers:
+    its outer tiles' edges, half a tile beyond the outer codes, so each tile is centred on its
+    own code."""
+    (x0, x1), (y0, y1) = ranges
+    half_x, half_y = (x1 - x0) / (tiles - 1) / 2, (y1 - y0) / (tiles - 1) / 2
+    return [float(v) for v in (x0 - half_x, x1 + half_x, y0 - half_y, y1 + half_y)]
 
 
 def nearest_neighbours(

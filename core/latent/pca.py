@@ -22,15 +22,22 @@ class PCAResult:
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         """[M, d] -> codes float32 [M, n]."""
-        return ((np.asarray(x, dtype=np.float32) - self.mean) @ self.components.T).astype(
-            np.float32
-        )
+        return pca_transform(x, self.mean, self.components)
 
     def inverse(self, codes: np.ndarray) -> np.ndarray:
         """codes [M, n] -> [M, d]: the closest point of the n-D PCA plane (exact for n = d)."""
-        return (np.asarray(codes, dtype=np.float32) @ self.components + self.mean).astype(
-            np.float32
-        )
+        return pca_inverse(codes, self.mean, self.components)
+
+
+def pca_transform(x: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """[M, d] -> codes float32 [M, n] on the plane of ``components`` [n, d] through ``mean``
+    (a ``PCAResult``'s, or a PCA map's: ``core.latent.projections.Projection``)."""
+    return ((np.asarray(x, dtype=np.float32) - mean) @ components.T).astype(np.float32)
+
+
+def pca_inverse(codes: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """codes [M, n] -> [M, d]: the point of that plane at these codes."""
+    return (np.asarray(codes, dtype=np.float32) @ components + mean).astype(np.float32)
 
 
 def fit_pca(x: np.ndarray, n_components: int, seed: int = 0) -> PCAResult:

@@ -17,7 +17,7 @@ import numpy as np
 
 from core.files import atomic_path
 from core.latent.neighbours import nearest
-from core.latent.pca import fit_pca
+from core.latent.pca import fit_pca, pca_inverse, pca_transform
 
 METHODS = ("raw", "pca", "tsne")
 CACHE_FORMAT = 1  # bump when the file layout or a computation changes: old caches then miss
@@ -110,7 +110,7 @@ class Projection:
         if self.method == "raw":
             return latents.copy()
         if self.method == "pca":
-            return ((latents - self.mean) @ self.components.T).astype(np.float32)
+            return pca_transform(latents, self.mean, self.components)
         embedding, center = self._tsne_reference()
         placed = embedding.transform(
             latents.astype(np.float64),
@@ -132,7 +132,7 @@ class Projection:
         if self.method == "raw":
             return points.copy(), True
         if self.method == "pca":
-            return (points @ self.components + self.mean).astype(np.float32), True
+            return pca_inverse(points, self.mean, self.components), True
         latents = np.asarray(latents, dtype=np.float32)
         if len(latents) != len(self.coords):
             raise ValueError(f"got {len(latents)} codes for a map of {len(self.coords)} points")
@@ -269,6 +269,14 @@ def project(
             explained_variance_ratio=pca.explained_variance_ratio,
             reference=latents,
         )
+    return _tsne(latents, full, seed, n_jobs, progress)
+
+
+def _tsne(
+    latents: np.ndarray, full: dict[str, Any], seed: int, n_jobs: int, progress: Progress | None
+) -> Projection:
+    """``project``'s t-SNE: openTSNE with the resolved parameters ``full``; the Projection keeps
+    the embedding (and its affinities) to place new codes later."""
     from openTSNE import TSNE
 
     total = full["early_exaggeration_iter"] + full["n_iter"]

@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 
 from core.data.datasets import load_dataset  # noqa: E402
 from core.latent.caches import cached_projection  # noqa: E402
-from core.training.checkpoints import read_info  # noqa: E402
+from core.training.checkpoints import load_model, read_info  # noqa: E402
 from ui.explorer import Decoder, decoder_for, inverse_rule, latent_explorer  # noqa: E402
 
 st.set_page_config(page_title="Explorer demo", layout="wide")
@@ -33,7 +33,7 @@ def _map(name: str, method: str, n: int):
     info = read_info(ROOT / "checkpoints" / f"{name}.pt")
     dataset = load_dataset(info.dataset)
     codes, projection = cached_projection(
-        info.path, dataset, method, cache_dir=ROOT / "checkpoints" / "projections"
+        load_model(info.path), info.path, dataset, method, ROOT / "checkpoints" / "projections"
     )
     coords, labels, images = projection.coords, dataset.labels.numpy(), dataset.images.numpy()
     if n > len(coords):  # a bigger map for timing: the same points again, jittered

@@ -1,5 +1,6 @@
 """A digit's code and what a decoder draws from codes: single reconstructions, the home
-page's row, walks between two codes, and a class's mixed codes (Interpolate, Mix)."""
+page's row, walks between two codes and their random ends, and a class's mixed codes
+(Interpolate, Mix)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from core.latent.operations import (
     mix_class,
     nearest_training_images,
     prior_codes,
+    random_pair,
     reconstruct,
 )
 from core.training.checkpoints import CheckpointInfo
@@ -96,3 +98,9 @@ def mix_on_map(info: CheckpointInfo, dataset_name: str, method: str, config: Mix
         return projection.coords[result.source_indices], projection.transform(result.latents)
     both = projection.transform(np.concatenate([result.source_latents, result.latents]))
     return both[: len(result.source_latents)], both[len(result.source_latents) :]
+
+
+def random_ends(dataset_name: str, class_a: int, class_b: int, seed: int) -> tuple[int, int]:
+    """A walk's two ends: indices of a random map digit of ``class_a`` and one of ``class_b``
+    (the same seed, the same pair). Raises ValueError when a class has too few digits."""
+    return random_pair(map_dataset(dataset_name).labels.numpy(), class_a, class_b, seed=seed)

@@ -1,27 +1,32 @@
 """Latent maps: a checkpoint's codes of the map digits and their 2-D projection (a resource:
 ``Projection`` keeps t-SNE's affinities, so placing new codes stays fast), placing codes on
-a map, the way back from a place to a digit, and what the live explorer fetches."""
+a map, the way back from a place to a digit, the decoded manifold behind a 2-D map, the map as
+CSV. (What the live explorer fetches is published by ``ui.map_explorer``.)"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.data.datasets import tile
 from core.latent.caches import cache_path, cached_projection
-from core.latent.operations import decode_points, invert_click, nearest_neighbours
+from core.latent.operations import (
+    decode_points,
+    invert_click,
+    latent_lattice,
+    lattice_extent,
+    nearest_neighbours,
+)
 from core.latent.projections import Projection, methods_for, place_problem
 from core.training.checkpoints import CheckpointInfo
 from core.training.devices import one_thread
-from ui import explorer
 from ui.compute.cache import per_checkpoint, version
-from ui.compute.resources import PROJECTION_DIR, map_dataset, model
-from ui.images import tile
+from ui.compute.resources import map_dataset, model, projection_dir
 
 # --- latent maps ------------------------------------------------------------------------------
 
@@ -35,7 +40,7 @@ def _latent_map(
     path: str, mtime: float, dataset_name: str, method: str
 ) -> tuple[np.ndarray, Projection]:
     latents, projection = cached_projection(
-        path, map_dataset(dataset_name), method, cache_dir=PROJECTION_DIR
+        model(Path(path)), path, map_dataset(dataset_name), method, cache_dir=projection_dir()
     )
     for array in (latents, projection.coords):
         array.flags.writeable = False  # shared by every session
@@ -61,7 +66,7 @@ def latents_and_projection(
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cache_file(path: str, mtime: float, dataset_name: str, method: str) -> Path:
     # memoised: the key hashes the checkpoint and every image (47 MB for Fashion-MNIST)
-    return cache_path(path, map_dataset(dataset_name), method, cache_dir=PROJECTION_DIR)
+    return cache_path(path, map_dataset(dataset_name), method, cache_dir=projection_dir())
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,10 +80,11 @@ def _compute_with_progress(info: CheckpointInfo, dataset_name: str, method: str)
     bar = st.progress(0.0, text=f"{title}: encoding them…")
     try:
         cached_projection(
+            model(info),
             info.path,
             images,
             method,
-            cache_dir=PROJECTION_DIR,
+            cache_dir=projection_dir(),
             progress=lambda share, what: bar.progress(share, text=f"{title}: {what}…"),
         )
     finally:
@@ -117,50 +123,16 @@ def decode_place(
         return z, exact, decode_points(model(info), z[None])[0]
 
 
-@per_checkpoint(show_spinner=False, max_entries=8)
+@per_checkpoint(show_spinner=False, max_entries=16)
 def manifold_background(
     info: CheckpointInfo, ranges: tuple, tiles: int
 ) -> tuple[np.ndarray, list[float]]:
     """The decoder's output over a tiles x tiles lattice of the axes ``ranges`` ((x0, x1),
     (y0, y1)): (uint8 mosaic [28 t, 28 t], row 0 the top (largest z2); its extent [x0, x1, y0,
-    y1], the lattice's outer tile edges, so that each tile is centred on the code it decodes)."""
-    xs = np.linspace(*ranges[0], tiles)
-    ys = np.linspace(*ranges[1], tiles)[::-1]
-    z = np.array([[x, y] for y in ys for x in xs], dtype=np.float32)
-    half = [(hi - lo) / (tiles - 1) / 2 for lo, hi in ranges]
-    extent = [
-        ranges[0][0] - half[0],
-        ranges[0][1] + half[0],
-        ranges[1][0] - half[1],
-        ranges[1][1] + half[1],
-    ]
-    return tile(decode_points(model(info), z), columns=tiles, gap=0), [float(v) for v in extent]
-
-
-# --- the live explorer: what the browser fetches ---------------------------------------------
-
-
-@per_checkpoint(show_spinner=False, max_entries=64)
-def decoder(info: CheckpointInfo) -> explorer.Decoder:
-    """The URL of the checkpoint's ONNX decoder (exported on first use), or why there is none.
-    Cached per version: finding the export hashes the checkpoint's bytes (~3 ms per MB)."""
-    return explorer.decoder_for(info.path)
-
-
-@per_checkpoint(show_spinner=False, max_entries=64)
-def explorer_map(info: CheckpointInfo, dataset_name: str, method: str) -> dict[str, Any]:
-    """A map's arrays published for the browser (``ui.explorer.publish_map``: coords, labels,
-    codes, the originals' sprite atlas), hashed once per checkpoint version, not per rerun."""
-    latents, projection = latents_and_projection(info, dataset_name, method)
-    digits = map_dataset(dataset_name)
-    return explorer.publish_map(
-        projection.coords, digits.labels.numpy(), latents, digits.images.numpy()
-    )
-
-
-def explorer_inverse(info: CheckpointInfo, dataset_name: str, method: str) -> dict[str, Any]:
-    """The map's way back from a point to a code, for the browser (``ui.explorer.inverse_rule``)."""
-    return explorer.inverse_rule(latents_and_projection(info, dataset_name, method)[1])
+    y1], the lattice's outer tile edges, so that each tile is centred on the code it decodes).
+    The Latent map draws it behind a 2-D map, the VAE studio over the prior's [-r, r]^2."""
+    decoded = decode_points(model(info), latent_lattice(ranges, tiles))
+    return tile(decoded, columns=tiles, gap=0), lattice_extent(ranges, tiles)
 
 
 def map_point_problem(

@@ -27,8 +27,19 @@ from ui.compute.cache import version
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT_DIR = Path(os.environ.get("LATENT_LAB_CHECKPOINTS") or ROOT / "checkpoints")
-PROJECTION_DIR = CHECKPOINT_DIR / "projections"
 DATA_DIR = ROOT / "data"
+
+
+def projection_dir() -> Path:
+    """The disk caches of latent maps, in the checkpoint folder (read at call time: a test
+    that moves ``CHECKPOINT_DIR`` moves them too)."""
+    return CHECKPOINT_DIR / "projections"
+
+
+def few_labels_dir() -> Path:
+    """The disk caches of the few-labels learning curves, in the checkpoint folder (at call
+    time, as ``projection_dir``)."""
+    return CHECKPOINT_DIR / "few_labels"
 
 
 def available_datasets() -> list[str]:
@@ -131,8 +142,7 @@ def start_training(
     device: str,
 ) -> TrainingJob:
     """Train a new ``kind`` model, its shipped recipe (``core.training.recipes.defaults_for``) with
-    these
-    settings, in a background thread listed in ``training_jobs()``; the result is saved as a
+    these settings, in a background thread listed in ``training_jobs()``; the result is saved as a
     new file in the checkpoint folder. Raises ValueError (settings the config refuses) or
     DatasetUnavailable."""
     model_config = ModelConfig(kind, latent_dim, dataset=dataset_name)

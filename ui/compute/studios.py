@@ -4,6 +4,7 @@ Concepts (transposed-convolution arithmetic, a decoder's layer shapes)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -14,20 +15,19 @@ from core.analysis import convolution, posterior, sample_quality
 from core.analysis.classify import Prediction
 from core.analysis.few_labels import learning_curve
 from core.analysis.inversion import InversionConfig, InversionResult, invert
+from core.data.datasets import tile
 from core.latent.operations import (
     decode_points,
     encode_images,
-    latent_lattice,
     prior_codes,
     sample_prior,
 )
 from core.latent.projections import project
 from core.models.layers import transposed_conv_output_size
-from core.training.checkpoints import CheckpointInfo, load_model
+from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.maps import latents_and_projection
 from ui.compute.resources import classifier_file, dataset, labels_of, map_dataset, model
-from ui.images import tile
 
 GAN_SAMPLES = 1000  # samples the GAN studio draws per seed: grid, D's scores, classifier, FID
 GAN_SCORED = 500  # real and generated digits the discriminator scores
@@ -44,19 +44,6 @@ def prior_grid(info: CheckpointInfo, side: int, seed: int) -> np.ndarray:
 
 
 @per_checkpoint(show_spinner=False, max_entries=16)
-def manifold(info: CheckpointInfo, extent: float, tiles: int) -> np.ndarray:
-    """The decoder's output over a tiles x tiles lattice of [-extent, extent]^2, top row z2 max."""
-    return tile(decode_points(model(info), latent_lattice(extent, tiles)), columns=tiles, gap=0)
-
-
-def manifold_extent(extent: float, tiles: int) -> list[float]:
-    """The box [z1 min, z1 max, z2 min, z2 max] that ``manifold``'s mosaic covers on the raw
-    map: tiles are 2 extent / (tiles - 1) apart and each is centred on its own code."""
-    reach = extent + extent / (tiles - 1)  # half a tile beyond the outer codes
-    return [-reach, reach, -reach, reach]
-
-
-@per_checkpoint(show_spinner=False, max_entries=16)
 def reparameterization(
     info: CheckpointInfo, dataset_name: str, index: int, n: int, seed: int
 ) -> posterior.Reparameterization:
@@ -66,13 +53,15 @@ def reparameterization(
 
 def posterior_on_map(
     info: CheckpointInfo, dataset_name: str, method: str, trick: posterior.Reparameterization
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """q(z|x) on a linear map: (centre [2], covariance [2, 2], the 1- and 2-sigma ellipses,
-    the sampled z placed on the map [n, 2])."""
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, float]:
+    """q(z|x) on a linear map: (centre [2], the 1- and 2-sigma ellipses, the sampled z placed
+    on the map [n, 2], the half-width of a view zoomed on it: 3 sigma along its longest axis,
+    at least 0.25)."""
     _, projection = latents_and_projection(info, dataset_name, method)
     centre, cov = posterior.projected_gaussian(projection, trick.mu, trick.sigma)
     ellipses = {f"{r} sigma": posterior.ellipse(centre, cov, r) for r in (1, 2)}
-    return centre, cov, ellipses, projection.transform(trick.z)
+    zoom = max(3 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25)
+    return centre, ellipses, projection.transform(trick.z), zoom
 
 
 @per_checkpoint(show_spinner="Encoding the validation digits…", max_entries=8)
@@ -126,6 +115,14 @@ def discriminator_scores(info: CheckpointInfo, dataset_name: str, seed: int, fil
     real, fake, gan = val_images[pick], gan_samples(info, seed, filtered)[:n], model(info)
     real_scores = sample_quality.discriminator_probabilities(gan, real)
     return real, real_scores, fake, sample_quality.discriminator_probabilities(gan, fake)
+
+
+def discriminator_extremes(
+    real_scores: np.ndarray, fake_scores: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the n samples D finds most real, the n real digits it doubts most): indices, the most
+    extreme first."""
+    return np.argsort(fake_scores)[::-1][:n], np.argsort(real_scores)[:n]
 
 
 def discriminator_accuracy(real_scores: np.ndarray, fake_scores: np.ndarray) -> float:
@@ -250,7 +247,7 @@ def transposed_conv(i: int, k: int, s: int, p: int) -> tuple[int, int | None, np
 def decoder_shapes(info: CheckpointInfo) -> list[convolution.LayerShape]:
     """Forward hooks on a private copy of the checkpoint's decoder, run on one zero code (the
     cached model is shared by every session, so it is never hooked)."""
-    private = load_model(info.path)
+    private = copy.deepcopy(model(info))
     return convolution.layer_shapes(
         convolution.decoder_of(private), torch.zeros(1, private.latent_dim)
     )

@@ -17,7 +17,7 @@ from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.codes import encode
 from ui.compute.maps import latents_and_projection, map_methods
-from ui.compute.resources import CHECKPOINT_DIR, checkpoints, dataset, labels_of, model
+from ui.compute.resources import checkpoints, dataset, few_labels_dir, labels_of, model
 
 # --- attributes and latent arithmetic (issue 14) ----------------------------------------------
 
@@ -131,9 +131,7 @@ def group_vector(
     """Mean code of the map digits of group a minus that of group b, [k] (not normalised:
     Latent Space Cartography's attribute vector keeps the groups' distance)."""
     latents = latents_and_projection(info, dataset_name, map_methods(info)[0])[0]
-    if not len(group_a) or not len(group_b):
-        raise ValueError("both groups need at least one digit")
-    return latents[list(group_a)].mean(axis=0) - latents[list(group_b)].mean(axis=0)
+    return attributes.group_vector(latents[list(group_a)], latents[list(group_b)])
 
 
 @per_checkpoint(show_spinner=False, max_entries=32)
@@ -161,8 +159,6 @@ def analogy(
 
 # --- few labels (issue 14) --------------------------------------------------------------------
 
-FEW_LABELS_DIR = CHECKPOINT_DIR / "few_labels"
-
 
 def few_labels_sources(dataset_name: str) -> list[CheckpointInfo]:
     """The checkpoints of this dataset whose models encode digits (AE, VAE, and any kind with an
@@ -187,7 +183,7 @@ def _few_labels_curve(
         source, features = f"pca {k}".encode(), lambda: few_labels.pca_features(data, k)
     else:
         source, features = b"pixels", lambda: few_labels.pixel_features(data)
-    points = few_labels.cached_curve(name, source, data, features, FEW_LABELS_DIR)
+    points = few_labels.cached_curve(name, source, data, features, few_labels_dir())
     return [p.as_dict() for p in points]
 
 

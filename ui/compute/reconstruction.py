@@ -180,6 +180,11 @@ def noisy_validation(
     return clean.squeeze(1).numpy(), noisy.squeeze(1).numpy()
 
 
+def shown_sample(n: int, shown: int, seed: int) -> np.ndarray:
+    """Which ``shown`` of ``n`` validation digits a page draws (the seed's, no repeats)."""
+    return np.random.default_rng(seed).choice(n, size=min(shown, n), replace=False)
+
+
 @per_checkpoint(show_spinner="Reconstructing…", max_entries=64)
 def denoised(info: CheckpointInfo, dataset_name: str, noise: str, amount: float, seed: int):
     """g(f(noisy)) of the validation split for one checkpoint, float [N_val, 28, 28]."""
