@@ -38,6 +38,7 @@ def startup_seconds(browser, runs: int) -> list[float]:
         start = time.perf_counter()
         with harness.streamlit_server(timeout=120) as (url, _):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            harness.ask_for_probes(page)
             page.goto(f"{url}/latent_map", wait_until="commit")
             _map_drawn(page)
             times.append(time.perf_counter() - start)
@@ -83,6 +84,7 @@ def click_latencies_ms(browser, clicks: int, seed: int = 0, url: str | None = No
             return click_latencies_ms(browser, clicks, seed, url)
     rng = np.random.default_rng(seed)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    harness.ask_for_probes(page)
     page.goto(f"{url}/latent_map")
     _map_drawn(page)
     harness.wait_idle(page)
@@ -103,6 +105,7 @@ def explorer_clicks_ms(browser, url: str, clicks: int) -> list[float]:
     """Click isolated points of the explorer's map; time to the side panel shown (the same
     condition as today's click: heading changed, image loaded)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    harness.ask_for_probes(page)
     page.goto(f"{url}/latent_map")
     harness.wait_explorer(page, KEY, timeout=180)
     harness.wait_idle(page)

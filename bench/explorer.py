@@ -11,6 +11,14 @@ mouse at 60 Hz) and the component's own timings are read back:
   during one only replaces the pending code, so some are skipped by design);
 - frames sent: websocket frames the page sent to the server while hovering (must be 0).
 
+Twin maps (tests/apps/twin_demo.py, PCA | ae_k2 and ae_k2 | vae_k2): the pointer sweeps the
+left map the same way; each move over a digit decodes it with both models, each move over empty
+space decodes it with the left model, encodes that picture with the right one and decodes again:
+
+- decode + encode + draw: those model runs plus drawing both pictures and both maps' overlays;
+- pointer event -> both previews drawn: to the first animation frame after that;
+- frames sent: as above (must be 0).
+
 Also: page open -> explorer live (runtime + model + arrays loaded), one map redraw (zoom) at
 the map's size and the explorer's click -> value shown by Python. The Latent map page itself
 against a bare Streamlit page and the Plotly page it replaced: bench/map_page.py.
@@ -40,14 +48,22 @@ MAPS = [
     ("vae_k16 t-SNE", "model=vae_k16&proj=tsne"),
     ("ae_k2 raw, 60,000 points", "model=ae_k2&proj=raw&n=60000"),
 ]
-TARGETS = {"decode_draw_p95_ms": 4.0, "event_to_pixels_p95_ms": 20.0, "at_60k_p95_ms": 33.0}
+TWIN_KEY = "demo_twin"
+TWINS = [("PCA | ae_k2", "pca,ae_k2:raw"), ("ae_k2 | vae_k2", "ae_k2:raw,vae_k2:raw")]
+TARGETS = {
+    "decode_draw_p95_ms": 4.0,
+    "event_to_pixels_p95_ms": 20.0,
+    "at_60k_p95_ms": 33.0,
+    "twin_run_p95_ms": 8.0,
+    "twin_event_to_pixels_p95_ms": 25.0,
+}
 
 
 def pct(values, q) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
-def open_live(page, url: str, query: str, reload: bool = False) -> dict:
+def open_live(page, url: str, query: str, reload: bool = False, probe: str = PROBE) -> dict:
     """Open (or reload) the page; seconds from navigation to the map drawn and to live."""
     if reload:
         page.reload(wait_until="commit")
@@ -58,9 +74,9 @@ def open_live(page, url: str, query: str, reload: bool = False) -> dict:
         "() => document.querySelector('h1') && performance.now()", polling="raf", timeout=180_000
     ).json_value()
     page.wait_for_function(
-        f"() => {{ const p = {PROBE}; return p && p.status !== 'loading'; }}", timeout=180_000
+        f"() => {{ const p = {probe}; return p && p.status !== 'loading'; }}", timeout=180_000
     )
-    status, timeline = page.evaluate(f"() => [{PROBE}.status, {PROBE}.timeline]")
+    status, timeline = page.evaluate(f"() => [{probe}.status, {probe}.timeline]")
     if status != "live":
         raise RuntimeError(f"{query}: the explorer is {status}, not live")
     harness.wait_idle(page)
@@ -71,12 +87,12 @@ def open_live(page, url: str, query: str, reload: bool = False) -> dict:
     }
 
 
-def sweep(page, moves: int, frames_sent: list) -> dict:
-    """Move the pointer along a Lissajous path over the map; the component's timings."""
-    box = page.locator(".lx-map").bounding_box()
+def sweep(page, moves: int, frames_sent: list, probe: str = PROBE) -> dict:
+    """Move the pointer along a Lissajous path over the (first) map; the component's timings."""
+    box = page.locator(".lx-map:visible").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_timeout(300)
-    before, sent = page.evaluate(f"() => {PROBE}.stats.length"), len(frames_sent)
+    before, sent = page.evaluate(f"() => {probe}.stats.length"), len(frames_sent)
     for i in range(moves):
         t = i / moves * 2 * np.pi
         x = box["x"] + box["width"] * (0.5 + 0.42 * np.sin(3 * t))
@@ -84,14 +100,15 @@ def sweep(page, moves: int, frames_sent: list) -> dict:
         page.mouse.move(float(x), float(y))
         page.wait_for_timeout(16)
     page.wait_for_timeout(300)
-    stats = page.evaluate(f"(n) => {PROBE}.stats.slice(n)", before)
+    stats = page.evaluate(f"(n) => {probe}.stats.slice(n)", before)
     hover = [s for s in stats if s["kind"] in ("point", "space") and s["frame"] is not None]
-    handler = page.evaluate(f"() => {PROBE}.lastMoveMs")
+    handler = page.evaluate(f"() => {probe}.lastMoveMs")
     decode = [s["decoded"] - s["start"] for s in hover]
     to_pixels = [s["frame"] - s["event"] for s in hover]
     return {
         "moves": moves,
         "decodes": len(hover),
+        "over_space": sum(s["kind"] == "space" for s in hover),
         "decode_draw_ms": {"p50": pct(decode, 50), "p95": pct(decode, 95)},
         "event_to_pixels_ms": {"p50": pct(to_pixels, 50), "p95": pct(to_pixels, 95)},
         "frames_sent": len(frames_sent) - sent,
@@ -136,6 +153,15 @@ def explorer_clicks_ms(page, clicks: int) -> list[float]:
     return latencies
 
 
+def _sweep_row(name: str, e: dict) -> str:
+    """A row of the table: the sweep's timings (``sweep``'s result ``e``)."""
+    d, q = e["decode_draw_ms"], e["event_to_pixels_ms"]
+    return (
+        f"{name:26} {d['p50']:9.2f} / {d['p95']:5.2f} ms {q['p50']:10.1f} / {q['p95']:5.1f} ms"
+        f" {e['decodes']:4}/{e['moves']:<4} {e['frames_sent']:5}"
+    )
+
+
 def main() -> None:
     parser = report.parser(__doc__, "explorer")
     parser.add_argument("--moves", type=int, default=300)
@@ -146,11 +172,13 @@ def main() -> None:
     with harness.chromium() as browser, harness.streamlit_server(script=demo) as (url, _):
         for name, query in MAPS:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            harness.ask_for_probes(page)
             frames: list = []
             page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
             open_live(page, url, query)  # the first open computes/loads caches: not timed
             page.close()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            harness.ask_for_probes(page)
             page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
             cold = open_live(page, url, query)  # a new context: nothing in its cache
             entry = sweep(page, args.moves, frames)
@@ -162,16 +190,27 @@ def main() -> None:
                 result["explorer_click_ms"] = {"runs": clicks, **percentiles}
             result["maps"][name] = entry
             page.close()
+    twin_probe = harness.explorer_probe(TWIN_KEY)
+    twin_demo = ROOT / "tests" / "apps" / "twin_demo.py"
+    result["twins"] = {}
+    with harness.chromium() as browser, harness.streamlit_server(script=twin_demo) as (url, _):
+        for name, pair in TWINS:
+            query = f"pair={pair}"
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            harness.ask_for_probes(page)
+            frames = []
+            page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
+            entry = {"cold": open_live(page, url, query, probe=twin_probe)}
+            entry.update(sweep(page, args.moves, frames, probe=twin_probe))
+            result["twins"][name] = entry
+            page.close()
     print(
         f"{'map':26} {'decode+draw p50/p95':>20} {'event->pixels p50/p95':>22} "
         f"{'decoded':>9} {'sent':>5} {'redraw p95':>11} {'live cold/warm':>15}"
     )
     for name, e in result["maps"].items():
-        d, q = e["decode_draw_ms"], e["event_to_pixels_ms"]
         print(
-            f"{name:26} {d['p50']:9.2f} / {d['p95']:5.2f} ms {q['p50']:10.1f} / {q['p95']:5.1f} ms"
-            f" {e['decodes']:4}/{e['moves']:<4} {e['frames_sent']:5}"
-            f" {e['redraw_ms']['p95']:8.1f} ms"
+            f"{_sweep_row(name, e)} {e['redraw_ms']['p95']:8.1f} ms"
             f" {e['cold']['live_s']:5.2f} / {e['warm']['live_s']:4.2f} s"
         )
     for name, e in result["maps"].items():
@@ -181,6 +220,12 @@ def main() -> None:
             f"{e['warm']['title_s']:.2f} -> {e['warm']['map_drawn_s']:.2f} -> "
             f"{e['warm']['live_s']:.2f} s (reload)"
         )
+    print(
+        f"{'twin maps':26} {'decode+encode+draw':>20} {'event->both drawn':>22} "
+        f"{'runs':>9} {'sent':>5} {'over space':>11} {'live cold':>15}"
+    )
+    for name, e in result["twins"].items():
+        print(f"{_sweep_row(name, e)} {e['over_space']:11} {e['cold']['live_s']:13.2f} s")
     c = result["explorer_click_ms"]
     print(f"explorer click -> Python shows it:        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms")
     report.write(args.out, result)

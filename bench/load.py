@@ -78,6 +78,7 @@ async def _person(
     """One person: open the page, then click ``clicks`` random points, a second apart
     (``wait_live``: only once the explorer decodes in the browser, a diagnostic)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    await harness.ask_for_probes(context)
     page = await context.new_page()
     opened = await harness.open_map_async(page, url, path, timeout=180)
     result = {**opened, "click_ms": [], "misses": 0}

@@ -44,6 +44,7 @@ def pct(values, q) -> float:
 def open_seconds(browser, url: str, live: bool) -> dict:
     """A fresh context opens ``url``: seconds from navigation to the map drawn (and live)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    harness.ask_for_probes(context)
     page = context.new_page()
     page.goto(url, wait_until="commit")
     drawn = page.wait_for_function(

@@ -223,6 +223,13 @@ def plot_pixel(page, chart: int, match: dict) -> tuple[float, float]:
     return xy
 
 
+def ask_for_probes(target):
+    """Ask the live explorers of every page ``target`` (a Playwright context or page) opens to
+    leave their probe in ``window.latentExplorer`` (ui/components/explorer/probes.js): it is
+    defined before the app's scripts run. Returns Playwright's result (await it when async)."""
+    return target.add_init_script("window.latentExplorer = window.latentExplorer || {};")
+
+
 def explorer_probe(key: str) -> str:
     """JS for the probe of the explorer mounted with ``key`` (undefined until it is mounted)."""
     return f"(window.latentExplorer && window.latentExplorer[{key!r}])"
@@ -339,6 +346,8 @@ def open_concurrently(url: str, path: str, sessions: int, timeout: float = 60.0)
                 await browser.new_context(viewport={"width": 1400, "height": 1000})
                 for _ in range(sessions)
             ]
+            for c in contexts:
+                await ask_for_probes(c)
             pages = [await c.new_page() for c in contexts]
             opens = (open_map_async(pg, url, path, timeout) for pg in pages)
             results = await asyncio.gather(*opens)

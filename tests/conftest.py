@@ -88,7 +88,10 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
+    from harness.browser import ask_for_probes
+
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    ask_for_probes(context)
     page = context.new_page()
     yield page
     context.close()

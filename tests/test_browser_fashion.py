@@ -35,6 +35,8 @@ def test_the_whole_fashion_set_is_drawn_and_decodes_live(page, app_url):
     assert page.evaluate(f"() => {PROBE}.stats.length") > decodes  # decoded in the browser
     browser.screenshot(page, "fashion_map")
 
+    # the screenshot resized the window, so the map (taller than the window) may have scrolled
+    x, y = browser.explorer_point_pixel(page, KEY, index)
     page.mouse.click(x, y)
     text = page.locator('[data-testid="stMain"]')
     page.get_by_text("5 nearest neighbours in latent space").wait_for(timeout=60_000)

@@ -39,7 +39,7 @@ def _drag(page, key: str, a: int, b: int) -> None:
 
 def _label(page, key: str, i: int) -> str:
     e = f"{explorer_probe(key)}.explorer"
-    return page.evaluate(f"(i) => {e}.data.class_names[{e}.labels[i]]", i)
+    return page.evaluate(f"(i) => {e}.data.class_names[{e}.points.labels[i]]", i)
 
 
 def test_a_drag_on_the_map_opens_the_interpolation_strip(page, app_url):

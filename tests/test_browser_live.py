@@ -145,7 +145,7 @@ def test_your_digit_is_marked_on_a_live_placement_map(page, app_url, digits, tmp
     # the ring of "your digit" is drawn on the overlay canvas, where the page put it
     drawn = page.evaluate(
         f"""() => {{ const e = {explorer}, [x, y] = e.data.overlays[1].points[0];
-            const [px, py] = e.toPixel(x, y), c = e.canvases.overlay, s = e.dpr;
+            const [px, py] = e.toPixel(x, y), c = e.view.canvases.overlay, s = e.view.dpr;
             const a = c.getContext("2d").getImageData(Math.round((px + 9) * s) - 3,
                 Math.round(py * s) - 3, 7, 7).data;
             let ink = 0; for (let i = 3; i < a.length; i += 4) ink += a[i]; return ink; }}"""

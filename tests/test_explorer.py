@@ -112,3 +112,47 @@ def test_a_place_is_decoded_only_when_finite_and_near_the_map(point, says):
     coords = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
     problem = place_problem(point, coords)
     assert problem is None if says is None else says in problem
+
+
+def test_the_component_modules_are_joined_in_dependency_order_without_imports():
+    from ui.components.modules import join_modules
+
+    folder = ROOT / "ui" / "components" / "explorer"
+    joined = join_modules(folder / "main.js")
+    headers = [line for line in joined.splitlines() if line.startswith("// ---- explorer/")]
+    names = [h.removeprefix("// ---- explorer/").removesuffix(" ----") for h in headers]
+    assert sorted(names) == sorted(p.name for p in folder.glob("*.js"))  # each once, none lost
+    assert names[-1] == "main.js" and names.index("runtime.js") < names.index("codec.js")
+    assert not [line for line in joined.splitlines() if line.startswith("import ")]
+    assert "const panel = { part, setStatus," in joined  # `import * as panel` as an object
+    assert joined.count("export default function") == 1
+
+
+def test_joining_refuses_what_it_cannot_join(tmp_path):
+    from ui.components.modules import join_modules
+
+    (tmp_path / "a.js").write_text('import { b } from "./b.js";\nexport const a = 1;\n')
+    (tmp_path / "b.js").write_text('import { a } from "./a.js";\nexport const b = 2;\n')
+    with pytest.raises(ValueError, match="cycle"):
+        join_modules(tmp_path / "a.js")
+    (tmp_path / "c.js").write_text('import { b as d } from "./b.js";\n')
+    with pytest.raises(ValueError, match="cannot be joined"):
+        join_modules(tmp_path / "c.js")
+    (tmp_path / "e.js").write_text('import x from "https://example.org/x.js";\n')
+    with pytest.raises(ValueError, match="only relative"):
+        join_modules(tmp_path / "e.js")
+
+
+def test_every_mode_sends_the_constants_python_also_knows():
+    from core.latent.projections import OFF_MAP_MARGIN
+    from ui.plots import CLASS_COLORS
+
+    shared = explorer.shared_constants()
+    assert shared == {
+        "class_colors": list(CLASS_COLORS),
+        "off_map_margin": OFF_MAP_MARGIN,
+        "max_sliders": explorer.MAX_SLIDERS,
+    }
+    for module in (ROOT / "ui" / "components" / "explorer").glob("*.js"):
+        text = module.read_text()
+        assert "#4e79a7" not in text and "0.25" not in text, module.name  # not written twice

@@ -1,4 +1,5 @@
-"""ONNX decoders against torch: every kind, every shipped checkpoint, and the failures.
+"""ONNX decoders and encoders against torch: every kind, every shipped checkpoint, and the
+failures.
 
 onnxruntime (Python) runs the graphs here: it is the same runtime, compiled natively, that the
 browser runs as WebAssembly; tests/test_browser_explorer.py checks the browser's pixels too.
@@ -11,15 +12,18 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from core.data.datasets import load_dataset, to_float
 from core.latent.export import (
     INPUT_NAME,
+    OUTPUT_NAME,
     ExportError,
     cached_export,
     export_decoder,
+    export_encoder,
     export_path,
 )
 from core.models.base import ModelConfig
-from core.models.registry import GENERATIVE_KINDS, build_model
+from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS, build_model
 from core.training.checkpoints import list_checkpoints, save_checkpoint
 
 from .conftest import ROOT
@@ -30,6 +34,22 @@ TOLERANCE = 1e-3  # max abs pixel difference the explorer promises (issue 13)
 def run_onnx(path, codes: np.ndarray) -> np.ndarray:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return session.run(None, {INPUT_NAME: codes.astype(np.float32)})[0]
+
+
+def run_onnx_encoder(path, images: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {OUTPUT_NAME: images.astype(np.float32)})[0]
+
+
+def fixed_images(n: int = 100) -> np.ndarray:
+    """The first n validation digits as float [n, 1, 28, 28] in [0, 1]."""
+    images, _ = load_dataset("embedded").split("val")
+    return to_float(images[:n]).reshape(n, 1, 28, 28).numpy()
+
+
+def torch_encode(model, images: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return model.encode(torch.from_numpy(images)).numpy()
 
 
 def torch_decode(model, codes: np.ndarray) -> np.ndarray:
@@ -62,6 +82,34 @@ def test_export_matches_torch_per_kind_at_any_batch_size(kind, tmp_path):
         assert out.shape == (n, 1, 28, 28)
         assert np.abs(out - torch_decode(model, codes)).max() <= 1e-5
         assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+@pytest.mark.parametrize("kind", ENCODER_KINDS)
+def test_encoder_export_matches_torch_per_kind_at_any_batch_size(kind, tmp_path):
+    model = tiny_model(kind)
+    path = export_encoder(model, tmp_path / f"{kind}_encoder.onnx")
+    for n in (1, 7):
+        images = fixed_images(n)
+        codes = run_onnx_encoder(path, images)
+        assert codes.shape == (n, 3)
+        assert np.abs(codes - torch_encode(model, images)).max() <= 1e-5
+
+
+@pytest.mark.parametrize(
+    "info",
+    [i for i in list_checkpoints(ROOT / "checkpoints") if i.kind in ENCODER_KINDS],
+    ids=lambda i: i.name,
+)
+def test_every_shipped_encoder_is_shipped_exported_and_equal_to_torch(info):
+    from core.training.checkpoints import load_model
+
+    path = export_path(info.path, ROOT / "static" / "onnx", "encoder")
+    assert path.exists(), (
+        f"run: python -m core.latent.export --precompute checkpoints ({path.name})"
+    )
+    images = fixed_images(100)  # the issue's target: 100 fixed images, codes within 1e-3
+    diff = run_onnx_encoder(path, images) - torch_encode(load_model(info.path), images)
+    assert np.abs(diff).max() <= TOLERANCE
 
 
 def test_export_leaves_the_model_as_it_was(tmp_path):
@@ -106,6 +154,8 @@ def test_a_model_without_decoder_or_in_training_mode_is_refused(tmp_path):
         export_decoder(classifier, tmp_path / "c.onnx")
     with pytest.raises(ExportError, match="training mode"):
         export_decoder(tiny_model("ae").train(), tmp_path / "t.onnx")
+    with pytest.raises(ExportError, match="no encoder"):
+        export_encoder(tiny_model("gan"), tmp_path / "g.onnx")
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 

@@ -45,15 +45,31 @@ def test_every_section_is_drawn(opened):
     assert [s.value for s in opened.subheader] == [
         "Reconstruction error against latent size",
         "The same validation images, reconstructed",
-        "Two dimensions: PCA's plane and the 2-D autoencoder's",
+        "Two dimensions, side by side and linked",
         "What the directions mean",
     ]
-    # MSE chart + the two maps; the maps carry their scores in their titles.
-    charts = opened.get("plotly_chart")
-    assert len(charts) == 3
-    titles = [c.proto.spec for c in charts[1:]]
-    assert all("10-NN accuracy" in t and "trustworthiness" in t for t in titles)
-    assert opened.selectbox(key="pva_map_model").value == "ae_k2"
+    assert len(opened.get("plotly_chart")) == 1  # the MSE chart; the maps are the twin maps
+    # PCA's plane beside the 2-D AE by default, each map with its scores
+    assert opened.selectbox(key="pva_left").value == "pca"
+    assert opened.selectbox(key="pva_right").value == "ae_k2:raw"
+    data = apptest.component_data(opened, "pva_twin")
+    assert data["mode"] == "twin"
+    pca, ae = data["sides"]
+    assert pca["codec"]["kind"] == "linear" and pca["inverse"] == {"kind": "raw"}
+    assert ae["codec"]["encoder_url"].endswith(".onnx") and ae["short"] == "ae_k2"
+    assert all(
+        "10-NN accuracy" in s["subtitle"] and "trustworthiness" in s["subtitle"]
+        for s in data["sides"]
+    )
+    assert pca["labels_url"] == ae["labels_url"]  # the same digits, in the same order
+
+
+def test_any_two_maps_can_be_linked():
+    at = open_page(pva_left="vae_k2:raw", pva_right="ae_k16:tsne")
+    pair = [s["title"] for s in apptest.component_data(at, "pva_twin")["sides"]]
+    assert pair[0].startswith("vae_k2") and pair[1].startswith("ae_k16") and "t-SNE" in pair[1]
+    right = apptest.component_data(at, "pva_twin")["sides"][1]
+    assert right["inverse"]["kind"] == "tsne" and right["codes_url"] is not None
 
 
 def test_reconstructions_follow_the_chosen_k(opened):
@@ -79,7 +95,7 @@ def test_a_gan_in_the_sidebar_still_compares_the_autoencoders():
 
 @pytest.mark.browser
 def test_page_in_chromium(page, app_url):
-    from harness.browser import goto, screenshot, wait_idle
+    from harness.browser import goto, screenshot, wait_explorer, wait_idle
 
     goto(page, app_url)
     goto(page, app_url, "pca_vs_ae", timeout=180)
@@ -89,6 +105,7 @@ def test_page_in_chromium(page, app_url):
     main = page.inner_text('[data-testid="stMain"]')
     assert "PCA vs AE" in main and "Traceback" not in main
     assert "Dataset" in page.inner_text('[data-testid="stSidebar"]')  # the app's own sidebar
-    assert page.locator(".js-plotly-plot").count() == 3
+    assert page.locator(".js-plotly-plot").count() == 1
+    wait_explorer(page, "pva_twin", timeout=120)  # the twin maps are live
     assert page.locator('[data-testid="stImage"] img').count() >= 16 + 2
     screenshot(page, "pca_vs_ae")

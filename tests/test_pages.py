@@ -73,6 +73,20 @@ def test_map_hands_the_explorer_its_model_map_and_selection():
     assert data["inverse"]["kind"] == "tsne" and data["codes_url"]
 
 
+def test_the_map_compares_with_another_model_on_linked_maps():
+    at = open_page("views/latent_map.py")
+    assert not any(e.proto.id.endswith("-map_twin") for e in at.get("bidi_component"))
+    at.toggle(key="map_compare").set_value(True).run()
+    assert not at.exception
+    assert at.selectbox(key="map_compare_with").value == "pca"
+    options = at.selectbox(key="map_compare_with").options  # their labels
+    assert "ae_k2 (AE): raw 2-D latent" not in options and "vae_k2 (VAE): raw 2-D latent" in options
+    sides = component_data(at, "map_twin")["sides"]
+    assert [s["short"] for s in sides] == ["ae_k2", "PCA"]
+    at.selectbox(key="map_compare_with").set_value("vae_k2:raw").run()
+    assert [s["short"] for s in component_data(at, "map_twin")["sides"]] == ["ae_k2", "vae_k2"]
+
+
 def test_the_map_keeps_its_mount_while_clicked_and_remounts_with_the_selection_on_return():
     at = open_page("views/latent_map.py")
     assert component_data(at, "map_explorer")["selected"] is None

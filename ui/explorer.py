@@ -5,7 +5,11 @@ page passes the map (coords, labels, class names), the way back from the map to 
 (``inverse_rule(projection)``), the dataset's codes and images, and the model's ONNX decoder
 (``decoder_for(checkpoint)``). It returns the last click or drag as trigger values.
 ``code_sliders(...)`` mounts the same element in its sliders-only mode: no map, one code and a
-slider per latent dimension, decoded in the browser as a slider moves.
+slider per latent dimension, decoded in the browser as a slider moves. ``twin_maps(...)``
+mounts it in its twin mode: two models' maps of the same digits, linked, each model decoding and
+encoding in the browser (``onnx_codec``: its ONNX decoder and encoder; ``linear_codec``: PCA's
+own maps). The browser code is plain ES modules, one per concern, joined into the one script
+components v2 takes by ``ui.components.modules.join_modules`` (docs/ARCHITECTURE.md).
 
 Big arrays do not travel in the element's data (which Streamlit sends on every rerun): they are
 written once, content-addressed, to ``static/cache/`` and the browser fetches them by URL from
@@ -28,22 +32,35 @@ from PIL import Image
 
 from core.files import atomic_path
 from core.latent.export import ExportError, cached_export
-from core.latent.projections import INVERSE_NEIGHBOURS, Projection
+from core.latent.projections import INVERSE_NEIGHBOURS, OFF_MAP_MARGIN, Projection
+from ui.components.modules import join_modules
+from ui.plots import CLASS_COLORS
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
 EXPORT_DIR = STATIC_DIR / "onnx"
 PUBLISHED_DIR = STATIC_DIR / "cache"  # not committed: arrays and atlases written by the app
 RUNTIME_URL = "/app/static/vendor/onnxruntime-web/ort.wasm.bundle.min.mjs"
-MAX_SLIDERS = 16  # as explorer.js: larger codes get sliders for their first 16 dimensions
+MAX_SLIDERS = 16  # larger codes get sliders for their first 16 dimensions
 _ASSETS = Path(__file__).parent / "components" / "explorer"
 
 _component = st.components.v2.component(
     "latent_explorer",
     html=(_ASSETS / "explorer.html").read_text(),
     css=(_ASSETS / "explorer.css").read_text(),
-    js=(_ASSETS / "explorer.js").read_text(),
+    js=join_modules(_ASSETS / "main.js"),
 )
+
+
+def shared_constants() -> dict[str, Any]:
+    """What the browser must agree on with Python, sent in every mode's data (not rewritten in
+    JS): the class colours of ``ui.plots``, ``core.maps``' off-map margin (a place farther out is
+    not decoded) and the slider cap."""
+    return {
+        "class_colors": list(CLASS_COLORS),
+        "off_map_margin": OFF_MAP_MARGIN,
+        "max_sliders": MAX_SLIDERS,
+    }
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,29 @@ def decoder_for(checkpoint: str | Path) -> Decoder:
         return Decoder(static_url(cached_export(checkpoint, EXPORT_DIR)))
     except ExportError as exc:
         return Decoder(None, f"Live preview off: {exc}.")
+
+
+def onnx_codec(checkpoint: str | Path, latent_dim: int) -> dict[str, Any]:
+    """How the twin maps run a checkpoint in the browser: its ONNX decoder and encoder (both
+    exported once per checkpoint content). Raises ``ExportError``."""
+    return {
+        "kind": "onnx",
+        "latent_dim": int(latent_dim),
+        "decoder_url": static_url(cached_export(checkpoint, EXPORT_DIR)),
+        "encoder_url": static_url(cached_export(checkpoint, EXPORT_DIR, part="encoder")),
+    }
+
+
+def linear_codec(mean: np.ndarray, components: np.ndarray) -> dict[str, Any]:
+    """PCA as the twin maps run it: z = W (x - mean), x' = W^T z + mean, computed in the
+    browser from mean float [784] and W = components float [k, 784] (published once)."""
+    components = np.asarray(components, dtype=np.float32)
+    return {
+        "kind": "linear",
+        "latent_dim": int(components.shape[0]),
+        "mean_url": publish_array(mean, "float32"),
+        "components_url": publish_array(components, "float32"),
+    }
 
 
 def publish(payload: bytes | Callable[[], bytes], digest: str, suffix: str) -> str:
@@ -236,6 +276,7 @@ def latent_explorer(
         "decoder_url": decoder.url,
         "runtime_url": RUNTIME_URL,
         "notice": decoder.notice,
+        **shared_constants(),
     }
     if background is not None:
         image, extent = background
@@ -253,6 +294,60 @@ def latent_explorer(
         on_click_change=on_click or (lambda: None),
         on_pair_change=on_pair or (lambda: None),
     )
+
+
+def twin_side(
+    title: str,
+    short: str,
+    published: dict[str, Any],
+    inverse: dict[str, Any],
+    codec: dict[str, Any],
+    subtitle: str = "",
+) -> dict[str, Any]:
+    """One map of ``twin_maps``: its title, short name (for captions) and subtitle (the map's
+    scores), its arrays
+    (``publish_map``'s result), its way back from a place to a code (``inverse_rule``) and its
+    model in the browser (``onnx_codec`` or ``linear_codec``)."""
+    if inverse["kind"] == "tsne" and published["codes_url"] is None:
+        raise ValueError("a t-SNE map needs the codes: its inverse averages the nearest codes")
+    return {
+        "title": title,
+        "short": short,
+        "subtitle": subtitle,
+        **published,
+        "inverse": inverse,
+        "codec": codec,
+    }
+
+
+def twin_maps(
+    sides: Sequence[dict[str, Any]],
+    class_names: Sequence[str],
+    *,
+    key: str,
+    selected: int | None = None,
+    on_click: Callable[[], None] | None = None,
+) -> Any:
+    """Two maps of the same digits side by side (``twin_side`` each; their points must be the
+    same images in the same order), linked and live in the browser: over a digit, it is ringed
+    in both maps and both models' reconstructions are shown; over empty space in one map, that
+    model's picture is encoded by the other model and marked where it lands on the other map.
+    Returns the component's result: ``.click`` is ``{"side": 0 | 1, "index": i | None,
+    "point": [x, y], "code": [...] | None}`` on the run after a click."""
+    if len(sides) != 2:
+        raise ValueError(f"twin maps take two sides, not {len(sides)}")
+    if sides[0]["labels_url"] != sides[1]["labels_url"]:
+        raise ValueError("the two maps must show the same digits (their labels differ)")
+    data = {
+        "mode": "twin",
+        "key": key,
+        "class_names": [str(c) for c in class_names],
+        "sides": list(sides),
+        "selected": selected,
+        "runtime_url": RUNTIME_URL,
+        **shared_constants(),
+    }
+    return _component(key=key, data=data, on_click_change=on_click or (lambda: None))
 
 
 def prior_ranges(code: np.ndarray, sigmas: float = 3.0) -> list[list[float]]:
@@ -294,5 +389,6 @@ def code_sliders(
         "decoder_url": decoder.url,
         "runtime_url": RUNTIME_URL,
         "notice": decoder.notice,
+        **shared_constants(),
     }
     _component(key=key, data=data)

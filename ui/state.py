@@ -15,12 +15,14 @@ from typing import Any
 
 import streamlit as st
 
+from core.analysis.compare import pca_sizes
 from core.data.datasets import noun_of
+from core.latent.export import ExportError
 from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import map_explorer
+from ui import map_explorer, twin_sides
 from ui.compute import maps, resources
-from ui.explorer import latent_explorer
+from ui.explorer import latent_explorer, twin_maps
 from ui.plots import PROJECTIONS
 
 
@@ -198,3 +200,25 @@ def checkpoint_map(
         published=map_explorer.explorer_map(info, dataset_name, method, points),
         **options,
     )
+
+
+def linked_maps(
+    pair: Sequence[str],
+    infos: Sequence[CheckpointInfo],
+    dataset_name: str,
+    class_names: Sequence[str],
+    *,
+    key: str,
+    selected: int | None = None,
+) -> Any:
+    """Twin maps (``ui.explorer.twin_maps``) of two sides named as ``twin_sides.twin_options``
+    names them, on the map digits of ``dataset_name``; PCA is fitted as the PCA vs AE page fits
+    it. Returns the component's result, or None (with a warning) when a model cannot run in the
+    browser."""
+    n_components = max(pca_sizes(infos))
+    try:
+        sides = [twin_sides.twin_side(o, infos, dataset_name, n_components) for o in pair]
+    except ExportError as exc:
+        st.warning(f"The linked maps need both models in the browser: {exc}.")
+        return None
+    return twin_maps(sides, class_names, key=key, selected=selected)

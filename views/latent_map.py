@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import images, plots, state, widgets
+from core.models.registry import ENCODER_KINDS
+from ui import images, plots, state, twin_sides, widgets
 from ui.compute import codes, maps, resources
 
 BACKGROUND_TILES = 20  # decoded images per side of the 2-D manifold background
@@ -15,6 +16,8 @@ state.init(
     map_selected=None,  # {"index": i} or {"point": [x, y]}
     map_pair=[],  # the last two clicked dataset indices (the Interpolate page reads them)
     map_mounted=None,  # (what the explorer shows, the index it was mounted with)
+    map_compare=False,  # the linked maps below: this map beside another model's
+    map_compare_with=None,  # that other side (twin_sides.twin_options)
 )
 
 selection = state.current()
@@ -28,8 +31,8 @@ st.caption(
     f"The encoder f maps each 784-pixel {noun} to a {info.latent_dim}-D code. Each dot is one "
     f"of {len(labels):,} {noun}s, coloured by its label. Point anywhere to see what the decoder "
     f"g makes there; click to keep {state.with_article(noun)} or a place, drag from one {noun} "
-    "to another to walk between them on the Interpolate page. Scroll to zoom, drag empty space "
-    "to pan."
+    f"to another "
+    "to walk between them on the Interpolate page. Scroll to zoom, drag empty space to pan."
 )
 
 controls = st.columns([3, 3, 1])
@@ -129,7 +132,8 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
         elif chosen is None:
             st.info(
                 f"Click a dot to inspect {state.with_article(noun)}, or click empty space to "
-                "decode that place."
+                f"decode that "
+                "place."
             )
         elif "index" in chosen:
             index = chosen["index"]
@@ -189,3 +193,29 @@ def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
 
 
 map_and_panel(mounted, link_problem)
+
+# --- compare with another model: the same digits on two linked maps ---------------------------
+
+if st.toggle(
+    "Compare with another model",
+    key="map_compare",
+    help=f"This map beside another model's (or PCA's), linked: {state.with_article(noun)} under "
+    "the pointer is ringed in both, and empty space decoded by one model is read by the other.",
+):
+    infos = state.models_for(selection.dataset, ENCODER_KINDS)
+    this_side = f"{info.name}:{method}"
+    others = [o for o in twin_sides.twin_options(infos) if o != this_side]
+    state.pick("map_compare_with", others, ["pca"])
+    st.columns([2, 1])[0].selectbox(
+        "Compare with",
+        others,
+        key="map_compare_with",
+        format_func=lambda o: twin_sides.twin_label(o, infos),
+    )
+    state.linked_maps(
+        [this_side, st.session_state["map_compare_with"]],
+        infos,
+        selection.dataset,
+        dataset.class_names,
+        key="map_twin",
+    )

@@ -8,17 +8,19 @@ import streamlit as st
 
 from core.analysis import compare
 from core.models.registry import ENCODER_KINDS
-from ui import images, plots, state, widgets
+from ui import images, plots, state, twin_sides, widgets
 from ui.compute import reconstruction, resources
 
 EIGEN_DIGITS = 16  # components drawn as images
 TRAVERSAL_STEPS = 9  # decoded digits per latent axis, the middle one is the mean code
 TRAVERSAL_SPAN = 2.0  # standard deviations either side of the mean code
-MAP_HEIGHT = 440
 
 state.init(
     pva_k=None,  # latent size of the reconstruction grid
-    pva_map_model=None,  # the 2-D encoder drawn next to PCA
+    pva_left=None,  # the linked maps' sides (twin_sides.twin_options)
+    pva_right=None,
+    pva_twin_selected=None,  # the dataset index last clicked on them
+    pva_twin_mounted=None,  # (the two sides, the index they were mounted with)
     pva_axes_model=None,  # the model whose axes are walked
 )
 
@@ -91,51 +93,60 @@ for name, recon, error in grid:
     label.markdown(f"**{name}**{error}")
     picture.image(images.to_pil(images.tile(recon, gap=2), scale=2))
 
-# --- the 2-D maps ---------------------------------------------------------------------------
+# --- the 2-D maps, linked --------------------------------------------------------------------
 
-st.subheader("Two dimensions: PCA's plane and the 2-D autoencoder's")
-maps = resources.map_dataset(selection.dataset)
-map_labels = maps.labels.numpy()
-two_d = [i.name for i in infos if i.latent_dim == 2]
-st.caption(
-    f"Each dot is one of {len(map_labels):,} images (training and validation) coloured by its "
-    "label. Over each map: the 10-NN label accuracy of its 2-D points (5-fold cross-validation) "
-    "and its trustworthiness, i.e. how far a point's 10 map neighbours are also its neighbours "
-    "in pixel space (scikit-learn; 1 = no invented neighbours; scored on 2,000 of them)."
+st.subheader("Two dimensions, side by side and linked")
+digits = resources.map_dataset(selection.dataset)
+options = twin_sides.twin_options(infos)
+two_d = [o for o in options if o.endswith(":raw")]
+state.pick("pva_left", options, ["pca"])
+state.pick(
+    "pva_right",
+    options,
+    ([f"{selection.model.name}:raw"] if selection.has_encoder else [])
+    + ["ae_k2:raw"]
+    + two_d
+    + options[1:],
 )
-
-
-def _map(column, title: str, scores: compare.MapScores, axes: tuple[str, str], key: str) -> None:
-    fig = plots.latent_map(scores.coords, map_labels, maps.class_names, axes, height=MAP_HEIGHT)
-    fig.data = [t for t in fig.data if t.name != "empty space"]  # not clickable here
-    subtitle = (
-        f"10-NN accuracy {scores.knn_accuracy:.3f} · trustworthiness {scores.trustworthiness:.3f}"
-    )
-    fig.update_layout(
-        title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.02),
-        margin=dict(l=10, r=10, t=70, b=10),
-        clickmode="none",
-    )
-    column.plotly_chart(fig, key=key, width="stretch")
-
-
-if two_d:
-    current = [selection.model.name] if selection.has_encoder else []
-    state.pick("pva_map_model", two_d, current + ["ae_k2"])
-    map_name = st.columns([1, 2])[0].selectbox(
-        "2-D autoencoder", two_d, key="pva_map_model", format_func=lambda n: by_name[n].label
-    )
-left, right = st.columns(2, gap="medium")
+pickers = st.columns(2)
+label = lambda o: twin_sides.twin_label(o, infos)  # noqa: E731
+pickers[0].selectbox("Left map", options, key="pva_left", format_func=label)
+pickers[1].selectbox("Right map", options, key="pva_right", format_func=label)
+st.caption(
+    f"Each dot is one of {len(digits.labels):,} {noun}s (training and validation) coloured by "
+    f"its label, at the same index in both maps. Point at {state.with_article(noun)}: it is "
+    f"ringed in both "
+    "maps, with both models' reconstructions beside the original. Point at empty space in one "
+    "map: that model decodes the place, the other model encodes the picture (in your browser) "
+    "and a red star marks where it lands on its own map, beside what it makes of it. Above each "
+    "map: the 10-NN label accuracy of its 2-D points (5-fold cross-validation) and its "
+    "trustworthiness, i.e. how far a point's 10 map neighbours are also its neighbours in pixel "
+    "space (scikit-learn; 1 = no invented neighbours; scored on 2,000 of them)."
+)
+if len(options) == 1:
+    st.info("No autoencoder on this dataset yet: train one with k=2 to compare it with PCA.")
+# The maps keep their own selection and zoom: their data (and so the index they are mounted
+# with) changes only with the sides, not with each click.
+pair = (st.session_state["pva_left"], st.session_state["pva_right"])
+if st.session_state["pva_twin_mounted"] is None or st.session_state["pva_twin_mounted"][0] != pair:
+    st.session_state["pva_twin_mounted"] = (pair, st.session_state["pva_twin_selected"])
 with st.spinner("Scoring the 2-D maps…"):
-    pca_map = reconstruction.pca_map_scores(selection.dataset, max(ks))
-    _map(left, "PCA, 2 components", pca_map, ("PC 1", "PC 2"), "pva_pca_map")
-    if two_d:
-        map_info = by_name[map_name]
-        title = f"{map_info.name} ({compare.family(map_info)}), raw 2-D codes"
-        scores = reconstruction.model_map_scores(map_info, selection.dataset)
-        _map(right, title, scores, ("z1", "z2"), "pva_ae_map")
-    else:
-        right.info("No autoencoder with a 2-D latent on this dataset: train one with k=2.")
+    event = state.linked_maps(
+        pair,
+        infos,
+        selection.dataset,
+        digits.class_names,
+        key="pva_twin",
+        selected=st.session_state["pva_twin_mounted"][1],
+    )
+if event is not None and event.click is not None and event.click["index"] is not None:
+    st.session_state["pva_twin_selected"] = int(event.click["index"])
+chosen = st.session_state["pva_twin_selected"]
+if chosen is not None:
+    st.caption(
+        f"Selected: {noun} #{chosen}, label {digits.class_names[int(digits.labels[chosen])]} "
+        "(ringed in both maps)."
+    )
 
 # --- what the directions mean -----------------------------------------------------------------
 

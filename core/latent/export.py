@@ -1,15 +1,18 @@
-"""Decoders as ONNX graphs, for the browser: z [N, k] -> image [N, 1, 28, 28] in [0, 1].
+"""Decoders and encoders as ONNX graphs, for the browser.
 
-``export_decoder`` writes one model's decoder (AE/VAE ``decode``, the GAN's generator) with
-``torch.onnx.export`` (the TorchScript exporter, opset 17, a dynamic batch axis);
-``cached_export`` does it once per content hash of the checkpoint file. The files live under
+decoder: z [N, k] -> image [N, 1, 28, 28] in [0, 1] (AE/VAE ``decode``, the GAN's generator)
+encoder: image [N, 1, 28, 28] in [0, 1] -> z [N, k] (AE ``encode``, the VAE's posterior mean)
+
+``export_decoder`` / ``export_encoder`` write one model's half with ``torch.onnx.export`` (the
+TorchScript exporter, opset 17, a dynamic batch axis); ``cached_export(checkpoint, part=...)``
+does it once per content hash of the checkpoint file. The files live under
 ``static/onnx/`` by default: Streamlit serves ``static/`` at ``/app/static/``, so the browser
 fetches a decoder by a URL that changes whenever the weights do (safe to cache forever), and the
 shipped exports and those of models trained in the app sit in one folder with one rule.
 
-CLI: ``python -m core.latent.export --precompute checkpoints`` exports every AE/VAE/GAN checkpoint
-in a
-folder into ``static/onnx`` (``--prune`` removes exports no checkpoint has any more).
+CLI: ``python -m core.latent.export --precompute checkpoints`` exports the decoder of every
+AE/VAE/GAN checkpoint in a folder, and the encoder of every AE/VAE, into ``static/onnx``
+(``--prune`` removes exports no checkpoint has any more).
 """
 
 from __future__ import annotations
@@ -26,18 +29,20 @@ from torch import nn
 
 from core.files import atomic_path
 from core.latent.folder_caches import precompute_parser, prune_stale
-from core.models.registry import GENERATIVE_KINDS, Model
+from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS, Model
 from core.training.checkpoints import CheckpointError, list_checkpoints, load_model
 
 EXPORT_FORMAT = 1  # bump when the graph's inputs, outputs or opset change: old exports then miss
 OPSET = 17
 DEFAULT_EXPORT_DIR = Path("static/onnx")
-INPUT_NAME = "z"  # float32 [N, k]
-OUTPUT_NAME = "image"  # float32 [N, 1, 28, 28] in [0, 1]
+INPUT_NAME = "z"  # the decoder's input, float32 [N, k]
+OUTPUT_NAME = "image"  # the decoder's output, float32 [N, 1, 28, 28] in [0, 1]
+# the encoder's are the other way round: image in, z out
+PARTS = ("decoder", "encoder")
 
 
 class ExportError(RuntimeError):
-    """A decoder could not be exported; the message says why, in words a page can show."""
+    """A model could not be exported; the message says why, in words a page can show."""
 
 
 class _Decode(nn.Module):
@@ -52,6 +57,17 @@ class _Decode(nn.Module):
         return self.model.decode(z)
 
 
+class _Encode(nn.Module):
+    """The encoder alone: ``forward(x) = model.encode(x)`` (a VAE's posterior mean)."""
+
+    def __init__(self, model: Model) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.encode(x)
+
+
 def export_key(checkpoint: str | Path) -> str:
     """sha256 over the export format, the opset and the checkpoint's bytes."""
     h = hashlib.sha256()
@@ -60,9 +76,13 @@ def export_key(checkpoint: str | Path) -> str:
     return h.hexdigest()
 
 
-def export_path(checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) -> Path:
-    """Where a checkpoint's decoder is exported: ``<export_dir>/<stem>_<key[:16]>.onnx``."""
-    return Path(export_dir) / f"{Path(checkpoint).stem}_{export_key(checkpoint)[:16]}.onnx"
+def export_path(
+    checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR, part: str = "decoder"
+) -> Path:
+    """Where a checkpoint's decoder is exported, ``<export_dir>/<stem>_<key[:16]>.onnx``, or
+    its encoder, ``<stem>_encoder_<key[:16]>.onnx``."""
+    tag = "" if part == "decoder" else f"_{part}"
+    return Path(export_dir) / f"{Path(checkpoint).stem}{tag}_{export_key(checkpoint)[:16]}.onnx"
 
 
 def export_decoder(model: Model, path: str | Path) -> Path:
@@ -74,70 +94,98 @@ def export_decoder(model: Model, path: str | Path) -> Path:
     """
     if not model.has_decoder:
         raise ExportError(f"a {model.kind} has no decoder to export; only AE, VAE and GAN do")
+    example = torch.zeros(2, model.latent_dim)  # [2, k]: any batch size works (dynamic axis)
+    return _export(model, _Decode, example, (INPUT_NAME, OUTPUT_NAME), path, "decoder")
+
+
+def export_encoder(model: Model, path: str | Path) -> Path:
+    """Write ``model``'s encoder (image -> code; a VAE's posterior mean) to ``path`` as ONNX,
+    as ``export_decoder`` does. Raises ``ExportError``."""
+    if model.kind not in ENCODER_KINDS:
+        raise ExportError(f"a {model.kind} has no encoder to export; only AE and VAE do")
+    example = torch.zeros(2, 1, 28, 28)  # [2, 1, 28, 28]: any batch size (dynamic axis)
+    return _export(model, _Encode, example, (OUTPUT_NAME, INPUT_NAME), path, "encoder")
+
+
+def _export(
+    model: Model,
+    half: type[nn.Module],
+    example: torch.Tensor,
+    names: tuple[str, str],
+    path: str | Path,
+    part: str,
+) -> Path:
+    """One half of ``model`` (``half(model)``), traced on ``example``, to ``path``; names:
+    (input, output), both with a dynamic batch axis."""
     if model.training:
         raise ExportError("the model is in training mode; call model.eval() before exporting")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    decode = _Decode(copy.deepcopy(model).float().cpu()).eval()
-    example = torch.zeros(2, model.latent_dim)  # [2, k]: any batch size works (dynamic axis)
+    module = half(copy.deepcopy(model).float().cpu()).eval()
     # torch >= 2.5 takes ``dynamo``; its default is about to flip to the dynamo exporter, which
     # needs onnxscript. The TorchScript exporter (torch 2.4's only one) needs just ``onnx``.
     takes_dynamo = "dynamo" in inspect.signature(torch.onnx.export).parameters
     legacy = {"dynamo": False} if takes_dynamo else {}
+    source, target = names
     try:
         with atomic_path(path) as tmp, torch.no_grad(), warnings.catch_warnings():
             # The TorchScript exporter is chosen on purpose (see above); torch >= 2.9 warns.
             warnings.simplefilter("ignore", DeprecationWarning)
             torch.onnx.export(
-                decode,
+                module,
                 (example,),
                 str(tmp),
-                input_names=[INPUT_NAME],
-                output_names=[OUTPUT_NAME],
-                dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+                input_names=[source],
+                output_names=[target],
+                dynamic_axes={source: {0: "batch"}, target: {0: "batch"}},
                 opset_version=OPSET,
                 do_constant_folding=True,
                 **legacy,
             )
-    except ExportError:
-        raise
     except Exception as exc:  # a missing onnx package, an unsupported op, a full disk ...
         raise ExportError(
-            f"exporting the {model.kind.upper()} decoder to ONNX failed: "
+            f"exporting the {model.kind.upper()} {part} to ONNX failed: "
             f"{exc.__class__.__name__}: {exc}"
         ) from exc
     return path
 
 
-def cached_export(checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) -> Path:
-    """The ONNX decoder of a checkpoint file, exported on first use and reused while the
-    checkpoint's bytes stay the same. Raises ``ExportError`` (with the reason) when the file
-    cannot be loaded or its model cannot be exported."""
-    path = export_path(checkpoint, export_dir)
+_EXPORTERS = {"decoder": export_decoder, "encoder": export_encoder}
+
+
+def cached_export(
+    checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR, part: str = "decoder"
+) -> Path:
+    """The ONNX decoder (or encoder: ``part``) of a checkpoint file, exported on first use and
+    reused while the checkpoint's bytes stay the same. Raises ``ExportError`` (with the reason)
+    when the file cannot be loaded or its model cannot be exported."""
+    path = export_path(checkpoint, export_dir, part)
     if path.exists():
         return path
     try:
         model = load_model(checkpoint)
     except CheckpointError as exc:
         raise ExportError(str(exc)) from exc
-    return export_decoder(model, path)
+    return _EXPORTERS[part](model, path)
 
 
 def precompute(folder: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) -> list[Path]:
-    """Export the decoder of every AE/VAE/GAN checkpoint in ``folder``; returns the files."""
+    """Export the decoder of every AE/VAE/GAN checkpoint in ``folder`` and the encoder of every
+    AE/VAE; returns the files."""
     written: list[Path] = []
     for info in list_checkpoints(folder):
-        if info.kind not in GENERATIVE_KINDS:
-            continue
-        start = time.perf_counter()
-        written.append(cached_export(info.path, export_dir))
-        size = written[-1].stat().st_size / 1e6
-        print(f"{written[-1]}  {size:.1f} MB  {time.perf_counter() - start:.1f}s")
+        for part, kinds in (("decoder", GENERATIVE_KINDS), ("encoder", ENCODER_KINDS)):
+            if info.kind not in kinds:
+                continue
+            start = time.perf_counter()
+            written.append(cached_export(info.path, export_dir, part))
+            size = written[-1].stat().st_size / 1e6
+            print(f"{written[-1]}  {size:.1f} MB  {time.perf_counter() - start:.1f}s")
     return written
 
 
 def main(argv: list[str] | None = None) -> None:
-    doc, what = __doc__.split("\n")[0], "decoders to export"
+    doc, what = __doc__.split("\n")[0], "models to export"
     parser = precompute_parser(
         "python -m core.latent.export", doc, what, "export-dir", DEFAULT_EXPORT_DIR
     )

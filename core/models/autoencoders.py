@@ -85,6 +85,7 @@ class Autoencoder(_EncoderDecoder):
     """Deterministic AE: f maps R^784 to R^k, g maps back; trained on E||x - g(f(x))||^2."""
 
     kind = "ae"
+    epoch_cost = 1.4
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
@@ -112,6 +113,7 @@ class VAE(_EncoderDecoder):
     """Gaussian encoder q(z|x) = N(mu, sigma^2), Bernoulli decoder p(x|z), prior N(0, I)."""
 
     kind = "vae"
+    epoch_cost = 1.9
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)

@@ -95,6 +95,7 @@ class LatentModel(nn.Module):
     has_encoder: ClassVar[bool] = False  # True: ``encode(x)`` gives codes of real digits
     has_decoder: ClassVar[bool] = False  # True: ``decode(z)`` alone draws a digit
     conditional: ClassVar[bool] = False  # True: ``encode(x, y)``, ``decode(z, y)`` take labels
+    epoch_cost: ClassVar[float] = 2.0  # rough CPU time of an epoch, relative: orders --all's jobs
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()

@@ -14,6 +14,7 @@ class DigitClassifier(LatentModel):
     """Small CNN that labels digits; used to judge generated images. x -> logits [N, 10]."""
 
     kind = "classifier"
+    epoch_cost = 2.6
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)

@@ -87,6 +87,7 @@ class GAN(LatentModel):
     """Generator G and discriminator D of the min-max game min_G max_D V(D, G)."""
 
     kind = "gan"
+    epoch_cost = 8.1
     has_decoder = True
 
     def __init__(self, config: ModelConfig) -> None:

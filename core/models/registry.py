@@ -33,6 +33,11 @@ GENERATIVE_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if cls.has_deco
 CONDITIONAL_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if cls.conditional)
 
 
+def kind_class(kind: str) -> type[LatentModel]:
+    """The class of a kind, to read what it declares (``has_encoder``, ``epoch_cost``, ...)."""
+    return _BUILDERS[kind]
+
+
 def build_model(config: ModelConfig, generator: torch.Generator | None = None) -> Model:
     """A fresh network. With ``generator`` its initial weights are drawn from it alone: the
     layers are made on the meta device (no draws at all) and then initialised on the CPU."""

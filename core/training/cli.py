@@ -18,8 +18,9 @@ from pathlib import Path
 
 import torch
 
-from core.data.datasets import DATASETS, load_dataset
+from core.data.datasets import DATASETS, Dataset, load_dataset
 from core.models.base import KINDS, ModelConfig
+from core.models.registry import kind_class
 from core.training.devices import PRECISIONS, select_device
 from core.training.loop import Callback, Progress, TrainConfig, TrainResult, fit, train_and_save
 from core.training.recipes import SHIPPED, defaults_for, recipes_for, shipped_configs
@@ -36,8 +37,24 @@ def _tqdm_callback(bar) -> Callback:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from tqdm import tqdm
+    parser = _parser()
+    args = parser.parse_args(argv)
+    torch.set_float32_matmul_precision("high")
+    dataset = load_dataset(args.dataset, root=args.data_root)
+    if args.dry_run:
+        _dry_run(args, dataset)
+        return
+    jobs = _shipped_jobs(args, parser) if args.all else _custom_job(args)
+    total = time.perf_counter()
+    workers = _workers(args.jobs, len(jobs), select_device(args.device))
+    if workers > 1:
+        _run_parallel(jobs, args, workers)
+    else:
+        _run_serial(jobs, args, dataset)
+    print(f"total {time.perf_counter() - total:.1f}s with {workers} worker(s)")
 
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core.training", description=__doc__.split("\n")[0]
     )
@@ -81,66 +98,71 @@ def main(argv: list[str] | None = None) -> None:
         help="auto (the default; --all: each model's own): bfloat16 autocast where the GPU or "
         "CPU has bf16 hardware, else fp32",
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    torch.set_float32_matmul_precision("high")
-    dataset = load_dataset(args.dataset, root=args.data_root)
-    if args.dry_run:
-        dry = recipes_for(args.dataset) if args.dataset in SHIPPED else shipped_configs()
-        for name, cfg in dry.items():
-            result = fit(replace(cfg, epochs=1, max_batches=1), dataset, device=args.device)
-            print(f"{name:12s} ok  {result.metrics}")
-        return
-    if args.all:
-        if args.dataset not in SHIPPED:
-            parser.error(
-                f"--all: no shipped models for {args.dataset}; these have: {', '.join(SHIPPED)}"
-            )
-        shipped = recipes_for(args.dataset)
-        names = args.only.split(",") if args.only else list(shipped)
-        unknown = set(names) - set(shipped)
-        if unknown:
-            parser.error(f"not in the shipped set: {', '.join(sorted(unknown))}")
-        jobs = {
-            args.out_dir / f"{name}.pt": replace(
-                shipped[name],
-                precision=args.precision or shipped[name].precision,
-                max_batches=args.max_batches or shipped[name].max_batches,
-            )
-            for name in names
-        }
-    else:
-        defaults = defaults_for(args.model, args.latent_dim)
-        cfg = replace(
-            defaults,
-            epochs=args.epochs,
-            batch_size=args.batch_size or defaults.batch_size,
-            lr=args.lr or defaults.lr,
-            beta=defaults.beta if args.beta is None else args.beta,
-            noise_std=args.noise_std,
-            seed=args.seed,
-            max_batches=args.max_batches,
-            precision=args.precision or "auto",
+
+def _dry_run(args: argparse.Namespace, dataset: Dataset) -> None:
+    """One batch of every recipe of the dataset (the embedded set's for one without its own)."""
+    dry = recipes_for(args.dataset) if args.dataset in SHIPPED else shipped_configs()
+    for name, cfg in dry.items():
+        result = fit(replace(cfg, epochs=1, max_batches=1), dataset, device=args.device)
+        print(f"{name:12s} ok  {result.metrics}")
+
+
+def _shipped_jobs(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> dict[Path, TrainConfig]:
+    """``--all``: the shipped recipes of the dataset (``--only`` some), by output path."""
+    if args.dataset not in SHIPPED:
+        parser.error(
+            f"--all: no shipped models for {args.dataset}; these have: {', '.join(SHIPPED)}"
         )
-        out = args.out or args.out_dir / f"{args.model}_k{args.latent_dim}_custom.pt"
-        jobs = {out: cfg}
-    total = time.perf_counter()
-    workers = _workers(args.jobs, len(jobs), select_device(args.device))
-    if workers > 1:
-        _run_parallel(jobs, args, workers)
-    else:
-        for out, cfg in jobs.items():
-            with tqdm(total=cfg.epochs, desc=out.stem, unit="epoch") as bar:
-                result = train_and_save(
-                    cfg,
-                    dataset,
-                    out,
-                    device=args.device,
-                    callback=_tqdm_callback(bar),
-                    half=args.all or args.half,
-                )
-            print(_summary(out, result))
-    print(f"total {time.perf_counter() - total:.1f}s with {workers} worker(s)")
+    shipped = recipes_for(args.dataset)
+    names = args.only.split(",") if args.only else list(shipped)
+    unknown = set(names) - set(shipped)
+    if unknown:
+        parser.error(f"not in the shipped set: {', '.join(sorted(unknown))}")
+    return {
+        args.out_dir / f"{name}.pt": replace(
+            shipped[name],
+            precision=args.precision or shipped[name].precision,
+            max_batches=args.max_batches or shipped[name].max_batches,
+        )
+        for name in names
+    }
+
+
+def _custom_job(args: argparse.Namespace) -> dict[Path, TrainConfig]:
+    """One model of ``--model`` / ``--latent-dim``, from its kind's defaults and the flags."""
+    defaults = defaults_for(args.model, args.latent_dim)
+    cfg = replace(
+        defaults,
+        epochs=args.epochs,
+        batch_size=args.batch_size or defaults.batch_size,
+        lr=args.lr or defaults.lr,
+        beta=defaults.beta if args.beta is None else args.beta,
+        noise_std=args.noise_std,
+        seed=args.seed,
+        max_batches=args.max_batches,
+        precision=args.precision or "auto",
+    )
+    return {args.out or args.out_dir / f"{args.model}_k{args.latent_dim}_custom.pt": cfg}
+
+
+def _run_serial(jobs: dict[Path, TrainConfig], args: argparse.Namespace, dataset: Dataset) -> None:
+    from tqdm import tqdm
+
+    for out, cfg in jobs.items():
+        with tqdm(total=cfg.epochs, desc=out.stem, unit="epoch") as bar:
+            result = train_and_save(
+                cfg,
+                dataset,
+                out,
+                device=args.device,
+                callback=_tqdm_callback(bar),
+                half=args.all or args.half,
+            )
+        print(_summary(out, result))
 
 
 def _summary(out: Path, result: TrainResult) -> str:
@@ -163,12 +185,9 @@ def _workers(requested: int, n_jobs: int, device: torch.device) -> int:
     return max(1, min(2, n_jobs, os.cpu_count() or 1))
 
 
-# Rough relative cost of an epoch per kind (32 channels): only orders the jobs, longest first.
-_EPOCH_COST = {"ae": 1.4, "vae": 1.9, "cvae": 2.0, "gan": 8.1, "classifier": 2.6}
-
-
 def _job_cost(cfg: TrainConfig) -> float:
-    return cfg.epochs * _EPOCH_COST[cfg.model.kind] * cfg.model.channels / 32
+    """Only orders the jobs, longest first (each kind's ``epoch_cost``, at 32 channels)."""
+    return cfg.epochs * kind_class(cfg.model.kind).epoch_cost * cfg.model.channels / 32
 
 
 def _train_job(out: Path, cfg: TrainConfig, args: argparse.Namespace, threads: int) -> str:

@@ -120,9 +120,11 @@ def pca_map_scores(dataset_name: str, n_components: int) -> compare.MapScores:
 
 
 @per_checkpoint(show_spinner=False, max_entries=16)
-def model_map_scores(info: CheckpointInfo, dataset_name: str) -> compare.MapScores:
+def model_map_scores(
+    info: CheckpointInfo, dataset_name: str, method: str = "raw"
+) -> compare.MapScores:
     digits = map_dataset(dataset_name)
-    _, projection = latents_and_projection(info, dataset_name, "raw")
+    _, projection = latents_and_projection(info, dataset_name, method)
     return compare.score_map(digits.images, projection.coords, digits.labels)
 
 
