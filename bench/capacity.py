@@ -123,6 +123,7 @@ def cpu_per_open_and_click(folder: Path, opens: int, clicks: int) -> dict:
     with cluster(1, folder) as running, harness.chromium() as browser:
         pid = running.replicas[0].pid
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        harness.ask_for_probes(context)
         page = context.new_page()
         sent: list = []
         page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
@@ -170,6 +171,7 @@ def memory_per_session(folder: Path, sessions: int) -> dict:
         contexts = []
         for _ in range(sessions):
             contexts.append(browser.new_context(viewport={"width": 1400, "height": 1000}))
+            harness.ask_for_probes(contexts[-1])
             open_map(contexts[-1].new_page(), running.url)
             time.sleep(1.0)
             rss.append(rss_mb(pid))

@@ -19,6 +19,7 @@ import pytest
 from harness.browser import (
     MAP_DRAWN_JS,
     ROOT,
+    ask_for_probes,
     goto,
     replicas_behind_balancer,
     screenshot,
@@ -99,6 +100,8 @@ def _count_frames(ws, received: list) -> None:
 def test_a_dead_replica_s_pages_come_back_on_the_other_with_their_selection(cluster, chromium):
     cluster, _ = cluster
     contexts = [chromium.new_context(viewport={"width": 1400, "height": 1000}) for _ in SELECTIONS]
+    for context in contexts:
+        ask_for_probes(context)  # the explorer's probe says when its map is drawn
     try:
         pages = [context.new_page() for context in contexts]
         sockets: list[list] = [[] for _ in pages]  # per page, per WebSocket: [frames received]
