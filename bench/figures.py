@@ -32,6 +32,7 @@ python -m bench.map_page      # the map page beside a bare scatter and the Plotl
 python -m bench.explorer      # real Chromium: pointer move -> decoded digit drawn; twin maps too
 python -m bench.playback      # real Chromium: How it learned, frames while playing and scrubbing
 python -m bench.load          # 10 browsers at once on a fresh server vs a bare page; 5 cold opens
+python -m bench.capacity      # server CPU per click and open, memory per session, 1 vs 2 replicas
 ```"""
 
 
@@ -232,10 +233,32 @@ def playback(result: Result, when: When) -> str:
     )
 
 
+def capacity(result: Result, when: When) -> str:
+    run = result("capacity")
+    if run is None:
+        return ""
+    cpu, memory, students = run["cpu"], run["memory"], run["students_per_core"]
+    rss = memory["rss_mb"]
+    throughput = " / ".join(f"{row['clicks_per_s']:.1f}" for row in run["throughput"])
+    cores = sum(row["server_cores_used"] for row in run["throughput"]) / len(run["throughput"])
+    return (
+        f"Capacity (`bench/capacity.py`, {when(run)}, one replica behind HAProxy, the map of "
+        f"ae_k2): server CPU **{cpu['cpu_s_per_click']:.3f} s per map click** and "
+        f"{cpu['cpu_s_per_open']:.3f} s per warm map open ({cpu['first_open']['cpu_s']:.1f} s "
+        f"for the first, cold one); replica memory {rss[0]:.0f} MB idle, {rss[1]:.0f} MB with "
+        f"one session, {rss[-1]:.0f} MB with {len(rss) - 1} "
+        f"(**{memory['mb_per_further_session']:.1f} MB per further session**); so one core "
+        f"serves **~{students['students']:.0f} students** clicking every {students['think_s']:g} "
+        f"s. Clicks/s with 1 / 2 replicas: {throughput}, but the replicas got {cores:.2f} cores "
+        "of the shared machine in both runs, so that comparison shows nothing here."
+    )
+
+
 SECTIONS: list[Callable[[Result, When], str]] = [
     commands,
     quality,
     load,
+    capacity,
     app_latency,
     explorer,
     playback,

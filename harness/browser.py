@@ -11,7 +11,10 @@ The live explorer (ui/explorer.py) is driven through the probe it leaves in the 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -94,6 +97,59 @@ def streamlit_server(
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+class Replica(NamedTuple):
+    url: str  # http://127.0.0.1:<port>, the replica itself (not through the balancer)
+    pid: int  # its `streamlit run` process: /proc/<pid> for CPU and memory; kill it to fail over
+
+
+class Cluster(NamedTuple):
+    url: str  # the balancer: what a class opens
+    replicas: list[Replica]
+    process: subprocess.Popen  # scripts/serve.sh, leader of its own process group
+
+
+_REPLICA_LINE = re.compile(r"replica (\d+): (http://\S+) pid (\d+)")
+
+
+@contextmanager
+def replicas_behind_balancer(
+    replicas: int, env: dict[str, str] | None = None, timeout: float = 180.0
+) -> Iterator[Cluster]:
+    """``bash scripts/serve.sh --replicas N`` on a free loopback port (replicas on free ports
+    too); yields the balancer's URL and each replica once all answer through it. On the way out
+    serve.sh gets SIGTERM (it stops what it started), then its whole process group SIGKILL for
+    anything still there: nothing outlives a failed test."""
+    port = free_port()
+    logs = ARTIFACTS / f"serve-{port}"
+    logs.mkdir(parents=True, exist_ok=True)
+    cmd = ["bash", str(ROOT / "scripts/serve.sh"), "--replicas", str(replicas)]
+    cmd += ["--port", str(port), "--address", "127.0.0.1", "--logs", str(logs)]
+    out = (logs / "serve.out").open("w+")
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, "PYTHON": sys.executable, **(env or {})},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: one signal reaches every replica
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while "Ctrl-C stops everything" not in (text := (logs / "serve.out").read_text()):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"scripts/serve.sh did not start:\n{text}")
+            time.sleep(0.3)
+        found = [Replica(url, int(pid)) for _, url, pid in _REPLICA_LINE.findall(text)]
+        yield Cluster(f"http://127.0.0.1:{port}", found, proc)
+    finally:
+        proc.terminate()  # serve.sh's own way out: it stops every process it started
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(30)
+        with contextlib.suppress(ProcessLookupError):  # anything left behind, serve.sh included
+            os.killpg(proc.pid, signal.SIGKILL)
+        out.close()
 
 
 def launch_chromium(playwright):

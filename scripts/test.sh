@@ -3,9 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's chromium for the browser tests; dataset-fashion-mnist so the suite covers a full-size
-# dataset (its 70,000 images in /usr/share/datasets/fashion-mnist) and the shipped Fashion models.
+# dataset (its 70,000 images in /usr/share/datasets/fashion-mnist) and the shipped Fashion models;
+# haproxy, the balancer of scripts/serve.sh (its config test, the failover test).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

@@ -67,6 +67,11 @@ def live(job_id: str) -> None:
     curves, playback = st.columns([2, 3], gap="medium")
     with curves:
         show_progress(job.config.model.kind, snap)
+        st.caption(
+            ":material/dns: This training runs inside the server process of this page: it is lost "
+            "if this replica stops (a restart, a failed replica). The finished model goes to the "
+            "checkpoint folder that every replica reads."
+        )
     with playback:
         if job.recorder is not None:
             live_playback(job.recorder, job.dataset.class_names, key="train_playback")

@@ -1,9 +1,14 @@
 """What the app loads once and shares (``st.cache_resource``): datasets, the checkpoint
 folder's models, the classifier, the device, and the registry of training jobs. Every file
-the app reads from ``checkpoints/`` is found through ``CHECKPOINT_DIR`` here."""
+the app reads from ``checkpoints/`` is found through ``CHECKPOINT_DIR`` here.
+
+``LATENT_LAB_CHECKPOINTS`` names another checkpoint folder: replicas behind a balancer
+(scripts/serve.sh, deploy/) share one, so a model trained on any of them is in every picker
+(the picker re-reads the folder's names and modification times on every run)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +26,7 @@ from core.training.recipes import defaults_for
 from ui.compute.cache import version
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKPOINT_DIR = ROOT / "checkpoints"
+CHECKPOINT_DIR = Path(os.environ.get("LATENT_LAB_CHECKPOINTS") or ROOT / "checkpoints")
 DATA_DIR = ROOT / "data"
 
 
