@@ -9,6 +9,7 @@ is computed by a function here, once per input, and cached here and nowhere else
 - ``errors``: pixel PCA, validation errors, PCA vs AE scores, denoising.
 - ``studios``: the VAE and GAN studios, Style & content (CVAE), Concepts.
 - ``uses``: attributes and latent arithmetic, classifiers with few labels.
+- ``multimodal``: sentences and digits in one space (a multimodal VAE).
 
 - Resources (``st.cache_resource``, one object shared by every session; never mutate them):
   datasets, models, latent maps (a ``Projection`` keeps t-SNE's affinities, so placing new codes
@@ -61,6 +62,18 @@ from ui.compute.maps import (
     map_point_problem,
     neighbours,
     place,
+)
+from ui.compute.multimodal import (
+    describe_digit,
+    description_table,
+    description_thirds,
+    digit_sentence_markers,
+    multimodal_vocabulary,
+    read_sentence,
+    sentence_on_map,
+    sentence_samples,
+    sentence_walk,
+    slot_words,
 )
 from ui.compute.resources import (
     available_datasets,
