@@ -31,9 +31,10 @@ sys.path.insert(0, str(ROOT))
 from core.analysis.sample_quality import sample_quality  # noqa: E402
 from core.data.datasets import load_dataset, to_float  # noqa: E402
 from core.latent.operations import sample_prior  # noqa: E402
-from core.models.kinds import ModelConfig, build_model  # noqa: E402
+from core.models.base import ModelConfig  # noqa: E402
 from core.models.layers import downsample  # noqa: E402
 from core.models.losses import r1_penalty  # noqa: E402
+from core.models.registry import build_model  # noqa: E402
 from core.training.checkpoints import load_model  # noqa: E402
 from core.training.devices import autocast, resolve_precision  # noqa: E402
 

@@ -40,7 +40,7 @@ from core.analysis.few_labels import learning_curve  # noqa: E402
 from core.data.datasets import Dataset, load_dataset, to_float  # noqa: E402
 from core.latent.operations import decode_points, encode_images  # noqa: E402
 from core.latent.pca import fit_pca  # noqa: E402
-from core.models.kinds import CVAE  # noqa: E402
+from core.models.autoencoders import CVAE  # noqa: E402
 from core.training.checkpoints import load_model  # noqa: E402
 
 CKPT = ROOT / "checkpoints"

@@ -20,7 +20,7 @@ TINY = dict(channels=8, hidden=32)  # a network that trains in a second on a CPU
 def train_tiny(data: Dataset, kind: str, latent_dim: int, **train):
     """A real tiny model trained on the CPU in float32 (tests state their precision: bf16 CPUs
     would otherwise train these in bf16 and others in fp32)."""
-    from core.models.kinds import ModelConfig
+    from core.models.base import ModelConfig
     from core.training.loop import TrainConfig, fit
 
     config = TrainConfig(ModelConfig(kind, latent_dim, **TINY), precision="fp32", **train)

@@ -15,8 +15,10 @@ from core.analysis import convolution, posterior, sample_quality
 from core.analysis.metrics import classifier_fid
 from core.latent import operations as latent
 from core.latent.projections import project
-from core.models.kinds import ModelConfig, build_model, transposed_conv_output_size
+from core.models.base import ModelConfig
+from core.models.layers import transposed_conv_output_size
 from core.models.losses import kl_to_standard_normal, negative_elbo
+from core.models.registry import build_model
 from core.training.checkpoints import load_model
 
 from .conftest import ROOT

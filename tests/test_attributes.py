@@ -11,7 +11,7 @@ from scipy.stats import spearmanr
 from core.analysis import attributes
 from core.data.datasets import Dataset
 from core.latent.operations import decode_points, encode_images, reconstruct
-from core.models.kinds import ModelConfig
+from core.models.base import ModelConfig
 from core.training.loop import TrainConfig, fit
 
 

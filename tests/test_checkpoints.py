@@ -3,7 +3,8 @@ import pickle
 import pytest
 import torch
 
-from core.models.kinds import ModelConfig, build_model
+from core.models.base import ModelConfig
+from core.models.registry import build_model
 from core.training.checkpoints import (
     CheckpointError,
     list_checkpoints,

@@ -187,7 +187,8 @@ def test_axis_traversal_walks_one_axis_at_a_time_from_the_mean_code(digits):
 
 @pytest.mark.parametrize("steps", [2, 4])
 def test_axis_traversal_needs_an_odd_number_of_steps(steps):
-    from core.models.kinds import ModelConfig, build_model
+    from core.models.base import ModelConfig
+    from core.models.registry import build_model
 
     model = build_model(ModelConfig("ae", 2, channels=8, hidden=16)).eval()
     with pytest.raises(ValueError, match="odd"):

@@ -13,14 +13,8 @@ import torch
 
 from core.data.datasets import Dataset, to_float
 from core.latent.operations import decode_points, encode_images
-from core.models.kinds import (
-    CONDITIONAL_KINDS,
-    ENCODER_KINDS,
-    GENERATIVE_KINDS,
-    KINDS,
-    ModelConfig,
-    build_model,
-)
+from core.models.base import KINDS, ModelConfig
+from core.models.registry import CONDITIONAL_KINDS, ENCODER_KINDS, GENERATIVE_KINDS, build_model
 from core.training.checkpoints import list_checkpoints, load_model, save_checkpoint
 from core.training.loop import TrainConfig, evaluate, fit, train_and_save
 from core.training.recipes import defaults_for, shipped_configs

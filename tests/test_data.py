@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from core.data.augment import add_gaussian_noise, add_salt_and_pepper
 from core.data.datasets import (
     DatasetUnavailable,
-    add_gaussian_noise,
-    add_salt_and_pepper,
     load_dataset,
     load_test_set,
     read_idx,

@@ -12,14 +12,14 @@ import pytest
 import torch
 
 from core.latent.export import (
-    DECODER_KINDS,
     INPUT_NAME,
     ExportError,
     cached_export,
     export_decoder,
     export_path,
 )
-from core.models.kinds import ModelConfig, build_model
+from core.models.base import ModelConfig
+from core.models.registry import GENERATIVE_KINDS, build_model
 from core.training.checkpoints import list_checkpoints, save_checkpoint
 
 from .conftest import ROOT
@@ -52,7 +52,7 @@ def tiny_model(kind: str, seed: int = 0):
     return model.eval()
 
 
-@pytest.mark.parametrize("kind", DECODER_KINDS)
+@pytest.mark.parametrize("kind", GENERATIVE_KINDS)
 def test_export_matches_torch_per_kind_at_any_batch_size(kind, tmp_path):
     model = tiny_model(kind)
     path = export_decoder(model, tmp_path / f"{kind}.onnx")
@@ -75,7 +75,7 @@ def test_export_leaves_the_model_as_it_was(tmp_path):
 
 @pytest.mark.parametrize(
     "info",
-    [i for i in list_checkpoints(ROOT / "checkpoints") if i.kind in DECODER_KINDS],
+    [i for i in list_checkpoints(ROOT / "checkpoints") if i.kind in GENERATIVE_KINDS],
     ids=lambda i: i.name,
 )
 def test_every_shipped_decoder_is_shipped_exported_and_equal_to_torch(info):

@@ -68,7 +68,8 @@ def test_features_that_know_nothing_of_the_class_score_chance():
 
 
 def test_code_features_of_a_plain_and_a_conditional_encoder(small_digits: Dataset):
-    from core.models.kinds import ModelConfig, build_model
+    from core.models.base import ModelConfig
+    from core.models.registry import build_model
 
     from .conftest import TINY, train_tiny
 

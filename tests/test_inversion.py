@@ -9,7 +9,7 @@ import torch
 from core.analysis.inversion import InversionConfig, invert
 from core.data.datasets import Dataset
 from core.latent.operations import decode_points
-from core.models.kinds import ModelConfig
+from core.models.base import ModelConfig
 from core.training.checkpoints import load_model
 from core.training.loop import TrainConfig, fit
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from core.models.kinds import ModelConfig, build_model
+from core.models.base import ModelConfig
+from core.models.registry import build_model
 from core.training.checkpoints import load_model, read_info, save_checkpoint
 from core.training.jobs import TrainingJob, checkpoint_stem, publish_exclusive
 from core.training.loop import TrainConfig

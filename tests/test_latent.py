@@ -20,7 +20,8 @@ from core.latent.operations import (
     random_pair,
 )
 from core.latent.projections import project
-from core.models.kinds import ModelConfig, build_model
+from core.models.base import ModelConfig
+from core.models.registry import build_model
 
 from .conftest import train_tiny
 

@@ -24,7 +24,8 @@ from core.analysis.metrics import (
     trustworthiness,
 )
 from core.data.datasets import to_float
-from core.models.kinds import ModelConfig, build_model
+from core.models.base import ModelConfig
+from core.models.registry import build_model
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,9 @@ import pytest
 import torch
 from torch import nn
 
-from core.models.kinds import (
-    ModelConfig,
-    build_model,
-    check_upsampling,
-    transposed_conv_output_size,
-)
+from core.models.base import ModelConfig
+from core.models.layers import check_upsampling, transposed_conv_output_size
+from core.models.registry import build_model
 
 
 @pytest.mark.parametrize(

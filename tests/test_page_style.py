@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from core.models.kinds import ENCODER_KINDS, GENERATIVE_KINDS
+from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS
 from core.training.checkpoints import list_checkpoints
 
 from .apptest import open_page

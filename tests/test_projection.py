@@ -14,7 +14,8 @@ from core.latent.neighbours import nearest
 from core.latent.operations import encode_images
 from core.latent.pca import fit_pca
 from core.latent.projections import Projection, project
-from core.models.kinds import ModelConfig, build_model
+from core.models.base import ModelConfig
+from core.models.registry import build_model
 from core.training.checkpoints import save_checkpoint
 
 from .conftest import train_tiny

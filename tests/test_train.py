@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from core.models.kinds import ModelConfig
+from core.models.base import ModelConfig
 from core.training.cli import _job_cost, _workers, main
 from core.training.devices import resolve_precision, select_device
 from core.training.loop import Progress, TrainConfig, evaluate, fit

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from core.data.datasets import noun_of
-from core.models.kinds import ENCODER_KINDS, GENERATIVE_KINDS
+from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS
 from core.training.checkpoints import CheckpointInfo
 from ui import compute
 from ui.explorer import latent_explorer

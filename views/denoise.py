@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.models.kinds import ENCODER_KINDS
+from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import CheckpointInfo
 from ui import compute, images, state, widgets
 

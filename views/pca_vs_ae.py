@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import compare
-from core.models.kinds import ENCODER_KINDS
+from core.models.registry import ENCODER_KINDS
 from ui import compute, images, plots, state, widgets
 
 EIGEN_DIGITS = 16  # components drawn as images

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis.inversion import InversionConfig, InversionResult
-from core.models.kinds import ENCODER_KINDS
+from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import CheckpointInfo
 from ui import compute, digit_input, images, plots, state, widgets
 from ui.explorer import overlay

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.models.kinds import ENCODER_KINDS
+from core.models.registry import ENCODER_KINDS
 from ui import compute, digit_input, images, plots, state, widgets
 
 SOURCES = {"class": "By class", "index": "By index", "yours": "Upload or draw"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data.datasets import DatasetUnavailable
-from core.models.kinds import CONDITIONAL_KINDS, GENERATIVE_KINDS
+from core.models.registry import CONDITIONAL_KINDS, GENERATIVE_KINDS
 from core.training.devices import available_devices
 from core.training.jobs import JobSnapshot, TrainingJob
 from core.training.recipes import defaults_for

@@ -12,7 +12,7 @@ import numpy as np
 
 from core.analysis.metrics import ArrayLike, class_probabilities
 from core.data.datasets import DIGIT_NAMES, FASHION_NAMES
-from core.models.kinds import DigitClassifier
+from core.models.classifier import DigitClassifier
 
 
 @dataclass(eq=False)  # array fields: compare them with numpy, not ==

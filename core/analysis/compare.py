@@ -23,7 +23,7 @@ from core.analysis import metrics
 from core.data.datasets import Dataset, to_float
 from core.latent.operations import decode_points, encode_and_decode
 from core.latent.pca import PCAResult, fit_pca
-from core.models.kinds import Model
+from core.models.registry import Model
 from core.training.checkpoints import CheckpointInfo
 from core.training.devices import one_thread
 

@@ -9,7 +9,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.models.kinds import GAN, Model, model_device, require_eval, transposed_conv_output_size
+from core.models.base import model_device, require_eval
+from core.models.gan import GAN
+from core.models.layers import transposed_conv_output_size
+from core.models.registry import Model
 
 # Cells of the picture of a transposed convolution as a stride-1 convolution.
 PAD, INSERTED, INPUT = 0, 1, 2

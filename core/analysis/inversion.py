@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from core.analysis.metrics import ArrayLike, as_unit_images
-from core.models.kinds import Model, model_device, require_eval
+from core.models.base import model_device, require_eval
+from core.models.registry import Model
 from core.training.devices import one_thread
 
 

@@ -23,7 +23,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
 from core.data.datasets import to_float
-from core.models.kinds import DigitClassifier
+from core.models.classifier import DigitClassifier
 
 ArrayLike = np.ndarray | torch.Tensor
 

@@ -14,7 +14,8 @@ import torch
 from core.data.datasets import to_float
 from core.latent.operations import prior_codes
 from core.latent.projections import Projection
-from core.models.kinds import VAE, model_device, require_eval
+from core.models.autoencoders import VAE
+from core.models.base import model_device, require_eval
 from core.models.losses import kl_to_standard_normal, negative_elbo
 
 # A latent unit is "active" when its posterior mean moves with the input:

@@ -12,7 +12,9 @@ import torch
 from core.analysis.metrics import ArrayLike, class_histogram, classifier_fid, to_numpy
 from core.data.datasets import to_float
 from core.latent.operations import decode_points, prior_codes, sample_prior
-from core.models.kinds import GAN, DigitClassifier, model_device, require_eval
+from core.models.base import model_device, require_eval
+from core.models.classifier import DigitClassifier
+from core.models.gan import GAN
 
 
 @torch.no_grad()

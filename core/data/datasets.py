@@ -213,25 +213,3 @@ def load_test_set(name: str, root: str | Path | None = None) -> tuple[torch.Tens
         f"{name}'s test files ({', '.join(_IDX_TEST_FILES)}[.gz]) are not in "
         f"{', '.join(map(str, folders))}"
     )
-
-
-# --- corruptions, for denoising ---------------------------------------------------------------
-
-
-def add_gaussian_noise(
-    x: torch.Tensor, std: float, gen: torch.Generator | None = None
-) -> torch.Tensor:
-    """x + N(0, std^2), clipped to [0, 1]."""
-    noise = torch.randn(x.shape, generator=gen, device="cpu").to(x.device)
-    return (x + std * noise).clamp_(0.0, 1.0)
-
-
-def add_salt_and_pepper(
-    x: torch.Tensor, amount: float, gen: torch.Generator | None = None
-) -> torch.Tensor:
-    """Set a fraction ``amount`` of pixels to 0 or 1 at random."""
-    u = torch.rand(x.shape, generator=gen, device="cpu").to(x.device)
-    out = x.clone()
-    out[u < amount / 2] = 0.0
-    out[(u >= amount / 2) & (u < amount)] = 1.0
-    return out

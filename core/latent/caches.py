@@ -32,7 +32,7 @@ from core.latent.projections import (
     resolve_params,
     save_npz,
 )
-from core.models.kinds import ENCODER_KINDS
+from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import list_checkpoints, load_model
 
 DEFAULT_CACHE_DIR = Path("checkpoints/projections")

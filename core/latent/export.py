@@ -26,13 +26,12 @@ from torch import nn
 
 from core.files import atomic_path
 from core.latent.folder_caches import precompute_parser, prune_stale
-from core.models.kinds import Model
+from core.models.registry import GENERATIVE_KINDS, Model
 from core.training.checkpoints import CheckpointError, list_checkpoints, load_model
 
 EXPORT_FORMAT = 1  # bump when the graph's inputs, outputs or opset change: old exports then miss
 OPSET = 17
 DEFAULT_EXPORT_DIR = Path("static/onnx")
-DECODER_KINDS = ("ae", "vae", "gan")
 INPUT_NAME = "z"  # float32 [N, k]
 OUTPUT_NAME = "image"  # float32 [N, 1, 28, 28] in [0, 1]
 
@@ -73,7 +72,7 @@ def export_decoder(model: Model, path: str | Path) -> Path:
     a CPU float32 copy is exported, so a shared (cached) model is never moved or cast.
     Raises ``ExportError``.
     """
-    if model.kind not in DECODER_KINDS:
+    if not model.has_decoder:
         raise ExportError(f"a {model.kind} has no decoder to export; only AE, VAE and GAN do")
     if model.training:
         raise ExportError("the model is in training mode; call model.eval() before exporting")
@@ -128,7 +127,7 @@ def precompute(folder: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR) 
     """Export the decoder of every AE/VAE/GAN checkpoint in ``folder``; returns the files."""
     written: list[Path] = []
     for info in list_checkpoints(folder):
-        if info.kind not in DECODER_KINDS:
+        if info.kind not in GENERATIVE_KINDS:
             continue
         start = time.perf_counter()
         written.append(cached_export(info.path, export_dir))

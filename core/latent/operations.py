@@ -15,7 +15,8 @@ import torch
 from core.data.datasets import Dataset, to_float
 from core.latent.neighbours import nearest
 from core.latent.projections import Projection
-from core.models.kinds import Model, model_device, require_eval
+from core.models.base import model_device, require_eval
+from core.models.registry import Model
 
 INTERPOLATIONS = ("linear", "slerp")
 MIXINGS = ("dirichlet", "mean", "noise")

@@ -1,4 +1,4 @@
-"""Building blocks that the networks of ``core.models.kinds`` and ``core.models.gan`` share: the
+"""Building blocks that the networks of ``core.models.registry`` and ``core.models.gan`` share: the
 28x28
 geometry, the decoders' upsampling plan and the encoders' (and discriminator's) downsampling."""
 

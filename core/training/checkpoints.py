@@ -13,7 +13,8 @@ from typing import Any
 import torch
 
 from core.files import atomic_path
-from core.models.kinds import Model, ModelConfig, build_model
+from core.models.base import ModelConfig
+from core.models.registry import Model, build_model
 
 FORMAT_VERSION = 1
 SUFFIX = ".pt"

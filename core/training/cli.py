@@ -2,7 +2,7 @@
 
 ``python -m core.training --model vae --latent-dim 16 --epochs 30 --out checkpoints/my.pt``;
 ``--all`` retrains the shipped set (in parallel processes on a CPU), ``--dry-run`` runs one batch
-of every recipe. Defaults come from ``core.models.kinds``, ``core.training.loop`` and
+of every recipe. Defaults come from ``core.models.registry``, ``core.training.loop`` and
 ``core.training.recipes``.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from core.data.datasets import DATASETS, load_dataset
-from core.models.kinds import KINDS, ModelConfig
+from core.models.base import KINDS, ModelConfig
 from core.training.devices import PRECISIONS, select_device
 from core.training.loop import Callback, Progress, TrainConfig, TrainResult, fit, train_and_save
 from core.training.recipes import SHIPPED, defaults_for, recipes_for, shipped_configs

@@ -21,20 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
-from torch import nn
 
-from core.data.datasets import Dataset, add_gaussian_noise, to_float
-from core.models import losses
-from core.models.kinds import (
-    CVAE,
-    GAN,
-    VAE,
-    Model,
-    ModelConfig,
-    build_model,
-    count_parameters,
-    model_device,
-)
+from core.data.datasets import Dataset, to_float
+from core.models.base import ModelConfig, count_parameters, model_device
+from core.models.registry import Model, build_model
 from core.training.checkpoints import round_to_half, save_checkpoint
 from core.training.devices import PRECISIONS, Precision, autocast, resolve_precision, select_device
 
@@ -111,118 +101,6 @@ def _batches(
         yield to_float(images[idx]), labels[idx]
 
 
-def _shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
-    """Translate each image by its own random offset of up to max_shift pixels (zero fill)."""
-    if max_shift == 0:
-        return x
-    n = len(x)
-    padded = nn.functional.pad(x, (max_shift,) * 4)  # [N, 1, 28 + 2s, 28 + 2s]
-    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n, 1), generator=gen).to(x.device)
-    rows = (torch.arange(28, device=x.device) + dy)[:, :, None]  # [N, 28, 1]
-    cols = (torch.arange(28, device=x.device) + dx)[:, None, :]  # [N, 1, 28]
-    return padded[torch.arange(n, device=x.device)[:, None, None], 0, rows, cols].unsqueeze(1)
-
-
-# --- one optimisation step per kind ------------------------------------------------------------
-
-
-def _step_ae(model, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
-    x = _shift(x, cfg.augment_shift, gen)
-    inputs = add_gaussian_noise(x, cfg.noise_std, gen) if cfg.noise_std > 0 else x
-    loss = losses.reconstruction_mse(model(inputs), x)
-    _backward(loss, opts[0])
-    return {"loss": loss.item()}
-
-
-def _step_vae(model: VAE | CVAE, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
-    """The VAE's and the CVAE's step: the CVAE is also given the label."""
-    x = _shift(x, cfg.augment_shift, gen)
-    logits, mu, logvar = model(x, *_label(model, y), generator=gen)
-    terms = losses.negative_elbo(logits.float(), x, mu.float(), logvar.float(), beta=cfg.beta)
-    _backward(terms.loss, opts[0])
-    return {"loss": terms.loss.item(), "recon": terms.recon.item(), "kl": terms.kl.item()}
-
-
-R1_EVERY = 8  # GAN: steps per R1 penalty; every step would make training ~40 % slower
-
-
-def _step_gan(model: GAN, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
-    opt_g, opt_d = opts
-    z = torch.randn(len(x), model.latent_dim, generator=gen).to(x.device)
-    fake = model.generator(z)
-    # Discriminator: real -> 1, fake -> 0 (fake detached so G is not updated here), and
-    # gamma / 2 * R1 on its slope at the real digits, lazily (Karras et al. 2020, StyleGAN2):
-    # on a random 1 in R1_EVERY steps, times R1_EVERY, so its double backward costs 1/R1_EVERY.
-    lazy = cfg.r1_gamma > 0 and torch.randint(R1_EVERY, (), generator=gen).item() == 0
-    x = x.requires_grad_(lazy)
-    real_logits = model.discriminator(x).float()
-    d_loss = losses.gan_discriminator_loss(real_logits, model.discriminator(fake.detach()).float())
-    r1 = losses.r1_penalty(real_logits, x) if lazy else torch.zeros(())
-    _backward(d_loss + cfg.r1_gamma / 2 * R1_EVERY * r1, opt_d)
-    # Generator: non-saturating, make D call the fakes real.
-    g_loss = losses.gan_generator_loss(model.discriminator(fake).float())
-    _backward(g_loss, opt_g)
-    return {"loss": g_loss.item(), "d_loss": d_loss.item(), "g_loss": g_loss.item()}
-
-
-def _step_classifier(model, opts, x, y, cfg: TrainConfig, gen) -> dict[str, float]:
-    logits = model(_shift(x, cfg.augment_shift, gen))
-    loss = losses.classification_loss(logits.float(), y)
-    _backward(loss, opts[0])
-    return {"loss": loss.item()}
-
-
-def _backward(loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-
-
-def _label(model: Model, y: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """The extra argument of a conditional model's encode/decode: (y,), or () for the others."""
-    return (y,) if model.conditional else ()
-
-
-_STEPS = {
-    "ae": _step_ae,
-    "vae": _step_vae,
-    "cvae": _step_vae,
-    "gan": _step_gan,
-    "classifier": _step_classifier,
-}
-
-
-def _adam(kind: type[torch.optim.Optimizer], params, **kw) -> torch.optim.Optimizer:
-    """The fused (one kernel per step) implementation where this torch has it for the device,
-    else the default one: the same update, faster on a CPU (docs/recipes.md)."""
-    params = list(params)
-    try:
-        return kind(params, fused=True, **kw)
-    except (RuntimeError, ValueError):
-        return kind(params, **kw)
-
-
-def _optimizers(model: Model, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
-    if isinstance(model, GAN):  # DCGAN's settings: Adam(lr, betas=(0.5, 0.999)) for each player
-        return [
-            _adam(torch.optim.Adam, model.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.999)),
-            _adam(
-                torch.optim.Adam, model.discriminator.parameters(), lr=cfg.lr, betas=(0.5, 0.999)
-            ),
-        ]
-    return [_adam(torch.optim.AdamW, model.parameters(), lr=cfg.lr, weight_decay=1e-4)]
-
-
-def _schedule(
-    opt: torch.optim.Optimizer, steps: int, gan: bool
-) -> torch.optim.lr_scheduler.LRScheduler:
-    """Cosine decay to 0 for AE/VAE/classifier. The GAN keeps DCGAN's constant rate for the
-    first half, then decays linearly to 0: that settles the two players' late oscillation."""
-    if not gan:
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-    return torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min(1.0, 2.0 * (1.0 - i / steps)))
-
-
 # --- validation -------------------------------------------------------------------------------
 
 
@@ -251,38 +129,11 @@ def evaluate(
         x = to_float(images[start : start + batch_size].to(device))
         y = labels[start : start + batch_size].to(device)
         with autocast(device, precision):
-            metrics = _batch_metrics(model, x, y, gen)
+            metrics = model.validation_metrics(x, y, gen)
         for key, value in metrics.items():
             sums[key] = sums.get(key, 0.0) + value * len(x)
     model.train(was_training)
     return {f"val_{k}": v / n for k, v in sums.items()}
-
-
-def _batch_metrics(
-    model: Model, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator
-) -> dict[str, float]:
-    if model.kind == "ae":
-        return {"mse": losses.reconstruction_mse(model(x).float(), x).item()}
-    if model.kind in ("vae", "cvae"):
-        given = _label(model, y)
-        mu, logvar = model.encode_dist(x, *given)
-        mu, logvar = mu.float(), logvar.float()
-        z = VAE.reparameterize(mu, logvar, gen)
-        logits = model.decode(z, *given, logits=True).float()
-        terms = losses.negative_elbo(logits, x, mu, logvar)
-        mse = losses.reconstruction_mse(model.decode(mu, *given).float(), x)
-        return {
-            "neg_elbo": terms.neg_elbo.item(),
-            "recon": terms.recon.item(),
-            "kl": terms.kl.item(),
-            "mse": mse.item(),
-        }
-    if model.kind == "gan":
-        real = torch.sigmoid(model.discriminate(x).float()).mean().item()
-        fake = model.discriminate(model.sample(len(x), gen))
-        fake = torch.sigmoid(fake.float()).mean().item()
-        return {"d_real": real, "d_fake": fake}
-    return {"accuracy": (model(x).argmax(1) == y).float().mean().item()}
 
 
 # --- the loop ---------------------------------------------------------------------------------
@@ -302,14 +153,13 @@ def fit(
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True
     model = build_model(replace(config.model, dataset=dataset.name), init).to(dev).train()
-    opts = _optimizers(model, config)
+    opts = model.configure_optimizers(config.lr)
     steps_per_epoch = math.ceil(len(dataset.train_idx) / config.batch_size)
     if config.max_batches is not None:
         steps_per_epoch = min(steps_per_epoch, config.max_batches)
-    scheds = [_schedule(o, config.epochs * steps_per_epoch, isinstance(model, GAN)) for o in opts]
+    scheds = model.configure_schedulers(opts, config.epochs * steps_per_epoch)
     train_x, train_y = (t.to(dev) for t in dataset.split("train"))
     val_x, val_y = dataset.split("val")
-    step = _STEPS[model.kind]
     history: list[dict[str, float]] = []
     seen = 0
     stopped = False
@@ -321,7 +171,7 @@ def fit(
             if i == steps_per_epoch:
                 break
             with autocast(dev, precision):
-                out = step(model, opts, x, y, config, gen)
+                out = model.training_step(x, y, opts, config, gen)
             for s in scheds:
                 s.step()
             for key, value in out.items():

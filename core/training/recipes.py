@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.models.kinds import KINDS, ModelConfig, ModelKind
+from core.models.base import KINDS, ModelConfig, ModelKind
 from core.training.loop import TrainConfig
 
 # The shipped model whose recipe a new model of each kind starts from (its lr and batch size).

@@ -12,7 +12,8 @@ import torch
 
 from core.analysis import compare
 from core.analysis.metrics import mse, per_image_mse, per_image_ssim, psnr
-from core.data.datasets import add_gaussian_noise, add_salt_and_pepper, to_float
+from core.data.augment import add_gaussian_noise, add_salt_and_pepper
+from core.data.datasets import to_float
 from core.latent.operations import encode_images, reconstruct
 from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint

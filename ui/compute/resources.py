@@ -12,7 +12,8 @@ import streamlit as st
 
 from core.analysis.classify import Prediction, class_names, predict
 from core.data.datasets import DATASETS, DEBIAN_FASHION_DIR, Dataset, load_dataset
-from core.models.kinds import Model, ModelConfig
+from core.models.base import ModelConfig
+from core.models.registry import Model
 from core.training.checkpoints import CheckpointInfo, load_model, scan_checkpoints
 from core.training.devices import select_device
 from core.training.jobs import TrainingJob

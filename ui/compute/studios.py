@@ -22,7 +22,7 @@ from core.latent.operations import (
     sample_prior,
 )
 from core.latent.projections import project
-from core.models.kinds import transposed_conv_output_size
+from core.models.layers import transposed_conv_output_size
 from core.training.checkpoints import CheckpointInfo, load_model
 from ui.compute.cache import per_checkpoint, version
 from ui.compute.maps import latents_and_projection
