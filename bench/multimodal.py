@@ -4,11 +4,15 @@
    attribute words each), one image drawn from each sentence's posterior q(z|t) (seeded). The
    shipped classifier should read the intended digit on >= 95 %; for every digit and attribute
    the mean measured attribute of the images drawn from its three words should be ordered as
-   the words are; each drawn image's attribute third (the cut points of the validation digits'
-   own class) should match its word on >= 70 %. The posterior mean's images are shown beside.
+   the words are; each drawn image's attribute third should match its word on >= 70 %. The
+   thirds are those that define the words (cut within each class of the training split). A
+   decoder draws blurrier strokes than a pen, which shifts the measured thickness and width of
+   every drawn image, so the match is also given against thirds cut on the model's own
+   reconstructions of the training digits (the "own" column; not the target). The posterior
+   mean's images are shown beside the samples.
 2. Image to text: the sentence the model writes for every validation digit (through E[z|x]).
    The digit word should be right on >= 95 %; each attribute word should match the digit's
-   measured third on >= 70 %.
+   measured third (the training split's cut points, as above) on >= 70 %.
 3. Reconstruction: validation MSE of g(E[z|x]) within 1.2x that of vae_k16 (the plain VAE of
    the same latent size).
 4. The page's first open within 2x the Home page's: each opened once in a fresh process
@@ -67,7 +71,7 @@ def sentences(seed: int = 0) -> tuple[np.ndarray, list[str]]:
 
 
 @torch.no_grad()
-def text_to_image(model: MultimodalVAE, classifier, thirds: text.Thirds) -> dict:
+def text_to_image(model: MultimodalVAE, classifier, thirds: text.Thirds, own: text.Thirds) -> dict:
     slots, said = sentences()
     q = model.text_posterior(said)
     gen = torch.Generator().manual_seed(0)
@@ -83,6 +87,7 @@ def text_to_image(model: MultimodalVAE, classifier, thirds: text.Thirds) -> dict
         values = measure(x)
         got = thirds.of(values, slots[:, 0])
         match = (got == slots[:, 1:]).mean(axis=0)  # [3]
+        own_match = (own.of(values, slots[:, 0]) == slots[:, 1:]).mean(axis=0)
         ordered = {}
         for a, attribute in enumerate(text.ATTRIBUTE_SLOTS):
             ok = []
@@ -98,6 +103,9 @@ def text_to_image(model: MultimodalVAE, classifier, thirds: text.Thirds) -> dict
             "digit_rate": float((read == slots[:, 0]).mean()),
             "digit_rate_per_digit": per_digit.round(4).tolist(),
             "third_match": dict(zip(text.ATTRIBUTE_SLOTS, match.round(4).tolist(), strict=True)),
+            "third_match_own": dict(
+                zip(text.ATTRIBUTE_SLOTS, own_match.round(4).tolist(), strict=True)
+            ),
             "ordered_digits": {a: int(sum(v)) for a, v in ordered.items()},
             "unordered": {a: [d for d in range(10) if not v[d]] for a, v in ordered.items()},
         }
@@ -115,8 +123,8 @@ def text_to_image(model: MultimodalVAE, classifier, thirds: text.Thirds) -> dict
         for a, attribute in enumerate(text.ATTRIBUTE_SLOTS):
             print(
                 f"          {attribute:9s} third matches word {match[a]:.3f} (target >= "
-                f"{THIRD_TARGET}, {mark(match[a] >= THIRD_TARGET)}); ordered for "
-                f"{sum(ordered[attribute])}/10 digits"
+                f"{THIRD_TARGET}, {mark(match[a] >= THIRD_TARGET)}); own {own_match[a]:.3f}; "
+                f"ordered for {sum(ordered[attribute])}/10 digits"
             )
     result["met"] = result["sample"]["met"]
     return result
@@ -199,13 +207,17 @@ def main() -> None:
     torch.manual_seed(0)
     data = load_dataset("embedded")
     images, labels = data.split("val")
-    thirds = text.Thirds.fit(images, labels)  # the validation digits' own cut points
+    train_x, train_y = data.split("train")
+    thirds = text.Thirds.fit(train_x, train_y)  # what the words mean
     model = load_model(CKPT / f"{MODEL}.pt")
+    with torch.no_grad():
+        redrawn = model.decode(model.encode(to_float(train_x))).squeeze(1).numpy()
+    own = text.Thirds.fit(redrawn, train_y)  # the same, on the model's reconstructions
     classifier = load_model(CKPT / "classifier.pt")
     result = {
         "model": MODEL,
         "trained": {k: v for k, v in model_info(MODEL).items() if k != "history"},
-        "text_to_image": text_to_image(model, classifier, thirds),
+        "text_to_image": text_to_image(model, classifier, thirds, own),
         "image_to_text": image_to_text(model, images, labels, thirds),
         "reconstruction": reconstruction(model, load_model(CKPT / f"{PLAIN_VAE}.pt"), images),
     }

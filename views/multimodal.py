@@ -13,6 +13,7 @@ from ui.explorer import overlay
 DEFAULT_MVAE = "mvae_k16"
 DEFAULT_SENTENCE = "a thick seven, slanted right"
 SOURCES = {"map": "Clicked on the map", "yours": "Upload or draw"}
+WALK_COLUMNS = 4  # the walk in two rows: each step's sentence needs the width
 
 state.init(
     mm_sentence=DEFAULT_SENTENCE,
@@ -66,7 +67,8 @@ else:
 
 # --- the map: digits as dots, sentences as markers ------------------------------------------
 
-method = state.map_picker(st, "Projection", info, key="mm_method", preferred=["pca"])
+# t-SNE first: it keeps each digit its own island, so a sentence is seen to land in one
+method = state.map_picker(st, "Projection", info, key="mm_method", preferred=["tsne", "pca"])
 shown = (info.name, selection.dataset, method)
 mounted = st.session_state["mm_mounted"]
 if mounted is None or mounted[0] != shown or state.entering("multimodal"):
@@ -142,15 +144,19 @@ else:
     digit, label = (None, None) if index is None else (data.images[index].numpy(), labels[index])
     if digit is None:
         st.info(f"Click a {noun} on the map above, or upload or draw one.")
-if digit is not None:
+if digit is not None and source == "yours":  # the clicked digit's words are beside the map
     said = compute.describe_digit(info, selection.dataset, digit, label)
-    st.markdown(f"For this {noun} the model writes: **“{said.sentence}”**")
+    st.markdown(f"For your {noun} the model writes: **“{said.sentence}”**")
     st.dataframe(compute.description_table(said), hide_index=True, key="mm_your_table")
-    if reading.problem is None and not reading.empty:
-        st.subheader(f"From the sentence to the {noun}")
-        steps, written = compute.sentence_walk(info, sentence, digit)
-        images.digit_row(steps, written, scale=3)
-        st.caption(
-            f"A straight line from E[z | “{sentence}”] to this {noun}'s code E[z | x], decoded "
-            "at each step; under each step, the sentence the model writes for it."
-        )
+    st.caption(
+        f"Your {noun} has no label: its attributes' thirds are cut within the class of the "
+        f"{noun} word the model wrote."
+    )
+if digit is not None and reading.problem is None and not reading.empty:
+    st.subheader(f"From the sentence to the {noun}")
+    steps, written = compute.sentence_walk(info, sentence, digit)
+    images.digit_row(steps, written, columns=WALK_COLUMNS, scale=3)
+    st.caption(
+        f"A straight line from E[z | “{sentence}”] to this {noun}'s code E[z | x], decoded "
+        "at each step; under each step, the sentence the model writes for it."
+    )
