@@ -52,3 +52,18 @@ def test_a_clicked_digit_gets_a_sentence_and_a_walk_from_the_sentence():
     table = at.dataframe[0].value  # the panel beside the map
     assert list(table["slot"]) == ["digit", "thickness", "slant", "width"]
     assert "From the sentence to the digit" in [h.value for h in at.subheader]
+
+
+def test_your_digit_gets_a_sentence_cut_within_the_class_the_model_wrote(digits):
+    from core.data.preprocess import preprocess_array
+
+    images, labels = digits.split("val")
+    seven = images[int((labels == 7).nonzero()[0, 0])].numpy()
+    at = open_page(PAGE, mm_source="yours", reconstruct_input=preprocess_array(seven))
+    assert not at.exception
+    assert "For your digit the model writes: **“" in texts(at.markdown)
+    table = at.dataframe[0].value
+    # no label: the thirds are cut within the class of the digit word the model wrote
+    assert table["measured on the digit"][0] == "(the model's digit)"
+    assert table["its word"][0] == table["the model wrote"][0]
+    assert "From the sentence to the digit" in [h.value for h in at.subheader]
