@@ -33,6 +33,7 @@ python -m bench.explorer      # real Chromium: pointer move -> decoded digit dra
 python -m bench.playback      # real Chromium: How it learned, frames while playing and scrubbing
 python -m bench.load          # 10 browsers at once on a fresh server vs a bare page; 5 cold opens
 python -m bench.capacity      # server CPU per click and open, memory per session, 1 vs 2 replicas
+python -m bench.multimodal    # sentences and digits in one space: text to image, image to text
 ```"""
 
 
@@ -254,6 +255,33 @@ def capacity(result: Result, when: When) -> str:
     )
 
 
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def multimodal(result: Result, when: When) -> str:
+    run = result("multimodal")
+    if run is None:
+        return ""
+    drawn, mean = run["text_to_image"]["sample"], run["text_to_image"]["mean"]
+    thirds = ", ".join(f"{a} {100 * v:.1f} %" for a, v in drawn["third_match"].items())
+    read = run["image_to_text"]
+    recon, first = run["reconstruction"], run["first_open"]
+    return (
+        f"Multimodal VAE (`bench/multimodal.py`, {when(run)}, {run['model']}, validation split). "
+        "Text to image: the classifier reads the intended digit on "
+        f"**{100 * drawn['digit_rate']:.1f} %** of {run['text_to_image']['sentences']:,} images "
+        "drawn from sentences (target 95 %, "
+        f"{_met(drawn['digit_rate'] >= 0.95)}; {100 * mean['digit_rate']:.1f} % from the "
+        f"posterior mean); the drawn attribute's third matches the word: {thirds} (target 70 %). "
+        f"Image to text: digit word right on **{100 * read['digit']:.1f} %**, attribute words "
+        f"{100 * read['thickness']:.1f} / {100 * read['slant']:.1f} / {100 * read['width']:.1f} % "
+        f"(thickness / slant / width; targets 95 and 70 %, {_met(read['met'])}). Reconstruction "
+        f"MSE {recon['ratio']:.2f}x the plain vae_k16's (target 1.2x, {_met(recon['met'])}); "
+        f"first open {first['ratio']:.2f}x the Home page's (target 2x, {_met(first['met'])})."
+    )
+
+
 SECTIONS: list[Callable[[Result, When], str]] = [
     commands,
     quality,
@@ -262,6 +290,7 @@ SECTIONS: list[Callable[[Result, When], str]] = [
     app_latency,
     explorer,
     playback,
+    multimodal,
     fullmap,
     fashion,
 ]

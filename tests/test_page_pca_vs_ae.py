@@ -7,6 +7,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import list_checkpoints
 
 from . import apptest
@@ -16,7 +17,7 @@ PAGE = "views/pca_vs_ae.py"
 SHIPPED = {
     i.name: i
     for i in list_checkpoints(ROOT / "checkpoints")
-    if i.kind in ("ae", "vae") and i.dataset == "embedded"  # the page shows one dataset
+    if i.kind in ENCODER_KINDS and i.dataset == "embedded"  # the page shows one dataset
 }
 
 

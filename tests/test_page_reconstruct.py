@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.data.datasets import Dataset
 from core.data.preprocess import preprocess_array
+from core.models.registry import ENCODER_KINDS
 from ui.state import models_for
 
 from . import apptest
@@ -74,7 +75,7 @@ def test_an_upload_is_prepared_and_reconstructed_by_every_model_and_pca(digits):
     assert min(np.abs(r - original).mean() for r in remade) < 8  # the same digit, re-made
     assert "**seven.png**, step by step" in messages(at)
 
-    infos = models_for("embedded", ("ae", "vae"))
+    infos = models_for("embedded", ENCODER_KINDS)
     ks = sorted({i.latent_dim for i in infos})
     table = at.dataframe[0].value
     assert list(table["method"]) == [f"PCA k={k}" for k in ks] + [

@@ -113,4 +113,12 @@ PAGES = (
         "Uses",
         "What a code buys a classifier that has 1 to 100 labelled digits per class.",
     ),
+    PageSpec(
+        "views/multimodal.py",
+        "One space, two kinds of input",
+        ":material/translate:",
+        "Uses",
+        "Type a sentence and see where it lands among the digits; get a sentence for any digit.",
+        charts=False,
+    ),
 )

@@ -122,8 +122,9 @@ CURVES = {
     "gan": {"discriminator loss": "d_loss", "generator loss": "g_loss"},
 }
 CURVES["cvae"] = CURVES["vae"]  # the same loss, the label given too
+CURVES["mvae"] = {"train loss (3 ELBOs)": "loss", "validation −ELBO of x": "val_neg_elbo"}
 Y_TITLES = {"ae": "MSE per pixel", "vae": "nats per digit", "gan": "BCE loss"}
-Y_TITLES["cvae"] = Y_TITLES["vae"]
+Y_TITLES["cvae"] = Y_TITLES["mvae"] = Y_TITLES["vae"]
 
 
 def training_curves(kind: str, history: list[dict[str, float]]) -> go.Figure:

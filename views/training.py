@@ -21,9 +21,15 @@ from ui.compute import resources
 from ui.playback import finished_playback, live_playback
 
 # the kinds a person trains here
-TITLES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "cvae": "Conditional VAE"}
+TITLES = {
+    "ae": "Autoencoder",
+    "vae": "VAE",
+    "gan": "GAN",
+    "cvae": "Conditional VAE",
+    "mvae": "Multimodal VAE (pictures + sentences)",
+}
 KINDS = {kind: TITLES[kind] for kind in (*GENERATIVE_KINDS, *CONDITIONAL_KINDS)}
-BETA_KINDS = ("vae", "cvae")  # the kinds whose loss has a KL term
+BETA_KINDS = ("vae", "cvae", "mvae")  # the kinds whose loss has a KL term
 LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 LEARNING_RATES = (1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
 

@@ -16,7 +16,7 @@ from typing import ClassVar, Literal, Protocol, get_args
 import torch
 from torch import nn
 
-ModelKind = Literal["ae", "vae", "gan", "classifier", "cvae"]
+ModelKind = Literal["ae", "vae", "gan", "classifier", "cvae", "mvae"]
 KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 
 Optimizers = list[torch.optim.Optimizer]

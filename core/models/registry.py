@@ -16,8 +16,9 @@ from core.models.autoencoders import CVAE, VAE, Autoencoder
 from core.models.base import LatentModel, ModelConfig
 from core.models.classifier import DigitClassifier
 from core.models.gan import GAN
+from core.models.multimodal import MultimodalVAE
 
-Model = Autoencoder | VAE | GAN | DigitClassifier | CVAE
+Model = Autoencoder | VAE | GAN | DigitClassifier | CVAE | MultimodalVAE
 
 _BUILDERS: dict[str, type[LatentModel]] = {
     "ae": Autoencoder,
@@ -25,6 +26,7 @@ _BUILDERS: dict[str, type[LatentModel]] = {
     "gan": GAN,
     "classifier": DigitClassifier,
     "cvae": CVAE,
+    "mvae": MultimodalVAE,
 }
 
 
@@ -54,9 +56,9 @@ def build_model(config: ModelConfig, generator: torch.Generator | None = None) -
 @torch.no_grad()
 def _initialise(model: nn.Module, generator: torch.Generator) -> None:
     """PyTorch's default initialisation of each layer (kaiming-uniform weights, biases uniform in
-    +-1/sqrt(fan_in), batch norm at identity), drawn from ``generator`` instead of the
-    process-wide RNG: trainings in threads of one process start from the weights their seeds
-    say, and leave each other's random numbers alone."""
+    +-1/sqrt(fan_in), batch norm at identity, embeddings N(0, 1)), drawn from ``generator``
+    instead of the process-wide RNG: trainings in threads of one process start from the weights
+    their seeds say, and leave each other's random numbers alone."""
     for layer in model.modules():
         if isinstance(layer, nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
             nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
@@ -65,6 +67,10 @@ def _initialise(model: nn.Module, generator: torch.Generator) -> None:
                 nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
         elif isinstance(layer, nn.BatchNorm2d):
             layer.reset_parameters()  # weight 1, bias 0, fresh running statistics
+        elif isinstance(layer, nn.Embedding):  # N(0, 1) as torch draws it, the padding row 0
+            nn.init.normal_(layer.weight, generator=generator)
+            if layer.padding_idx is not None:
+                layer.weight[layer.padding_idx].zero_()
         elif (
             next(layer.parameters(recurse=False), None) is not None
             or next(layer.buffers(recurse=False), None) is not None

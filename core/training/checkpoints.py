@@ -173,7 +173,7 @@ def _scan(folder: str | Path) -> tuple[list[CheckpointInfo], list[CheckpointErro
             infos.append(read_info(path))
         except CheckpointError as exc:
             errors.append(exc)
-    order = {"ae": 0, "vae": 1, "cvae": 2, "gan": 3, "classifier": 4}
+    order = {"ae": 0, "vae": 1, "cvae": 2, "mvae": 3, "gan": 4, "classifier": 5}
     return sorted(infos, key=lambda i: (order.get(i.kind, 9), i.latent_dim, i.name)), errors
 
 
