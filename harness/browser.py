@@ -211,6 +211,27 @@ _POINT_JS = """([chart, match]) => {
 }"""
 
 
+def main_text(page) -> str:
+    """The text of the page's main area (no sidebar)."""
+    return page.inner_text('[data-testid="stMain"]')
+
+
+def open_tiny_training(page, url: str, epochs: int):
+    """Open the Train page at ``url`` and set up the smallest run: ``epochs`` epochs of an AE
+    with a 2-D code. Returns the page's main area and the latent-size slider."""
+    goto(page, url, "training")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_label("Epochs").fill(str(epochs))
+    main.get_by_label("Epochs").press("Enter")
+    wait_idle(page)
+    slider = main.locator('[data-testid="stSlider"]').filter(has_text="Latent size k")
+    slider.get_by_role("slider").focus()
+    for _ in range(3):  # 16 -> 2: the smallest network
+        page.keyboard.press("ArrowLeft")
+    wait_idle(page)
+    return main, slider
+
+
 def plot_pixel(page, chart: int, match: dict) -> tuple[float, float]:
     page.wait_for_function(
         "(n) => { const p = document.querySelectorAll('.js-plotly-plot')[n];"

@@ -21,9 +21,9 @@ from harness.browser import (
     ROOT,
     ask_for_probes,
     goto,
+    open_tiny_training,
     replicas_behind_balancer,
     screenshot,
-    wait_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -54,16 +54,7 @@ def test_a_model_trained_on_one_replica_is_in_the_other_s_picker(cluster, chromi
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
-        goto(page, first.url, "training")
-        main = page.locator('[data-testid="stMain"]')
-        main.get_by_label("Epochs").fill("1")
-        main.get_by_label("Epochs").press("Enter")
-        wait_idle(page)
-        slider = main.locator('[data-testid="stSlider"]').filter(has_text="Latent size k")
-        slider.get_by_role("slider").focus()
-        for _ in range(3):  # 16 -> 2: the smallest network
-            page.keyboard.press("ArrowLeft")
-        wait_idle(page)
+        main, _ = open_tiny_training(page, first.url, epochs=1)
         main.get_by_role("button", name="Start training").click()
         # Beside a running job: it lives in this replica's process and dies with it.
         page.get_by_text("is lost if this replica stops").wait_for()

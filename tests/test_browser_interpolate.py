@@ -9,16 +9,13 @@ from harness.browser import (
     explorer_point_pixel,
     explorer_probe,
     goto,
+    main_text,
     screenshot,
     wait_explorer,
     wait_idle,
 )
 
 pytestmark = pytest.mark.browser
-
-
-def _main_text(page) -> str:
-    return page.inner_text('[data-testid="stMain"]')
 
 
 def _open(page, title: str) -> None:
@@ -57,14 +54,14 @@ def test_a_drag_on_the_map_opens_the_interpolation_strip(page, app_url):
     assert path[0]["kind"] == "path" and len(path[0]["points"]) == 10
     assert page.locator(".st-key-interp_strip img").count() == 10  # the default 10 steps
     assert page.locator(".js-plotly-plot").count() == 1  # the classifier's probabilities
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
     screenshot(page, "interpolate")
 
     # A drag on Interpolate's own map picks new ends.
     c, d = explorer_isolated(page, "interp_explorer", 4)[2:]
     _drag(page, "interp_explorer", c, d)
     page.get_by_text(f"From #{c} ").wait_for()
-    assert f"to #{d} " in _main_text(page)
+    assert f"to #{d} " in main_text(page)
 
 
 def test_mix_shows_new_digits_and_their_codes(page, app_url):
@@ -75,5 +72,5 @@ def test_mix_shows_new_digits_and_their_codes(page, app_url):
     marks = page.evaluate(f"() => {explorer_probe('mix_explorer')}.explorer.data.overlays")
     assert [(m["kind"], len(m["points"])) for m in marks] == [("ring", 200), ("star", 16)]
     assert page.locator(".st-key-mix_grid img").count() == 16
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
     screenshot(page, "mix")

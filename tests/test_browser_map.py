@@ -10,6 +10,7 @@ from harness.browser import (
     explorer_point_pixel,
     explorer_probe,
     goto,
+    main_text,
     screenshot,
     streamlit_server,
     wait_explorer,
@@ -20,10 +21,6 @@ pytestmark = pytest.mark.browser
 
 KEY = "map_explorer"
 PROBE = explorer_probe(KEY)
-
-
-def _panel_text(page) -> str:
-    return page.inner_text('[data-testid="stMain"]')
 
 
 def _selected(page) -> int | None:
@@ -42,14 +39,14 @@ def _corner(page, fx: float, fy: float) -> tuple[float, float]:
 
 def test_hover_decodes_live_then_a_click_opens_a_digit_then_empty_space(page, app_url):
     goto(page, app_url)
-    assert "Latent Lab" in _panel_text(page)
+    assert "Latent Lab" in main_text(page)
     screenshot(page, "home")
 
     sent: list = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     goto(page, app_url, "latent_map")
     wait_explorer(page, KEY)
-    assert "Click a dot" in _panel_text(page)
+    assert "Click a dot" in main_text(page)
     wait_idle(page)
     before, decodes = len(sent), page.evaluate(f"() => {PROBE}.stats.length")
     for f in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
@@ -74,7 +71,7 @@ def test_hover_decodes_live_then_a_click_opens_a_digit_then_empty_space(page, ap
     page.get_by_text("Empty space at").wait_for()
     page.get_by_text("this point is the code itself").wait_for()
     images.first.wait_for()
-    assert "Traceback" not in _panel_text(page)
+    assert "Traceback" not in main_text(page)
     screenshot(page, "latent_map_space")
 
 
@@ -85,7 +82,7 @@ def test_a_link_reopens_the_selection_and_a_non_finite_one_decodes_nothing(page,
     assert _selected(page) == 7  # the map marks it too
     goto(page, app_url, "latent_map?model=vae_k2&sel=1e309,-1e309")
     page.get_by_text("is not a place on the map").wait_for()
-    assert "Empty space" not in _panel_text(page)
+    assert "Empty space" not in main_text(page)
     assert page.locator('[data-testid="stMain"] [data-testid="stImage"]').count() == 0
 
 
@@ -108,7 +105,7 @@ def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_whole_app(page):
         goto(page, url, "latent_map?model=vae_k2&proj=pca")
         pickers = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input')
         assert pickers.nth(1).input_value() == "vae_k2 · VAE, k=2"
-        assert "Latent map" in _panel_text(page) and "Pick a model" not in _panel_text(page)
+        assert "Latent map" in main_text(page) and "Pick a model" not in main_text(page)
         assert page.get_by_role("radio", name="PCA of the latent").is_checked()
         # The map draws with its own element: the page never loads plotly.js (ui/preload.py)
         wait_explorer(page, KEY)

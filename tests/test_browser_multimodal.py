@@ -9,6 +9,7 @@ from harness.browser import (
     explorer_point_pixel,
     explorer_probe,
     goto,
+    main_text,
     screenshot,
     wait_explorer,
     wait_idle,
@@ -18,10 +19,6 @@ pytestmark = pytest.mark.browser
 
 KEY = "mm_explorer"
 PROBE = explorer_probe(KEY)
-
-
-def _main_text(page) -> str:
-    return page.inner_text('[data-testid="stMain"]')
 
 
 def _marks(page) -> list[str]:
@@ -41,13 +38,13 @@ def test_type_a_sentence_then_click_a_digit(page, app_url):
     page.get_by_text("What the sentence draws").wait_for(timeout=60_000)
     wait_explorer(page, KEY)
     assert "your sentence" in _marks(page)
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
 
     box.fill("a fat seven")
     box.press("Enter")
     wait_idle(page)
     page.get_by_text("unknown word 'fat'").wait_for(timeout=60_000)
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
     box.fill("a thick seven, slanted right")
     box.press("Enter")
     wait_idle(page)
@@ -55,7 +52,7 @@ def test_type_a_sentence_then_click_a_digit(page, app_url):
     page.mouse.click(*explorer_point_pixel(page, KEY, 7))
     page.get_by_text("the model writes:").first.wait_for(timeout=60_000)
     wait_idle(page)
-    text = _main_text(page)
+    text = main_text(page)
     assert "Traceback" not in text and " · label " in text
     for width in (1400, 900):
         page.set_viewport_size({"width": width, "height": 1000})

@@ -13,7 +13,7 @@ import torch
 
 from core.training.checkpoints import load_model
 from core.training.history import load_history, load_keyframe
-from harness.browser import ROOT, goto, screenshot, wait_idle
+from harness.browser import ROOT, goto, open_tiny_training, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -88,16 +88,7 @@ def test_a_model_without_history_says_so(page, app_url):
 def test_the_train_page_map_changes_between_epochs(page, app_url):
     before = set(CHECKPOINTS.glob("*"))
     try:
-        goto(page, app_url, "training")
-        main = page.locator('[data-testid="stMain"]')
-        main.get_by_label("Epochs").fill("3")
-        main.get_by_label("Epochs").press("Enter")
-        wait_idle(page)
-        slider = main.locator('[data-testid="stSlider"]').filter(has_text="Latent size k")
-        slider.get_by_role("slider").focus()
-        for _ in range(3):  # 16 -> 2
-            page.keyboard.press("ArrowLeft")
-        wait_idle(page)
+        main, _ = open_tiny_training(page, app_url, epochs=3)
         main.get_by_role("button", name="Start training").click()
         probe = "window.latentPlayback && window.latentPlayback['train_playback']"
         state = (

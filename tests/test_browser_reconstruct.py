@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.browser import goto, screenshot, wait_idle
+from harness.browser import goto, main_text, screenshot, wait_idle
 
 from .test_page_reconstruct import digit_png
 
 pytestmark = pytest.mark.browser
-
-
-def _main_text(page) -> str:
-    return page.inner_text('[data-testid="stMain"]')
 
 
 def _upload(page, path) -> None:
@@ -33,7 +29,7 @@ def test_upload_a_digit_a_broken_file_and_a_digit_again(page, app_url, digits, t
     page.get_by_text("Its reconstruction error").wait_for()
     page.get_by_text("Nearest in the latent space").wait_for()
     wait_idle(page)
-    text = _main_text(page)
+    text = main_text(page)
     assert "ae_k2 · MSE" in text and "PCA k=2 · MSE" in text
     # 5 steps + input + every reconstruction + 5 neighbours
     assert page.locator('[data-testid="stImage"] img').count() >= 5 + 1 + 10 + 5
@@ -43,7 +39,7 @@ def test_upload_a_digit_a_broken_file_and_a_digit_again(page, app_url, digits, t
     broken.write_bytes(bytes(range(256)) * 16)
     _upload(page, broken)
     page.get_by_text("not an image we can read").wait_for()
-    text = _main_text(page)
+    text = main_text(page)
     assert "broken.png" in text and "Traceback" not in text
     assert "seven.png, step by step" in text  # the previous digit is still shown
     screenshot(page, "reconstruct_broken")
@@ -52,7 +48,7 @@ def test_upload_a_digit_a_broken_file_and_a_digit_again(page, app_url, digits, t
     four.write_bytes(digit_png(digits, 4))
     _upload(page, four)
     page.get_by_text("four.png, step by step").wait_for()
-    text = _main_text(page)
+    text = main_text(page)
     assert "not an image" not in text and "Traceback" not in text
     assert "ae_k2 · MSE" in text
 
@@ -64,7 +60,7 @@ def test_upload_a_digit_a_broken_file_and_a_digit_again(page, app_url, digits, t
     page.get_by_role("button", name="Search the GAN's latent space").click()
     page.get_by_text("100 steps reached MSE").wait_for(timeout=180_000)
     wait_idle(page)
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
     screenshot(page, "reconstruct_gan")
 
 
@@ -86,6 +82,6 @@ def test_draw_a_digit_on_the_canvas(page, app_url):
     # What a person sees: the reconstruction's caption, once the page has drawn it (a canvas
     # update can start one more rerun after the first idle moment on a loaded machine).
     page.get_by_text("ae_k2 · MSE").first.wait_for(timeout=60_000)
-    text = _main_text(page)
+    text = main_text(page)
     assert "Traceback" not in text, text
     screenshot(page, "reconstruct_drawing")

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.browser import goto, screenshot, wait_idle
+from harness.browser import goto, main_text, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _main_text(page) -> str:
-    return page.inner_text('[data-testid="stMain"]')
 
 
 def _open(page, title: str, ready: str) -> None:
@@ -38,7 +34,7 @@ def test_vae_gan_and_concepts_pages(page, app_url):
     page.get_by_text("Latent Lab").first.wait_for(timeout=120_000)
 
     _open(page, "VAE studio", "KL per latent dimension")
-    text = _main_text(page)
+    text = main_text(page)
     assert "Traceback" not in text and "from the sidebar" in text
     assert {"1 sigma", "2 sigma", "mu"} <= set(_plot_traces(page, 0))  # the posterior on the map
     assert page.locator('[data-testid="stImage"] img').count() >= 1 + 2 + 6  # prior, x, z's
@@ -54,20 +50,20 @@ def test_vae_gan_and_concepts_pages(page, app_url):
     screenshot(page, "vae_studio")
 
     _open(page, "GAN studio", "Which digits does G draw?")
-    text = _main_text(page)
+    text = main_text(page)
     assert "Traceback" not in text and "Real-data floor" in text
     assert page.locator(".js-plotly-plot").count() == 2  # D's scores, the class histogram
     assert page.locator(".lx-sliders input").count() == 16  # the first 16 of z's 32
     screenshot(page, "gan_studio")
 
     _open(page, "Concepts", "A decoder, layer by layer")
-    assert "PyTorch agrees" in _main_text(page)
+    assert "PyTorch agrees" in main_text(page)
     padding = page.get_by_label("padding p")
     padding.fill("9")
     padding.press("Enter")
     page.get_by_text("there is no output").wait_for(timeout=60_000)
     wait_idle(page)
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
     padding.fill("1")
     padding.press("Enter")
     page.get_by_text("PyTorch agrees").wait_for(timeout=60_000)

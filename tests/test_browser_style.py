@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from harness.browser import goto, screenshot, wait_idle
+from harness.browser import goto, main_text, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,6 @@ def _row(page) -> list[list[str]]:
     return page.evaluate(ROW_JS)
 
 
-def _main_text(page) -> str:
-    return page.inner_text('[data-testid="stMain"]')
-
-
 def test_the_style_row_follows_the_picked_digit(page, app_url):
     goto(page, app_url)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Style & content").click()
@@ -35,7 +31,7 @@ def test_the_style_row_follows_the_picked_digit(page, app_url):
     assert [text.split(":")[0] for text, _ in first] == [f"as {d}" for d in range(10)]
     read = [int(re.search(r": (\d) ·", text).group(1)) for text, _ in first]
     assert sum(r == d for d, r in enumerate(read)) >= 8, first  # each render reads as its label
-    assert "Traceback" not in _main_text(page) and "near chance" not in _main_text(page)
+    assert "Traceback" not in main_text(page) and "near chance" not in main_text(page)
     screenshot(page, "style_content")
 
     which = page.get_by_role("spinbutton", name="Which one of the class").first
@@ -44,7 +40,7 @@ def test_the_style_row_follows_the_picked_digit(page, app_url):
     wait_idle(page, 120)
     second = _row(page)
     assert [src for _, src in second] != [src for _, src in first]  # another digit's style
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
 
     page.get_by_text("By index").click()
     wait_idle(page, 120)

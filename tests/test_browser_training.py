@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from harness.browser import ROOT, goto, screenshot, wait_idle
+from harness.browser import ROOT, goto, open_tiny_training, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -27,16 +27,7 @@ def test_train_one_epoch_and_pick_the_new_model(page, app_url):
         page.get_by_text("What the model finds unusual").wait_for()
         screenshot(page, "denoise")
 
-        goto(page, app_url, "training")
-        main = page.locator('[data-testid="stMain"]')
-        main.get_by_label("Epochs").fill("1")
-        main.get_by_label("Epochs").press("Enter")
-        wait_idle(page)
-        slider = main.locator('[data-testid="stSlider"]').filter(has_text="Latent size k")
-        slider.get_by_role("slider").focus()
-        for _ in range(3):  # 16 -> 2
-            page.keyboard.press("ArrowLeft")
-        wait_idle(page)
+        main, slider = open_tiny_training(page, app_url, epochs=1)
         assert "2" in slider.inner_text()
         screenshot(page, "training")
 

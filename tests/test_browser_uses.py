@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.browser import goto, screenshot, wait_idle
+from harness.browser import goto, main_text, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,6 @@ _MAP_BOX_JS = """() => {
     const r = plots[n].querySelector('.nsewdrag').getBoundingClientRect();
     return [n, r.left, r.top, r.width, r.height];
 }"""
-
-
-def _main_text(page) -> str:
-    return page.inner_text('[data-testid="stMain"]')
 
 
 def _box_select(page, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -82,7 +78,7 @@ def test_the_attribute_slider_and_two_groups_on_the_map(page, app_url):
         page.get_by_text(f"Group {group}: ").first.wait_for()
     page.get_by_text("|mean A − mean B| =").wait_for()
     assert page.locator(".js-plotly-plot").count() >= 1
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
     screenshot(page, "attributes_groups")
 
 
@@ -91,5 +87,5 @@ def test_few_labels_draws_the_curves_and_the_table(page, app_url):
     page.get_by_text("A good code is a better starting point than pixels").wait_for(timeout=120_000)
     page.locator(".st-key-few_plot .js-plotly-plot").wait_for()
     page.locator("[data-testid=stDataFrame]").wait_for()
-    assert "Traceback" not in _main_text(page)
+    assert "Traceback" not in main_text(page)
     screenshot(page, "few_labels")
