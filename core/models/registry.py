@@ -35,6 +35,14 @@ GENERATIVE_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if cls.has_deco
 CONDITIONAL_KINDS = tuple(kind for kind, cls in _BUILDERS.items() if cls.conditional)
 
 
+_LISTED = ("ae", "vae", "cvae", "mvae", "gan", "classifier")  # how pickers and lists order them
+
+
+def listing_rank(kind: str) -> int:
+    """Where a kind's checkpoints come in a list: autoencoders first, the classifier last."""
+    return _LISTED.index(kind) if kind in _LISTED else len(_LISTED)
+
+
 def kind_class(kind: str) -> type[LatentModel]:
     """The class of a kind, to read what it declares (``has_encoder``, ``epoch_cost``, ...)."""
     return _BUILDERS[kind]

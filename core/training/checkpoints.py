@@ -14,7 +14,7 @@ import torch
 
 from core.files import atomic_path
 from core.models.base import ModelConfig
-from core.models.registry import Model, build_model
+from core.models.registry import Model, build_model, listing_rank
 
 FORMAT_VERSION = 1
 SUFFIX = ".pt"
@@ -173,8 +173,7 @@ def _scan(folder: str | Path) -> tuple[list[CheckpointInfo], list[CheckpointErro
             infos.append(read_info(path))
         except CheckpointError as exc:
             errors.append(exc)
-    order = {"ae": 0, "vae": 1, "cvae": 2, "mvae": 3, "gan": 4, "classifier": 5}
-    return sorted(infos, key=lambda i: (order.get(i.kind, 9), i.latent_dim, i.name)), errors
+    return sorted(infos, key=lambda i: (listing_rank(i.kind), i.latent_dim, i.name)), errors
 
 
 def scan_checkpoints(
