@@ -149,6 +149,21 @@ def test_cached_export_is_keyed_by_the_checkpoint_bytes(tmp_path):
     assert second != first and second.exists()
 
 
+def test_cached_export_exports_the_model_it_is_given_without_reading_the_file(tmp_path):
+    """The app's one loader: the page passes its loaded model, the file is only hashed."""
+    on_disk = build_model(
+        ModelConfig("ae", 2, channels=8, hidden=32), torch.Generator().manual_seed(0)
+    )
+    ckpt = save_checkpoint(tmp_path / "ae.pt", on_disk.eval())
+    given = build_model(
+        ModelConfig("ae", 2, channels=8, hidden=32), torch.Generator().manual_seed(1)
+    )
+    path = cached_export(ckpt, tmp_path / "onnx", model=given.eval())
+    codes = np.random.default_rng(0).normal(size=(4, 2))
+    np.testing.assert_allclose(run_onnx(path, codes), torch_decode(given, codes), atol=1e-5)
+    assert np.abs(run_onnx(path, codes) - torch_decode(on_disk, codes)).max() > 1e-2
+
+
 @pytest.mark.parametrize(
     "damage", [lambda b: b[: len(b) // 2], lambda b: b"", lambda b: b[:200] + bytes(len(b) - 200)]
 )

@@ -33,6 +33,7 @@ from PIL import Image
 from core.files import atomic_path
 from core.latent.export import ExportError, cached_export
 from core.latent.projections import INVERSE_NEIGHBOURS, OFF_MAP_MARGIN, Projection
+from core.models.registry import Model
 from ui.components.modules import join_modules
 from ui.plots import CLASS_COLORS
 
@@ -77,22 +78,23 @@ def static_url(path: Path) -> str:
     return "/app/static/" + Path(path).resolve().relative_to(STATIC_DIR).as_posix()
 
 
-def decoder_for(checkpoint: str | Path) -> Decoder:
-    """The checkpoint's decoder exported to ONNX (once per checkpoint content), as a URL."""
+def decoder_for(checkpoint: str | Path, model: Model | None = None) -> Decoder:
+    """The checkpoint's decoder exported to ONNX (once per checkpoint content), as a URL.
+    ``model``: the checkpoint's loaded model, exported without reading the file again."""
     try:
-        return Decoder(static_url(cached_export(checkpoint, EXPORT_DIR)))
+        return Decoder(static_url(cached_export(checkpoint, EXPORT_DIR, model=model)))
     except ExportError as exc:
         return Decoder(None, f"Live preview off: {exc}.")
 
 
-def onnx_codec(checkpoint: str | Path, latent_dim: int) -> dict[str, Any]:
+def onnx_codec(checkpoint: str | Path, model: Model) -> dict[str, Any]:
     """How the twin maps run a checkpoint in the browser: its ONNX decoder and encoder (both
-    exported once per checkpoint content). Raises ``ExportError``."""
+    exported once per checkpoint content, from its loaded ``model``). Raises ``ExportError``."""
     return {
         "kind": "onnx",
-        "latent_dim": int(latent_dim),
-        "decoder_url": static_url(cached_export(checkpoint, EXPORT_DIR)),
-        "encoder_url": static_url(cached_export(checkpoint, EXPORT_DIR, part="encoder")),
+        "latent_dim": int(model.latent_dim),
+        "decoder_url": static_url(cached_export(checkpoint, EXPORT_DIR, model=model)),
+        "encoder_url": static_url(cached_export(checkpoint, EXPORT_DIR, "encoder", model)),
     }
 
 

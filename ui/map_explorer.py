@@ -11,14 +11,14 @@ from core.training.checkpoints import CheckpointInfo
 from ui import explorer
 from ui.compute.cache import per_checkpoint
 from ui.compute.maps import latents_and_projection
-from ui.compute.resources import map_dataset
+from ui.compute.resources import map_dataset, model
 
 
 @per_checkpoint(show_spinner=False, max_entries=64)
 def decoder(info: CheckpointInfo) -> explorer.Decoder:
     """The URL of the checkpoint's ONNX decoder (exported on first use), or why there is none.
     Cached per version: finding the export hashes the checkpoint's bytes (~3 ms per MB)."""
-    return explorer.decoder_for(info.path)
+    return explorer.decoder_for(info.path, model(info))
 
 
 @per_checkpoint(show_spinner=False, max_entries=64)

@@ -19,7 +19,7 @@ from core.training.checkpoints import CheckpointInfo
 from ui import explorer
 from ui.compute.cache import per_checkpoint
 from ui.compute.reconstruction import model_map_scores, pca_map_scores, pixel_pca
-from ui.compute.resources import map_dataset
+from ui.compute.resources import map_dataset, model
 from ui.map_explorer import explorer_inverse, explorer_map
 from ui.plots import PROJECTIONS
 
@@ -68,7 +68,7 @@ def pca_side(dataset_name: str, n_components: int) -> dict[str, Any]:
 def model_side(info: CheckpointInfo, dataset_name: str, method: str) -> dict[str, Any]:
     """A checkpoint's map; raises ``ExportError`` when its halves cannot be exported."""
     scores = model_map_scores(info, dataset_name, method)
-    codec = explorer.onnx_codec(info.path, info.latent_dim)
+    codec = explorer.onnx_codec(info.path, model(info))
     title = f"{info.name} ({compare.family(info)}), {PROJECTIONS[method]}"
     return explorer.twin_side(
         title,

@@ -197,19 +197,25 @@ _EXPORTERS = {"decoder": export_decoder, "encoder": export_encoder}
 
 
 def cached_export(
-    checkpoint: str | Path, export_dir: str | Path = DEFAULT_EXPORT_DIR, part: str = "decoder"
+    checkpoint: str | Path,
+    export_dir: str | Path = DEFAULT_EXPORT_DIR,
+    part: str = "decoder",
+    model: Model | None = None,
 ) -> Path:
     """The ONNX decoder (or encoder: ``part``) of a checkpoint file, exported on first use and
     reused while the checkpoint's bytes stay the same and the file passes ``export_problem`` (a
-    damaged one is exported again). Raises ``ExportError`` (with the reason)
-    when the file cannot be loaded or its model cannot be exported."""
+    damaged one is exported again). ``model``: the checkpoint's model already loaded (the app's
+    one loader; a CPU copy is exported, it is never moved or cast), else it is read from the
+    file. Raises ``ExportError`` (with the reason) when the file cannot be loaded or its model
+    cannot be exported."""
     path = export_path(checkpoint, export_dir, part)
     if path.exists() and export_problem(path) is None:
         return path
-    try:
-        model = load_model(checkpoint)
-    except CheckpointError as exc:
-        raise ExportError(str(exc)) from exc
+    if model is None:
+        try:
+            model = load_model(checkpoint)
+        except CheckpointError as exc:
+            raise ExportError(str(exc)) from exc
     _EXPORTERS[part](model, path)
     if (problem := export_problem(path)) is not None:
         raise ExportError(f"{problem}, even after exporting it again")
