@@ -109,7 +109,7 @@ def test_the_csv_download_is_the_map_the_explorer_draws(monkeypatch, method):
 
     from core.latent.operations import encode_images
     from core.training.checkpoints import load_model
-    from ui.compute import map_dataset
+    from ui.compute.resources import map_dataset
 
     from .apptest import downloaded, keep_media
     from .conftest import ROOT

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
+from core.data.datasets import Dataset
+from core.latent.projections import Projection
 from core.models.registry import ENCODER_KINDS
+from core.training.checkpoints import CheckpointInfo
 from ui import images, plots, state, twin_sides, widgets
 from ui.compute import codes, maps, resources
 from ui.playback import how_it_learned
@@ -82,118 +87,146 @@ if mounted is None or mounted[0] != shown or state.entering("latent_map"):
     st.session_state["map_mounted"] = mounted
 
 
+@dataclass(frozen=True)
+class MapView:
+    """What the map and its panel show, handed to them (never read from the page's globals)."""
+
+    info: CheckpointInfo
+    dataset: Dataset  # the map's images and labels
+    method: str  # "raw", "pca" or "tsne"
+    latents: np.ndarray  # float [N, k], the codes of the map's images
+    projection: Projection
+    background: object  # the decoded manifold behind a 2-D map, or None
+
+    @property
+    def noun(self) -> str:
+        return self.dataset.noun
+
+
 # A click reruns only the map and its panel (not the sidebar or the controls above): less work
 # per click on a server that a class shares (bench/load.py).
 @st.fragment
-def map_and_panel(mounted: tuple, link_problem: str | None) -> None:
+def map_and_panel(view: MapView, mounted: tuple, link_problem: str | None) -> None:
     left, right = st.columns([2, 1], gap="medium")  # the map and its live preview need the room
     with left:
-        event = state.checkpoint_map(
-            info,
-            selection.dataset,
-            method,
-            dataset.class_names,
-            key="map_explorer",
-            background=background,
-            selected=mounted[1],
-        )
-        if event.click is not None:
-            index = event.click["index"]
-            if index is None:
-                st.session_state["map_selected"] = {
-                    "point": [float(v) for v in event.click["point"]]
-                }
-            else:
-                st.session_state["map_selected"] = {"index": int(index)}
-                pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
-                st.session_state["map_pair"] = pair + [int(index)]
-        if event.pair is not None:  # a drag from one image to another: walk between them
-            st.session_state["map_pair"] = [int(event.pair["from"]), int(event.pair["to"])]
-            st.session_state["interp_source"] = "map"
-            st.switch_page(INTERPOLATE_PAGE)
-        if method == "pca":
-            ratio = projection.explained_variance_ratio
-            st.caption(
-                f"PCA keeps {ratio.sum():.0%} of the latent variance "
-                f"({ratio[0]:.0%} + {ratio[1]:.0%})."
-            )
-        st.download_button(
-            "Download coordinates (CSV)",
-            maps.map_csv(info, selection.dataset, method),
-            file_name=f"{info.name}_{method}_coords.csv",
-            mime="text/csv",
-            key="map_csv",
-            on_click="ignore",  # a download needs no rerun
-        )
-
+        live_map(view, mounted)
     with right:
         chosen = st.session_state["map_selected"]
         if link_problem is not None:
             st.warning(link_problem, icon=":material/link_off:")
         elif chosen is None:
             st.info(
-                f"Click a dot to inspect {state.with_article(noun)}, or click empty space to "
-                f"decode that "
-                "place."
+                f"Click a dot to inspect {state.with_article(view.noun)}, or click empty space to "
+                "decode that place."
             )
         elif "index" in chosen:
-            index = chosen["index"]
-            st.query_params["sel"] = f"i{index}"
-            st.subheader(f"{noun.title()} #{index} · label {dataset.class_names[labels[index]]}")
-            original = dataset.images[index].numpy()
-            recon, mse = codes.reconstruction(info, original)
-            images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
-            z = latents[index]
-            st.markdown("**Latent code** z = f(x)")
-            widgets.code(z)
-            neighbours, distances = maps.neighbours(
-                info, selection.dataset, method, z, exclude=index
-            )
-            st.markdown("**5 nearest neighbours in latent space**")
-            images.digit_row(
-                dataset.images[neighbours].numpy(),
-                [
-                    f"{dataset.class_names[labels[j]]} · d={d:.2f}"
-                    for j, d in zip(neighbours, distances, strict=True)
-                ],
-                scale=2,
-            )
-            pair = st.session_state["map_pair"]
-            if st.button(
-                f"Walk from #{pair[0]} to #{pair[1]}"
-                if len(pair) == 2
-                else f"Walk between two {noun}s",
-                key="map_walk",
-                icon=":material/timeline:",
-                disabled=len(pair) < 2,
-                help=f"Opens Interpolate on the last two {noun}s you clicked (or drag from one "
-                "to the other on the map).",
-            ):
-                st.session_state["interp_source"] = "map"
-                st.switch_page(INTERPOLATE_PAGE)
-        elif problem := maps.map_point_problem(info, selection.dataset, method, chosen["point"]):
-            st.query_params.pop("sel", None)
-            st.warning(f"Nothing decoded: {problem}", icon=":material/block:")
+            digit_panel(view, chosen["index"])
         else:
-            x, y = chosen["point"]
-            st.query_params["sel"] = f"{x:.4g},{y:.4g}"
-            z, _, decoded = maps.decode_place(info, selection.dataset, method, np.array([x, y]))
-            st.subheader(f"Empty space at ({x:.2f}, {y:.2f})")
-            images.digit_row([decoded], ["g(z)"], scale=6)
-            if method == "raw":
-                st.caption("A 2-D latent: this point is the code itself, decoded exactly.")
-            elif method == "pca":
-                st.caption("PCA is linear: the point maps back to a code by the inverse transform.")
-            else:
-                st.warning(
-                    "t-SNE cannot be inverted exactly: this is the decoded distance-weighted mean "
-                    f"of the codes of the nearest {noun}s on the map."
-                )
-            st.markdown("**Latent code** z")
-            widgets.code(z)
+            place_panel(view, chosen["point"])
 
 
-map_and_panel(mounted, link_problem)
+def live_map(view: MapView, mounted: tuple) -> None:
+    """The explorer; a click selects, a drag walks to Interpolate; the CSV of the map."""
+    info, method = view.info, view.method
+    event = state.checkpoint_map(
+        info,
+        view.dataset.name,
+        method,
+        view.dataset.class_names,
+        key="map_explorer",
+        background=view.background,
+        selected=mounted[1],
+    )
+    if event.click is not None:
+        index = event.click["index"]
+        if index is None:
+            st.session_state["map_selected"] = {"point": [float(v) for v in event.click["point"]]}
+        else:
+            st.session_state["map_selected"] = {"index": int(index)}
+            pair = [i for i in st.session_state["map_pair"] if i != index][-1:]
+            st.session_state["map_pair"] = pair + [int(index)]
+    if event.pair is not None:  # a drag from one image to another: walk between them
+        st.session_state["map_pair"] = [int(event.pair["from"]), int(event.pair["to"])]
+        st.session_state["interp_source"] = "map"
+        st.switch_page(INTERPOLATE_PAGE)
+    if method == "pca":
+        ratio = view.projection.explained_variance_ratio
+        st.caption(
+            f"PCA keeps {ratio.sum():.0%} of the latent variance ({ratio[0]:.0%} + {ratio[1]:.0%})."
+        )
+    st.download_button(
+        "Download coordinates (CSV)",
+        maps.map_csv(info, view.dataset.name, method),
+        file_name=f"{info.name}_{method}_coords.csv",
+        mime="text/csv",
+        key="map_csv",
+        on_click="ignore",  # a download needs no rerun
+    )
+
+
+def digit_panel(view: MapView, index: int) -> None:
+    """A clicked image: original and reconstruction, its code, its 5 nearest neighbours."""
+    info, dataset, noun = view.info, view.dataset, view.noun
+    labels = dataset.labels.numpy()
+    st.query_params["sel"] = f"i{index}"
+    st.subheader(f"{noun.title()} #{index} · label {dataset.class_names[labels[index]]}")
+    original = dataset.images[index].numpy()
+    recon, mse = codes.reconstruction(info, original)
+    images.digit_row([original, recon], ["original x", f"g(f(x)) · MSE {mse:.4f}"], scale=5)
+    z = view.latents[index]
+    st.markdown("**Latent code** z = f(x)")
+    widgets.code(z)
+    neighbours, distances = maps.neighbours(info, dataset.name, view.method, z, exclude=index)
+    st.markdown("**5 nearest neighbours in latent space**")
+    images.digit_row(
+        dataset.images[neighbours].numpy(),
+        [
+            f"{dataset.class_names[labels[j]]} · d={d:.2f}"
+            for j, d in zip(neighbours, distances, strict=True)
+        ],
+        scale=2,
+    )
+    pair = st.session_state["map_pair"]
+    if st.button(
+        f"Walk from #{pair[0]} to #{pair[1]}" if len(pair) == 2 else f"Walk between two {noun}s",
+        key="map_walk",
+        icon=":material/timeline:",
+        disabled=len(pair) < 2,
+        help=f"Opens Interpolate on the last two {noun}s you clicked (or drag from one "
+        "to the other on the map).",
+    ):
+        st.session_state["interp_source"] = "map"
+        st.switch_page(INTERPOLATE_PAGE)
+
+
+def place_panel(view: MapView, point: list[float]) -> None:
+    """A clicked place of empty space: the code it maps back to, decoded."""
+    info, method = view.info, view.method
+    if problem := maps.map_point_problem(info, view.dataset.name, method, point):
+        st.query_params.pop("sel", None)
+        st.warning(f"Nothing decoded: {problem}", icon=":material/block:")
+        return
+    x, y = point
+    st.query_params["sel"] = f"{x:.4g},{y:.4g}"
+    z, _, decoded = maps.decode_place(info, view.dataset.name, method, np.array([x, y]))
+    st.subheader(f"Empty space at ({x:.2f}, {y:.2f})")
+    images.digit_row([decoded], ["g(z)"], scale=6)
+    if method == "raw":
+        st.caption("A 2-D latent: this point is the code itself, decoded exactly.")
+    elif method == "pca":
+        st.caption("PCA is linear: the point maps back to a code by the inverse transform.")
+    else:
+        st.warning(
+            "t-SNE cannot be inverted exactly: this is the decoded distance-weighted mean "
+            f"of the codes of the nearest {view.noun}s on the map."
+        )
+    st.markdown("**Latent code** z")
+    widgets.code(z)
+
+
+map_and_panel(
+    MapView(info, dataset, method, latents, projection, background), mounted, link_problem
+)
 
 # --- compare with another model: the same digits on two linked maps ---------------------------
 

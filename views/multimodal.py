@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import compute, digit_input, images, state, widgets
+from ui import digit_input, images, pickers, state, widgets
+from ui.compute import multimodal, resources
 from ui.explorer import overlay
 
 DEFAULT_MVAE = "mvae_k16"
@@ -33,8 +34,8 @@ st.markdown(
     "missing input is a missing factor. Both decoders read the same $z$: the picture's and "
     "one that writes each word of a sentence."
 )
-info = state.model_of_kind(selection, "mvae", key="mm_model", default=DEFAULT_MVAE)
-data = compute.dataset(selection.dataset)
+info = pickers.model_of_kind(selection, "mvae", key="mm_model", default=DEFAULT_MVAE)
+data = resources.dataset(selection.dataset)
 labels = data.labels.numpy()
 class_names = data.class_names
 
@@ -44,15 +45,15 @@ left, right = st.columns([3, 1], gap="medium")
 sentence = left.text_input(
     "A sentence about a digit",
     key="mm_sentence",
-    help=f"The words the model knows: {compute.multimodal_vocabulary()} (and the numerals 0-9). "
+    help=f"The words the model knows: {multimodal.multimodal_vocabulary()} (and the numerals 0-9). "
     "Words you leave out are unspecified.",
 )
 with right:
     seed_column, next_column = st.columns([3, 2], vertical_alignment="bottom")
     seed = widgets.seed_input(
-        seed_column, next_column, "mm_seed", "Next", "mm_next", icon=":material/casino:"
+        seed_column, "mm_seed", button=(next_column, "Next", "mm_next"), icon=":material/casino:"
     )
-reading = compute.read_sentence(info, sentence)
+reading = multimodal.read_sentence(info, sentence)
 if reading.problem is not None:
     st.warning(f"Nothing drawn: {reading.problem}.", icon=":material/spellcheck:")
 elif reading.empty:
@@ -62,7 +63,7 @@ elif reading.empty:
         icon=":material/info:",
     )
 else:
-    words = compute.slot_words(reading.slots)
+    words = multimodal.slot_words(reading.slots)
     st.caption(" · ".join(f"{slot}: **{word}**" for slot, word in words.items()))
 
 # --- the map: digits as dots, sentences as markers ------------------------------------------
@@ -77,13 +78,13 @@ if mounted is None or mounted[0] != shown or state.entering("multimodal"):
 
 overlays = [
     overlay(
-        compute.digit_sentence_markers(info, selection.dataset, method),
+        multimodal.digit_sentence_markers(info, selection.dataset, method),
         "ring",
         label='sentences "a zero" … "a nine"',
     )
 ]
 if reading.problem is None and not reading.empty:
-    place, nearest = compute.sentence_on_map(info, selection.dataset, method, sentence)
+    place, nearest = multimodal.sentence_on_map(info, selection.dataset, method, sentence)
     overlays.append(overlay(place[None], "star", label="your sentence"))
 
 
@@ -106,13 +107,13 @@ def map_and_panel(mounted: tuple, overlays: list) -> None:
         st.info(f"Click a dot: the model writes a sentence for that {noun}.")
         return
     digit = data.images[index].numpy()
-    said = compute.describe_digit(info, selection.dataset, digit, int(labels[index]))
+    said = multimodal.describe_digit(info, selection.dataset, digit, int(labels[index]))
     picture, words = st.columns([1, 4], gap="medium")
     with picture:
         images.digit_row([digit], [f"#{index} · label {class_names[labels[index]]}"], scale=4)
     with words:
         st.markdown(f"For {noun} #{index} the model writes: **“{said.sentence}”**")
-        st.dataframe(compute.description_table(said), hide_index=True, key="mm_table")
+        st.dataframe(multimodal.description_table(said), hide_index=True, key="mm_table")
 
 
 map_and_panel(mounted, overlays)
@@ -121,7 +122,7 @@ map_and_panel(mounted, overlays)
 
 if reading.problem is None:
     st.header("What the sentence draws")
-    drawn = compute.sentence_samples(info, sentence, seed)
+    drawn = multimodal.sentence_samples(info, sentence, seed)
     where = "the prior" if reading.empty else "q(z | t)"
     images.digit_row(drawn, [f"z ~ {where}"] * len(drawn), scale=3)
     if not reading.empty:
@@ -145,16 +146,16 @@ else:
     if digit is None:
         st.info(f"Click a {noun} on the map above, or upload or draw one.")
 if digit is not None and source == "yours":  # the clicked digit's words are beside the map
-    said = compute.describe_digit(info, selection.dataset, digit, label)
+    said = multimodal.describe_digit(info, selection.dataset, digit, label)
     st.markdown(f"For your {noun} the model writes: **“{said.sentence}”**")
-    st.dataframe(compute.description_table(said), hide_index=True, key="mm_your_table")
+    st.dataframe(multimodal.description_table(said), hide_index=True, key="mm_your_table")
     st.caption(
         f"Your {noun} has no label: its attributes' thirds are cut within the class of the "
         f"{noun} word the model wrote."
     )
 if digit is not None and reading.problem is None and not reading.empty:
     st.subheader(f"From the sentence to the {noun}")
-    steps, written = compute.sentence_walk(info, sentence, digit)
+    steps, written = multimodal.sentence_walk(info, sentence, digit)
     images.digit_row(steps, written, columns=WALK_COLUMNS, scale=3)
     st.caption(
         f"A straight line from E[z | “{sentence}”] to this {noun}'s code E[z | x], decoded "
