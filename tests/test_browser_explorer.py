@@ -19,7 +19,9 @@ from core.latent.neighbours import nearest
 from core.training.checkpoints import load_model
 from harness.browser import (
     ROOT,
+    explorer_isolated,
     explorer_pixel,
+    explorer_point_pixel,
     explorer_probe,
     screenshot,
     streamlit_server,
@@ -279,3 +281,39 @@ def test_without_runtime_or_export_the_map_falls_back_to_click(page, demo_url, a
     assert sent_to_python(page, "click")["index"] == index
     if broken == "runtime":
         screenshot(page, "explorer-fallback")
+
+
+def test_hover_redraws_only_what_moved_and_leaves_no_trace(page, demo_url):
+    """The overlay redraws only the box around what moved (renderer.js drawOverlay): after a
+    selection and a few hovers its pixels equal those of a whole redraw of the same scene."""
+    open_demo(page, demo_url, "model=ae_k2&proj=raw")
+    settle(page)
+    a, b, c = explorer_isolated(page, KEY, 3)
+    page.evaluate(f"(i) => {PROBE}.explorer.select(i, null)", a)  # a ring far from the hovers
+    overlay = f"""() => {{ const v = {PROBE}.explorer.view, c = v.canvases.overlay;
+        return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data
+            .filter((_, i) => i % 4 === 3)); }}"""
+
+    def ink_near(alpha: list, index: int) -> int:
+        """The overlay's alpha summed over 21 x 21 device pixels around point ``index``."""
+        w, dpr = page.evaluate(
+            f"() => [{PROBE}.explorer.view.canvases.overlay.width, devicePixelRatio]"
+        )
+        px, py = page.evaluate(
+            f"(i) => {PROBE}.explorer.toPixel(...{PROBE}.explorer.pointXY(i))", index
+        )
+        grid = np.array(alpha).reshape(-1, w)
+        x, y = round(px * dpr), round(py * dpr)
+        return int(grid[max(0, y - 10) : y + 11, max(0, x - 10) : x + 11].sum())
+
+    for index in (b, c):
+        page.mouse.move(*explorer_point_pixel(page, KEY, index))
+        page.wait_for_function(f"(i) => {PROBE}.explorer.hover.index === i", arg=index)
+    drawn = page.evaluate(overlay)
+    assert ink_near(drawn, a) > 0 and ink_near(drawn, c) > 0  # selected and hovered rings
+    assert ink_near(drawn, b) == 0  # the ring left behind was wiped
+    whole = page.evaluate(
+        f"() => {{ {PROBE}.explorer.view.overlayStamp = null; {PROBE}.explorer.drawOverlay(); }}"
+    )
+    assert whole is None
+    assert page.evaluate(overlay) == drawn  # the same pixels as a whole redraw

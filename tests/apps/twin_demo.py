@@ -16,10 +16,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.models.registry import ENCODER_KINDS  # noqa: E402
-from ui import compute, state  # noqa: E402
+from ui import state  # noqa: E402
+from ui.compute import resources  # noqa: E402
 
 st.set_page_config(page_title="Twin maps demo", layout="wide")
 pair = st.query_params.get("pair", "pca,ae_k2:raw").split(",")
 infos = state.models_for("embedded", ENCODER_KINDS)
 st.title(f"Twin maps demo · {' | '.join(pair)}")
-state.linked_maps(pair, infos, "embedded", compute.dataset("embedded").class_names, key="demo_twin")
+names = resources.dataset("embedded").class_names
+state.linked_maps(pair, infos, "embedded", names, key="demo_twin")
