@@ -34,7 +34,7 @@ def test_the_style_row_follows_the_picked_digit(page, app_url):
     assert "Traceback" not in main_text(page) and "near chance" not in main_text(page)
     screenshot(page, "style_content")
 
-    which = page.get_by_role("spinbutton", name="Which one of the class").first
+    which = page.get_by_role("spinbutton", name=re.compile(r"Which one \(of \d+\)")).first
     which.fill("5")
     which.press("Enter")
     wait_idle(page, 120)

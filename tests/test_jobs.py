@@ -35,7 +35,8 @@ def test_a_job_trains_in_the_background_and_saves_a_new_checkpoint(small_digits,
     assert snap.epoch == 3 and snap.fraction == 1 and len(snap.history) == 3
     assert [row["epoch"] for row in snap.history] == [1.0, 2.0, 3.0]
     assert snap.path.parent == tmp_path and snap.path.name.startswith("vae_k3_")
-    assert [p.name for p in tmp_path.iterdir()] == [snap.path.name]  # no temp or staged files
+    history = snap.path.with_name(snap.path.stem + ".history.npz")  # playback's frames
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([snap.path.name, history.name])
     info = read_info(snap.path)
     assert info.kind == "vae" and info.trained["epochs"] == 3
     assert info.trained["history"] == snap.history

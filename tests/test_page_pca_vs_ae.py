@@ -106,7 +106,8 @@ def test_page_in_chromium(page, app_url):
     main = page.inner_text('[data-testid="stMain"]')
     assert "PCA vs AE" in main and "Traceback" not in main
     assert "Dataset" in page.inner_text('[data-testid="stSidebar"]')  # the app's own sidebar
-    assert page.locator(".js-plotly-plot").count() == 1
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # plotly.js loads lazily
+    assert page.locator(".js-plotly-plot").count() == 1  # the error curve; the maps are twins
     wait_explorer(page, "pva_twin", timeout=120)  # the twin maps are live
     assert page.locator('[data-testid="stImage"] img').count() >= 16 + 2
     screenshot(page, "pca_vs_ae")
