@@ -241,8 +241,10 @@ def capacity(result: Result, when: When) -> str:
         return ""
     cpu, memory, students = run["cpu"], run["memory"], run["students_per_core"]
     rss = memory["rss_mb"]
-    throughput = " / ".join(f"{row['clicks_per_s']:.1f}" for row in run["throughput"])
-    cores = sum(row["server_cores_used"] for row in run["throughput"]) / len(run["throughput"])
+    rows = run["throughput"]
+    replicas = " / ".join(str(row["replicas"]) for row in rows)
+    per_s = " / ".join(f"{row['clicks_per_s']:.1f}" for row in rows)
+    cores = " / ".join(f"{row['server_cores_used']:.2f}" for row in rows)
     return (
         f"Capacity (`bench/capacity.py`, {when(run)}, one replica behind HAProxy, the map of "
         f"ae_k2): server CPU **{cpu['cpu_s_per_click']:.3f} s per map click** and "
@@ -251,8 +253,9 @@ def capacity(result: Result, when: When) -> str:
         f"one session, {rss[-1]:.0f} MB with {len(rss) - 1} "
         f"(**{memory['mb_per_further_session']:.1f} MB per further session**); so one core "
         f"serves **~{students['students']:.0f} students** clicking every {students['think_s']:g} "
-        f"s. Clicks/s with 1 / 2 replicas: {throughput}, but the replicas got {cores:.2f} cores "
-        "of the shared machine in both runs, so that comparison shows nothing here."
+        f"s. Clicks/s with {replicas} replicas ({rows[0]['streams']} protocol clients, no "
+        f"browser): **{per_s}**, the replicas using {cores} cores of the {run['run']['cores']} "
+        "that they share with the clients and the balancer."
     )
 
 
