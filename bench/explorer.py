@@ -91,12 +91,7 @@ def sweep(page, moves: int, frames_sent: list, probe: str = PROBE) -> dict:
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_timeout(300)
     before, sent = page.evaluate(f"() => {probe}.stats.length"), len(frames_sent)
-    for i in range(moves):
-        t = i / moves * 2 * np.pi
-        x = box["x"] + box["width"] * (0.5 + 0.42 * np.sin(3 * t))
-        y = box["y"] + box["height"] * (0.5 + 0.42 * np.sin(2 * t + 0.3))
-        page.mouse.move(float(x), float(y))
-        page.wait_for_timeout(16)
+    harness.pointer_sweep(page, box, moves)
     page.wait_for_timeout(300)
     stats = page.evaluate(f"(n) => {probe}.stats.slice(n)", before)
     hover = [s for s in stats if s["kind"] in ("point", "space") and s["frame"] is not None]

@@ -25,21 +25,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench import report  # noqa: E402
-from core.analysis.attributes import measure  # noqa: E402
-from core.analysis.classify import predict  # noqa: E402
-from core.data import descriptions as text  # noqa: E402
-from core.data.datasets import load_dataset, to_float  # noqa: E402
-from core.models.multimodal import MultimodalVAE, reparameterize  # noqa: E402
-from core.training.checkpoints import load_model  # noqa: E402
+from bench import report
+from core.analysis.attributes import measure
+from core.analysis.classify import predict
+from core.data import descriptions as text
+from core.data.datasets import load_dataset, to_float
+from core.models.multimodal import MultimodalVAE, reparameterize
+from core.training.checkpoints import load_model
+from harness.browser import ROOT
 
 CKPT = ROOT / "checkpoints"
 MODEL = "mvae_k16"

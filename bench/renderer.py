@@ -20,16 +20,11 @@ Prints a table, writes bench/results/renderer.json. ``python -m bench.renderer``
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench import report  # noqa: E402
-from harness import browser as harness  # noqa: E402
+from bench import report
+from harness import browser as harness
+from harness.browser import ROOT
 
 ORIGIN = "http://renderer.bench"
 MODULES = ROOT / "ui" / "components" / "explorer"
@@ -114,12 +109,7 @@ def measure(page, n: int, seconds: float, moves: int) -> dict:
     back = page.evaluate("(s) => transition(s)", seconds)
     frames, draws = there["frames"] + back["frames"], there["draws"] + back["draws"]
     box = page.locator(".lx-map").bounding_box()
-    for i in range(moves):
-        t = i / moves * 2 * np.pi
-        x = box["x"] + box["width"] * (0.5 + 0.42 * np.sin(3 * t))
-        y = box["y"] + box["height"] * (0.5 + 0.42 * np.sin(2 * t + 0.3))
-        page.mouse.move(float(x), float(y))
-        page.wait_for_timeout(16)
+    harness.pointer_sweep(page, box, moves)
     page.wait_for_timeout(200)
     hovers = page.evaluate("() => window.bench.hovers")
 

@@ -12,6 +12,7 @@ The live explorer (ui/explorer.py) is driven through the probe it leaves in the 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import signal
@@ -214,6 +215,17 @@ _POINT_JS = """([chart, match]) => {
 def main_text(page) -> str:
     """The text of the page's main area (no sidebar)."""
     return page.inner_text('[data-testid="stMain"]')
+
+
+def pointer_sweep(page, box: dict, moves: int) -> None:
+    """Move the pointer ``moves`` times along a Lissajous path over ``box`` (a bounding box),
+    one move per 60 Hz frame: every part of a map, at a pace a hand could keep."""
+    for i in range(moves):
+        t = i / moves * 2 * math.pi
+        x = box["x"] + box["width"] * (0.5 + 0.42 * math.sin(3 * t))
+        y = box["y"] + box["height"] * (0.5 + 0.42 * math.sin(2 * t + 0.3))
+        page.mouse.move(x, y)
+        page.wait_for_timeout(16)
 
 
 def open_tiny_training(page, url: str, epochs: int):
