@@ -316,24 +316,30 @@ def main() -> None:
         "students_per_core": {"think_s": args.think, "students": per_core},
         "throughput": throughput,
     }
-    print(f"{'what':<44} {'value':>12}")
-    print(f"{'first map open (CPU s, cold replica)':<44} {cpu['first_open']['cpu_s']:>12.2f}")
-    print(f"{'CPU s per map open (warm)':<44} {cpu['cpu_s_per_open']:>12.3f}")
-    print(f"{'CPU s per map click':<44} {cpu['cpu_s_per_click']:>12.3f}")
-    print(f"{'idle CPU s per s':<44} {cpu['idle_cpu_s_per_s']:>12.4f}")
-    print(f"{'RSS MB, no session':<44} {memory['rss_mb'][0]:>12.0f}")
-    print(f"{'RSS MB, 1 session':<44} {memory['rss_mb'][1]:>12.0f}")
-    print(f"{f'RSS MB, {args.sessions} sessions':<44} {memory['rss_mb'][-1]:>12.0f}")
     slope = memory["mb_per_further_session"]
-    print(f"{'MB per further session':<44} {slope if slope is not None else float('nan'):>12.2f}")
-    print(f"{f'students per core (a click every {args.think:g} s)':<44} {per_core:>12.0f}")
+    rows = [
+        ["first map open (CPU s, cold replica)", cpu["first_open"]["cpu_s"]],
+        ["CPU s per map open (warm)", cpu["cpu_s_per_open"]],
+        ["CPU s per map click", cpu["cpu_s_per_click"]],
+        ["idle CPU s per s", cpu["idle_cpu_s_per_s"]],
+        ["RSS MB, no session", memory["rss_mb"][0]],
+        ["RSS MB, 1 session", memory["rss_mb"][1]],
+        [f"RSS MB, {args.sessions} sessions", memory["rss_mb"][-1]],
+        ["MB per further session", slope],
+        [f"students per core (a click every {args.think:g} s)", per_core],
+    ]
     for row in throughput:
-        label = f"clicks/s, {row['replicas']} replica(s), {row['streams']} sessions"
-        print(f"{label:<44} {row['clicks_per_s']:>12.2f}")
-        print(f"{'  server CPU s per click':<44} {row['server_cpu_s_per_click']:>12.3f}")
-        print(f"{'  client CPU s per click':<44} {row['client_cpu_s_per_click']:>12.4f}")
-        print(f"{'  cores the replicas used':<44} {row['server_cores_used']:>12.2f}")
-        print(f"{'  load average (1 min) after':<44} {row['load_average_1min_after']:>12.1f}")
+        rows += [
+            [
+                f"clicks/s, {row['replicas']} replica(s), {row['streams']} sessions",
+                row["clicks_per_s"],
+            ],
+            ["  server CPU s per click", row["server_cpu_s_per_click"]],
+            ["  client CPU s per click", row["client_cpu_s_per_click"]],
+            ["  cores the replicas used", row["server_cores_used"]],
+            ["  load average (1 min) after", row["load_average_1min_after"]],
+        ]
+    report.table(["what", "value"], rows)
     report.write(args.out, result)
 
 

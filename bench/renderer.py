@@ -29,6 +29,7 @@ from harness.browser import ROOT
 ORIGIN = "http://renderer.bench"
 MODULES = ROOT / "ui" / "components" / "explorer"
 SIZES = [5_000, 60_000]
+TIMINGS = ("frame_ms", "draw_ms", "hover_ms")  # each a {"p50", "p95"} in ms
 TARGETS = {"frame_p50_ms_5k": 16.0, "frame_p95_ms_5k": 33.0, "frame_p50_ms_60k": 33.0}
 PAGE = """<!doctype html><html><head><link rel="stylesheet" href="explorer.css"></head>
 <body style="margin:0"><div class="lx"><div class="lx-map" style="width:800px;height:800px">
@@ -141,13 +142,13 @@ def main() -> None:
         page.evaluate("() => window.benchReady")
         for n in SIZES:
             result["sizes"][str(n)] = measure(page, n, args.seconds, args.moves)
-    print(f"{'points':>7} {'frame p50/p95':>16} {'drawPoints p50/p95':>20} {'hover p50/p95':>16}")
-    for e in result["sizes"].values():
-        f, d, h = e["frame_ms"], e["draw_ms"], e["hover_ms"]
-        print(
-            f"{e['points']:7} {f['p50']:7.1f} / {f['p95']:5.1f} ms"
-            f" {d['p50']:9.1f} / {d['p95']:5.1f} ms {h['p50']:7.1f} / {h['p95']:5.1f} ms"
-        )
+    report.table(
+        ["points", "frame p50 / p95 ms", "drawPoints p50 / p95 ms", "hover p50 / p95 ms"],
+        [
+            [e["points"], *(f"{e[k]['p50']:.1f} / {e[k]['p95']:.1f}" for k in TIMINGS)]
+            for e in result["sizes"].values()
+        ],
+    )
     report.write(args.out, result)
 
 
