@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.data.datasets import Dataset, to_float
+from core.data.datasets import Dataset
 from core.files import atomic_path
+from core.latent.operations import encode_images
 from core.latent.pca import fit_pca
 from core.models.registry import kind_class
 
@@ -184,9 +185,8 @@ class HistoryRecorder:
         device = next(model.parameters()).device
         codes = None
         if self.encodes:
-            x = to_float(self.images.to(device))  # [N, 1, 28, 28]
-            given = (self.labels.to(device),) if model.conditional else ()
-            codes = torch.cat([model.encode(b, *g) for b, *g in _chunks(x, *given)]).float()
+            labels = self.labels.numpy() if model.conditional else None
+            codes = torch.from_numpy(encode_images(model, self.images, labels=labels)).to(device)
         if self.sample_rows is not None:
             z = codes[torch.as_tensor(self.sample_rows, device=device)]  # [16, k]
         else:
@@ -262,11 +262,6 @@ class HistoryRecorder:
         if weights:
             _write_npz(keyframes_path(checkpoint), weights)
         return path
-
-
-def _chunks(x: torch.Tensor, *more: torch.Tensor, size: int = 500):
-    for start in range(0, len(x), size):
-        yield (x[start : start + size], *(m[start : start + size] for m in more))
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
