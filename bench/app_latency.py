@@ -13,6 +13,7 @@ Prints a table and writes bench/results/app_latency.json. ``python -m bench.app_
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -65,6 +66,22 @@ IMAGES_LOADED_JS = """() => [...document.querySelectorAll('[data-testid="stMain"
     .every(img => img.complete && img.naturalWidth > 0)"""
 
 
+def first_open(browser, view: str, root: Path = ROOT) -> float:
+    """Seconds from requesting the page of ``view`` (its file, e.g. views/vae.py) on a fresh
+    server of the tree at ``root`` to its run ended with every image loaded."""
+    url_path = "" if view == "views/home.py" else Path(view).stem
+    with harness.streamlit_server(timeout=120, script=root / "app.py", cwd=root) as (url, _):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start = time.perf_counter()
+        harness.goto(page, url, url_path, timeout=300)
+        page.wait_for_function(IMAGES_LOADED_JS, timeout=120_000)
+        seconds = time.perf_counter() - start
+        if page.locator('[data-testid="stException"]').count():  # a fast error is no open
+            raise RuntimeError(f"{view} shows an exception: {page.inner_text('body')}")
+        page.close()
+    return seconds
+
+
 def first_opens(browser, titles: list[str] | None = None) -> dict[str, float]:
     """Seconds from requesting each page (of ``titles``, default all) on a fresh server to its
     run ended with every image loaded: what a first visitor of that page waits."""
@@ -72,17 +89,35 @@ def first_opens(browser, titles: list[str] | None = None) -> dict[str, float]:
     for spec in PAGES:
         if titles and spec.title not in titles:
             continue
-        url_path = "" if spec.path == "views/home.py" else Path(spec.path).stem
-        with harness.streamlit_server(timeout=120) as (url, _):
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            start = time.perf_counter()
-            harness.goto(page, url, url_path, timeout=300)
-            page.wait_for_function(IMAGES_LOADED_JS, timeout=120_000)
-            opens[spec.title] = time.perf_counter() - start
-            if page.locator('[data-testid="stException"]').count():  # a fast error is no open
-                raise RuntimeError(f"{spec.title} shows an exception: {page.inner_text('body')}")
-            print(f"{spec.title}: {opens[spec.title]:.1f} s", flush=True)
-            page.close()
+        opens[spec.title] = first_open(browser, spec.path)
+        print(f"{spec.title}: {opens[spec.title]:.1f} s", flush=True)
+    return opens
+
+
+@contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """The tree of ``ref`` (a commit of this repository) in a temporary git worktree."""
+    with tempfile.TemporaryDirectory() as parent:
+        tree = Path(parent) / "baseline"
+        git = ["git", "-C", str(ROOT)]
+        subprocess.run([*git, "worktree", "add", "--detach", "-q", str(tree), ref], check=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=True)
+
+
+def first_opens_against(browser, ref: str) -> dict[str, dict[str, float]]:
+    """Every page this tree and ``ref``'s tree both have, first opened on a fresh server of
+    each in turn (which tree goes first alternates by page), so both meet the same machine:
+    the before-and-after of a change in one run."""
+    opens = {}
+    with checkout(ref) as tree:
+        shared = [spec for spec in PAGES if (tree / spec.path).exists()]
+        for index, spec in enumerate(shared):
+            order = [("ours", ROOT), ("baseline", tree)][:: 1 if index % 2 == 0 else -1]
+            opens[spec.title] = {name: first_open(browser, spec.path, root) for name, root in order}
+            print(f"{spec.title}: {opens[spec.title]}", flush=True)
     return opens
 
 
@@ -175,7 +210,13 @@ def main() -> None:
         help="first open the --without-pages again with these files (a glob) moved aside",
     )
     parser.add_argument("--without-pages", default="Home,Style & content")
+    parser.add_argument(
+        "--baseline", default="", help="a commit: only first opens, each page of both trees"
+    )
     args = parser.parse_args()
+    if args.baseline:
+        before_and_after(args)
+        return
     without = {}
     with harness.chromium() as browser:
         if args.without:
@@ -238,6 +279,25 @@ def main() -> None:
         [(n, v, t, "" if ok is None else "yes" if ok else "NO") for n, v, t, ok in rows],
     )
     report.write(args.out, result)
+
+
+def before_and_after(args) -> None:
+    """``--baseline REF``: the first open of every page of this tree beside REF's."""
+    with harness.chromium() as browser:
+        opens = first_opens_against(browser, args.baseline)
+    report.table(
+        ("page", "baseline (s)", "ours (s)", "ours / baseline"),
+        [
+            (title, f"{t['baseline']:.1f}", f"{t['ours']:.1f}", f"{t['ours'] / t['baseline']:.2f}")
+            for title, t in opens.items()
+        ],
+    )
+    ratios = [t["ours"] / t["baseline"] for t in opens.values()]
+    print(f"median ratio {np.median(ratios):.2f}, worst {max(ratios):.2f}")
+    out = args.out
+    if out == report.RESULTS / "app_latency.json":  # not over the full run's file
+        out = report.RESULTS / "app_latency_before_after.json"
+    report.write(out, {"baseline": args.baseline, "first_open_s": opens})
 
 
 if __name__ == "__main__":
