@@ -28,6 +28,7 @@ python -m bench.projection    # openTSNE vs scikit-learn t-SNE; encode + cached 
 python -m bench.compare       # the PCA vs AE table of the page, from the CLI
 python -m bench.uses          # the CVAE's styles, attribute directions, few-label curves
 python -m bench.app_latency   # real Chromium: every page's first open, click to decoded digit
+python -m bench.app_latency --baseline REF   # every page's first open, this tree beside REF's
 python -m bench.map_page      # the map page beside a bare scatter and the Plotly page it replaced
 python -m bench.explorer      # real Chromium: pointer move -> decoded digit drawn; twin maps too
 python -m bench.playback      # real Chromium: How it learned, frames while playing and scrubbing
@@ -184,6 +185,24 @@ def app_latency(result: Result, when: When) -> str:
     return text
 
 
+def before_after(result: Result, when: When) -> str:
+    run = result("app_latency_before_after")
+    if run is None or "first_open_s" not in run:
+        return ""
+    opens = run["first_open_s"]
+    ratios = {title: t["ours"] / t["baseline"] for title, t in opens.items()}
+    worst = max(ratios, key=ratios.__getitem__)
+    pairs = ", ".join(
+        f"{title} {t['baseline']:.1f} -> {t['ours']:.1f} s" for title, t in opens.items()
+    )
+    return (
+        f"Before and after this round's restructuring, in one run (`bench/app_latency.py "
+        f"--baseline {run['baseline']}`, each page of both trees on a fresh server, {when(run)}): "
+        f"{pairs}. Median ratio {sorted(ratios.values())[len(ratios) // 2]:.2f}, the largest "
+        f"{ratios[worst]:.2f} ({worst})."
+    )
+
+
 def explorer(result: Result, when: When) -> str:
     run = result("explorer")
     if run is None or "twins" not in run:
@@ -310,6 +329,7 @@ SECTIONS: list[Callable[[Result, When], str]] = [
     load,
     capacity,
     app_latency,
+    before_after,
     explorer,
     renderer,
     playback,
