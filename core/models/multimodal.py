@@ -35,6 +35,8 @@ from core.models.base import LatentModel, ModelConfig, model_device, optimizer_s
 
 EMBEDDING = 32  # width of a word's embedding
 TEXT_WEIGHT = 20.0  # the sentence's log-likelihood counts this many times (their lambda)
+ALIGN_WEIGHT = 0.0  # KL(q(z|x) || q(z|t)): the sentence's posterior covers its pictures' codes
+CROSS_WEIGHT = 0.0  # -log p(x|z), z ~ q(z|t): the sentence's posterior draws its picture
 SLOT_SIZES = tuple(len(text.SLOT_WORDS[s]) for s in text.SLOTS)  # (10, 3, 3, 3)
 
 
@@ -97,6 +99,12 @@ class TextDecoder(nn.Module):
         return [head(h) for head in self.heads]
 
 
+def gaussian_kl(p: Gaussian, q: Gaussian) -> torch.Tensor:
+    """KL(p || q) of diagonal Gaussians, nats [N]."""
+    p_mu, p_lv, q_mu, q_lv = (t.float() for t in (p.mu, p.logvar, q.mu, q.logvar))
+    return 0.5 * (q_lv - p_lv + (p_lv.exp() + (p_mu - q_mu) ** 2) / q_lv.exp() - 1).sum(1)
+
+
 def sentence_nll(logits: list[torch.Tensor], slots: torch.Tensor) -> torch.Tensor:
     """-log p(t | z) of each sentence, nats [N]: the cross-entropy of each slot it says,
     summed (UNSPECIFIED slots skipped)."""
@@ -141,21 +149,30 @@ def mvae_loss(
     image_expert = model.image_expert(x)
     text_expert, has_words = model.text_encoder(tokens)
     n = len(x)
+    posteriors = {
+        "joint": product_of_experts([image_expert, text_expert], [None, has_words]),
+        "image": product_of_experts([image_expert], [None]),
+        "text": product_of_experts([text_expert], [has_words]),
+    }
     terms = {}
-    for name, experts, present in (
-        ("joint", [image_expert, text_expert], [None, has_words]),
-        ("image", [image_expert], [None]),
-        ("text", [text_expert], [has_words]),
-    ):
-        q = product_of_experts(experts, present)
+    for name, q in posteriors.items():
         z = reparameterize(q, generator)
         kl = losses.kl_to_standard_normal(q.mu.float(), q.logvar.float()).sum() / n
         recon = TEXT_WEIGHT * sentence_nll(model.text_decoder(z), slots).mean()
-        if name != "text":
+        if name != "text" or CROSS_WEIGHT:
             logits = model.decoder(z, logits=True).float()
-            image_nll = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
-            recon = recon + image_nll
-            terms[f"{name}_recon"] = image_nll
+            image_nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(
+                (1, 2, 3)
+            )
+            if name == "text":  # only where there is a sentence
+                recon = recon + CROSS_WEIGHT * (image_nll * has_words).sum() / n
+            else:
+                recon = recon + image_nll.mean()
+                terms[f"{name}_recon"] = image_nll.mean()
+        if name == "text" and ALIGN_WEIGHT:
+            q_x = posteriors["image"]
+            align = gaussian_kl(Gaussian(q_x.mu.detach(), q_x.logvar.detach()), q)
+            recon = recon + ALIGN_WEIGHT * (align * has_words).sum() / n
         terms[name] = recon + beta * kl
         terms[f"{name}_kl"] = kl
     return MVAEObjective(
@@ -186,6 +203,17 @@ class MultimodalVAE(LatentModel):
         self.decoder = ConvDecoder(k, config.channels, h)  # z -> 1 x 28 x 28
         self.text_encoder = TextEncoder(k, h // 2)  # tokens -> state size. k
         self.text_decoder = TextDecoder(k, h // 2)  # z -> slot logits
+        self.thirds: text.Thirds | None = None  # what the words mean: ``prepare`` fits them
+
+    def prepare(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        """The thirds of the training split ``fit`` was given, so a dataset loaded from a
+        folder (mnist with a root) is never reloaded by name."""
+        self.thirds = text.Thirds.fit(images, labels)
+
+    def description_thirds(self) -> text.Thirds:
+        """The thirds the sentences are cut by: those of the training split, if this model
+        was trained in this process, else those of its dataset by name (the embedded set)."""
+        return self.thirds if self.thirds is not None else text.thirds_for(self.config.dataset)
 
     # --- experts and posteriors ---
 
@@ -247,7 +275,7 @@ class MultimodalVAE(LatentModel):
         """One step on a batch: each picture gets a random sentence about itself (a random
         template, some words left out), then the three -ELBOs are minimised together."""
         x = random_shift(x, settings.augment_shift, gen)
-        tokens, slots = training_sentences(x, y, text.thirds_for(self.config.dataset), gen)
+        tokens, slots = training_sentences(x, y, self.description_thirds(), gen)
         terms = mvae_loss(self, x, tokens, slots, gen, beta=settings.beta)
         optimizer_step(terms.loss, opts[0])
         return {
@@ -266,7 +294,7 @@ class MultimodalVAE(LatentModel):
         logits = self.decode(reparameterize(Gaussian(mu, logvar), gen), logits=True).float()
         terms = losses.negative_elbo(logits, x, mu, logvar)
         mse = losses.reconstruction_mse(self.decode(mu).float(), x)
-        right = slot_accuracy(self, x, y, text.thirds_for(self.config.dataset))
+        right = slot_accuracy(self, x, y, self.description_thirds())
         return {
             "neg_elbo": terms.neg_elbo.item(),
             "recon": terms.recon.item(),
