@@ -136,3 +136,23 @@ def test_training_on_a_dataset_from_a_folder_never_reloads_it_by_name(small_digi
     cuts = text.Thirds.fit(*folder.split("train")).cuts
     assert np.array_equal(result.model.thirds.cuts, cuts, equal_nan=True)
     assert 0 <= result.metrics["val_digit_word"] <= 1
+
+
+def test_the_sentence_posterior_is_pulled_into_its_pictures_not_the_reverse(small_digits):
+    """KL(q(z|t) || q(z|x)) trains the sentence's expert only: the pictures' posteriors are
+    its targets, held fixed."""
+    model = tiny_mvae().train()
+    images, labels = small_digits.split("train")
+    x, y = to_float(images[:16]), labels[:16]
+    tokens, slots = training_sentences(
+        x, y, text.Thirds.fit(images, labels), torch.Generator().manual_seed(0)
+    )
+    terms = mvae_loss(model, x, tokens, slots, torch.Generator().manual_seed(1))
+    assert terms.align > 0
+    terms.align.backward()
+    assert all(p.grad is None for p in model.encoder.parameters())
+    assert model.text_encoder.to_mu.weight.grad.abs().sum() > 0
+    from core.models.multimodal import gaussian_kl
+
+    same = Gaussian(torch.randn(3, 4), torch.randn(3, 4))
+    assert torch.allclose(gaussian_kl(same, same), torch.zeros(3), atol=1e-6)

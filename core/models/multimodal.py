@@ -20,6 +20,7 @@ words. A slot the sentence leaves unspecified carries no likelihood.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -35,8 +36,9 @@ from core.models.base import LatentModel, ModelConfig, model_device, optimizer_s
 
 EMBEDDING = 32  # width of a word's embedding
 TEXT_WEIGHT = 20.0  # the sentence's log-likelihood counts this many times (their lambda)
-ALIGN_WEIGHT = 0.0  # KL(q(z|x) || q(z|t)): the sentence's posterior covers its pictures' codes
-CROSS_WEIGHT = 0.0  # -log p(x|z), z ~ q(z|t): the sentence's posterior draws its picture
+# The sentence's posterior lies within its pictures' (KL(q(z|t) || q(z|x)), ``mvae_loss``)
+ALIGN_WEIGHT = 1.0
+ALIGN_FLOOR = 0.1  # ... with the pictures' posterior std read as at least this (bounds the KL)
 SLOT_SIZES = tuple(len(text.SLOT_WORDS[s]) for s in text.SLOTS)  # (10, 3, 3, 3)
 
 
@@ -125,6 +127,7 @@ class MVAEObjective(NamedTuple):
     text: torch.Tensor  # -ELBO(t) under q(z|t)
     image_recon: torch.Tensor  # -E log p(x|z), z ~ q(z|x)
     kl: torch.Tensor  # KL(q(z|x) || p(z))
+    align: torch.Tensor  # KL(q(z|t) || q(z|x)) over the rows with a sentence
 
 
 def mvae_loss(
@@ -138,7 +141,12 @@ def mvae_loss(
     """Three -ELBOs, summed: of (x, t) under the pair's posterior q(z|x, t); of (x, t) under
     the picture's alone, q(z|x); of t under the sentence's alone, q(z|t) (Wu & Goodman's
     sub-sampled term). Each term: -log p(x|z) (Bernoulli) where the picture is explained,
-    TEXT_WEIGHT * ``sentence_nll`` where the sentence is, + beta * KL(q || N(0, I)).
+    TEXT_WEIGHT * ``sentence_nll`` where the sentence is, + beta * KL(q || N(0, I)); the
+    sentence's term adds ALIGN_WEIGHT * KL(q(z|t) || q(z|x)) with the picture's posterior held
+    fixed and its std read as at least ALIGN_FLOOR, which bounds the term (JMVAE's KL terms,
+    Suzuki et al. 2016, in the mode-seeking direction). Trained on the sentence alone, q(z|t)
+    sat near the prior, broad and beside its pictures' codes: 18 % of its draws read as
+    another digit at 20 epochs; held within its pictures' posteriors, 2 % (0.2 % at 60).
 
     The picture's posterior explains the sentence too (a bound on log p(x, t) like the
     pair's): with Wu & Goodman's image-only term the model wrote the right digit word for 86 %
@@ -159,20 +167,18 @@ def mvae_loss(
         z = reparameterize(q, generator)
         kl = losses.kl_to_standard_normal(q.mu.float(), q.logvar.float()).sum() / n
         recon = TEXT_WEIGHT * sentence_nll(model.text_decoder(z), slots).mean()
-        if name != "text" or CROSS_WEIGHT:
+        if name != "text":
             logits = model.decoder(z, logits=True).float()
-            image_nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(
-                (1, 2, 3)
-            )
-            if name == "text":  # only where there is a sentence
-                recon = recon + CROSS_WEIGHT * (image_nll * has_words).sum() / n
-            else:
-                recon = recon + image_nll.mean()
-                terms[f"{name}_recon"] = image_nll.mean()
-        if name == "text" and ALIGN_WEIGHT:
+            image_nll = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
+            recon = recon + image_nll
+            terms[f"{name}_recon"] = image_nll
+        else:  # the pictures' posteriors are targets here, not trained by this term
             q_x = posteriors["image"]
-            align = gaussian_kl(Gaussian(q_x.mu.detach(), q_x.logvar.detach()), q)
-            recon = recon + ALIGN_WEIGHT * (align * has_words).sum() / n
+            floor = 2 * math.log(ALIGN_FLOOR)
+            picture = Gaussian(q_x.mu.detach(), q_x.logvar.detach().clamp(min=floor))
+            inside = (gaussian_kl(q, picture) * has_words).sum() / n
+            recon = recon + ALIGN_WEIGHT * inside
+            terms["text_align"] = inside
         terms[name] = recon + beta * kl
         terms[f"{name}_kl"] = kl
     return MVAEObjective(
@@ -182,6 +188,7 @@ def mvae_loss(
         terms["text"],
         terms["image_recon"],
         terms["image_kl"],
+        terms["text_align"],
     )
 
 
@@ -283,6 +290,7 @@ class MultimodalVAE(LatentModel):
             "joint": terms.joint.item(),
             "image": terms.image.item(),
             "text": terms.text.item(),
+            "align": terms.align.item(),
         }
 
     def validation_metrics(self, x, y, gen) -> dict[str, float]:
