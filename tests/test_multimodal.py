@@ -118,3 +118,41 @@ def test_training_lowers_the_loss_and_the_checkpoint_round_trips(trained, tmp_pa
     assert isinstance(loaded, MultimodalVAE)
     assert torch.equal(loaded.encode_text(SENTENCES), trained.model.encode_text(SENTENCES))
     assert np.isfinite(trained.metrics["val_mse"])
+
+
+def test_training_on_a_dataset_from_a_folder_never_reloads_it_by_name(small_digits, monkeypatch):
+    """fit hands the model its training split: the thirds are cut on the digits given (a
+    dataset read from --data-root), not on ``load_dataset(name)`` without the root."""
+    import core.data.datasets
+
+    def no_reload(*args, **kw):
+        raise AssertionError(f"load_dataset{args} called during training")
+
+    monkeypatch.setattr(core.data.datasets, "load_dataset", no_reload)
+    text.thirds_for.cache_clear()
+    folder = replace(small_digits, name="mnist")  # as load_dataset("mnist", root=...) gives it
+    one = replace(TRAIN, epochs=1, max_batches=2, precision="fp32")
+    result = fit(replace(one, model=replace(one.model, dataset="mnist")), folder, device="cpu")
+    cuts = text.Thirds.fit(*folder.split("train")).cuts
+    assert np.array_equal(result.model.thirds.cuts, cuts, equal_nan=True)
+    assert 0 <= result.metrics["val_digit_word"] <= 1
+
+
+def test_the_sentence_posterior_is_pulled_into_its_pictures_not_the_reverse(small_digits):
+    """KL(q(z|t) || q(z|x)) trains the sentence's expert only: the pictures' posteriors are
+    its targets, held fixed."""
+    model = tiny_mvae().train()
+    images, labels = small_digits.split("train")
+    x, y = to_float(images[:16]), labels[:16]
+    tokens, slots = training_sentences(
+        x, y, text.Thirds.fit(images, labels), torch.Generator().manual_seed(0)
+    )
+    terms = mvae_loss(model, x, tokens, slots, torch.Generator().manual_seed(1))
+    assert terms.align > 0
+    terms.align.backward()
+    assert all(p.grad is None for p in model.encoder.parameters())
+    assert model.text_encoder.to_mu.weight.grad.abs().sum() > 0
+    from core.models.multimodal import gaussian_kl
+
+    same = Gaussian(torch.randn(3, 4), torch.randn(3, 4))
+    assert torch.allclose(gaussian_kl(same, same), torch.zeros(3), atol=1e-6)

@@ -112,6 +112,11 @@ class LatentModel(nn.Module):
             torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total_steps) for o in optimizers
         ]
 
+    def prepare(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        """Called by ``fit`` once before the first step with the training split it was given
+        (uint8 [N, 28, 28], int64 [N]): for a kind that derives something from its training
+        data (the multimodal VAE's description thirds). Nothing by default."""
+
     def training_step(
         self,
         x: torch.Tensor,

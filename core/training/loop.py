@@ -156,6 +156,7 @@ def fit(
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True
     model = build_model(replace(config.model, dataset=dataset.name), init).to(dev).train()
+    model.prepare(*dataset.split("train"))  # the dataset as given (its root), not reloaded
     opts = model.configure_optimizers(config.lr)
     steps_per_epoch = math.ceil(len(dataset.train_idx) / config.batch_size)
     if config.max_batches is not None:
