@@ -22,7 +22,8 @@ import torch
 
 from core.analysis.few_labels import DEFAULT_CACHE_DIR, cache_key, code_features, learning_curve
 from core.data.datasets import Dataset
-from core.latent.projections import UNREADABLE_NPZ, Progress, project, save_npz
+from core.latent.projections import UNREADABLE_NPZ, project, save_npz
+from core.latent.tsne import Progress
 
 PER_CLASS = 100  # labelled training codes per class the probe sees
 DRAWS = 5
