@@ -276,6 +276,34 @@ def clicks_per_second(
     }
 
 
+def table_rows(cpu: dict, memory: dict, throughput: list, args, per_core: float) -> list:
+    """The printed table: CPU per open and click, memory per session, clicks per second."""
+    slope = memory["mb_per_further_session"]
+    rows = [
+        ["first map open (CPU s, cold replica)", cpu["first_open"]["cpu_s"]],
+        ["CPU s per map open (warm)", cpu["cpu_s_per_open"]],
+        ["CPU s per map click", cpu["cpu_s_per_click"]],
+        ["idle CPU s per s", cpu["idle_cpu_s_per_s"]],
+        ["RSS MB, no session", memory["rss_mb"][0]],
+        ["RSS MB, 1 session", memory["rss_mb"][1]],
+        [f"RSS MB, {args.sessions} sessions", memory["rss_mb"][-1]],
+        ["MB per further session", slope],
+        [f"students per core (a click every {args.think:g} s)", per_core],
+    ]
+    for row in throughput:
+        rows += [
+            [
+                f"clicks/s, {row['replicas']} replica(s), {row['streams']} sessions",
+                row["clicks_per_s"],
+            ],
+            ["  server CPU s per click", row["server_cpu_s_per_click"]],
+            ["  client CPU s per click", row["client_cpu_s_per_click"]],
+            ["  cores the replicas used", row["server_cores_used"]],
+            ["  load average (1 min) after", row["load_average_1min_after"]],
+        ]
+    return rows
+
+
 def main() -> None:
     parser = report.parser(__doc__, "capacity")
     parser.add_argument("--opens", type=int, default=5)
@@ -316,30 +344,7 @@ def main() -> None:
         "students_per_core": {"think_s": args.think, "students": per_core},
         "throughput": throughput,
     }
-    slope = memory["mb_per_further_session"]
-    rows = [
-        ["first map open (CPU s, cold replica)", cpu["first_open"]["cpu_s"]],
-        ["CPU s per map open (warm)", cpu["cpu_s_per_open"]],
-        ["CPU s per map click", cpu["cpu_s_per_click"]],
-        ["idle CPU s per s", cpu["idle_cpu_s_per_s"]],
-        ["RSS MB, no session", memory["rss_mb"][0]],
-        ["RSS MB, 1 session", memory["rss_mb"][1]],
-        [f"RSS MB, {args.sessions} sessions", memory["rss_mb"][-1]],
-        ["MB per further session", slope],
-        [f"students per core (a click every {args.think:g} s)", per_core],
-    ]
-    for row in throughput:
-        rows += [
-            [
-                f"clicks/s, {row['replicas']} replica(s), {row['streams']} sessions",
-                row["clicks_per_s"],
-            ],
-            ["  server CPU s per click", row["server_cpu_s_per_click"]],
-            ["  client CPU s per click", row["client_cpu_s_per_click"]],
-            ["  cores the replicas used", row["server_cores_used"]],
-            ["  load average (1 min) after", row["load_average_1min_after"]],
-        ]
-    report.table(["what", "value"], rows)
+    report.table(["what", "value"], table_rows(cpu, memory, throughput, args, per_core))
     report.write(args.out, result)
 
 

@@ -161,6 +161,16 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=15)
     args = parser.parse_args()
     result: dict = {"maps": {}, "targets": TARGETS}
+    result["maps"], result["explorer_click_ms"] = single_maps(args.moves, args.clicks)
+    result["twins"] = twin_maps(args.moves)
+    print_tables(result)
+    report.write(args.out, result)
+
+
+def single_maps(moves: int, clicks: int) -> tuple[dict, dict]:
+    """Each of ``MAPS`` in the explorer demo: a cold open, a pointer sweep, a reload and the
+    redraw time; and the clicks on the ae_k2 raw map ({"runs", "p50", "p95"} in ms)."""
+    maps, click_ms = {}, {}
     demo = ROOT / "tests" / "apps" / "explorer_demo.py"
     with harness.chromium() as browser, harness.streamlit_server(script=demo) as (url, _):
         for name, query in MAPS:
@@ -174,18 +184,22 @@ def main() -> None:
             harness.ask_for_probes(page)
             page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
             cold = open_live(page, url, query)  # a new context: nothing in its cache
-            entry = sweep(page, args.moves, frames)
+            entry = sweep(page, moves, frames)
             entry["cold"], entry["warm"] = cold, open_live(page, url, query, reload=True)
             entry["redraw_ms"] = redraw_ms(page)
             if name == "ae_k2 raw":
-                clicks = explorer_clicks_ms(page, args.clicks)
-                percentiles = {"p50": pct(clicks, 50), "p95": pct(clicks, 95)}
-                result["explorer_click_ms"] = {"runs": clicks, **percentiles}
-            result["maps"][name] = entry
+                runs = explorer_clicks_ms(page, clicks)
+                click_ms = {"runs": runs, "p50": pct(runs, 50), "p95": pct(runs, 95)}
+            maps[name] = entry
             page.close()
+    return maps, click_ms
+
+
+def twin_maps(moves: int) -> dict:
+    """Each of ``TWINS`` in the twin demo: a cold open and a pointer sweep over both maps."""
+    twins = {}
     twin_probe = harness.explorer_probe(TWIN_KEY)
     twin_demo = ROOT / "tests" / "apps" / "twin_demo.py"
-    result["twins"] = {}
     with harness.chromium() as browser, harness.streamlit_server(script=twin_demo) as (url, _):
         for name, pair in TWINS:
             query = f"pair={pair}"
@@ -194,9 +208,13 @@ def main() -> None:
             frames = []
             page.on("websocket", lambda ws, f=frames: ws.on("framesent", lambda m: f.append(m)))
             entry = {"cold": open_live(page, url, query, probe=twin_probe)}
-            entry.update(sweep(page, args.moves, frames, probe=twin_probe))
-            result["twins"][name] = entry
+            entry.update(sweep(page, moves, frames, probe=twin_probe))
+            twins[name] = entry
             page.close()
+    return twins
+
+
+def print_tables(result: dict) -> None:
     print(
         f"{'map':26} {'decode+draw p50/p95':>20} {'event->pixels p50/p95':>22} "
         f"{'decoded':>9} {'sent':>5} {'redraw p95':>11} {'live cold/warm':>15}"
@@ -221,7 +239,6 @@ def main() -> None:
         print(f"{_sweep_row(name, e)} {e['over_space']:11} {e['cold']['live_s']:13.2f} s")
     c = result["explorer_click_ms"]
     print(f"explorer click -> Python shows it:        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms")
-    report.write(args.out, result)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,14 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from bench import report
 from core.analysis.metrics import knn_accuracy
 from core.data.datasets import load_dataset
 from core.latent.operations import encode_images
-from core.latent.projections import TSNE_DEFAULTS, project
+from core.latent.projections import project
+from core.latent.tsne import TSNE_DEFAULTS
 from core.training.checkpoints import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,48 +73,15 @@ def main() -> None:
     rows = [("encode 60,000 images", encode_s, None)]
     pca, pca_s = timed(lambda: project(codes, "pca"), "pca")
     rows.append(("PCA map", pca_s, knn_accuracy(pca.coords, labels, k=10)))
-
-    shipped = dict(TSNE_DEFAULTS)
-    variants = {"shipped": shipped}
-    if not args.quick:
-        variants |= {
-            "exact kNN": {**shipped, "neighbors": "exact"},
-            "pynndescent": {**shipped, "neighbors": "pynndescent"},
-            "750 iterations": {**shipped, "n_iter": 750},
-        }
-    results = {"load": load, "n": len(codes), "k": codes.shape[1], "tsne": {}}
-    for name, params in variants.items():
-        tsne, seconds = timed(
-            lambda p=params: project(codes, "tsne", n_jobs=args.threads, **p), f"t-SNE {name}"
-        )
-        accuracy = knn_accuracy(tsne.coords, labels, k=10)
-        rows.append((f"t-SNE {name}", seconds, accuracy))
-        results["tsne"][name] = {"params": params, "seconds": seconds, "knn10": accuracy}
-        if name == "shipped":
-            new = codes[:100] + 0.01
-            _, place_s = timed(lambda t=tsne, m=new: t.transform(m))
-            rows.append(("t-SNE place 100 new codes (first)", place_s, None))
-    try:
-        import umap
-    except ImportError:
-        umap = None
-    if umap is not None:
-        reducer = umap.UMAP(n_neighbors=15, random_state=0, n_jobs=1 if args.threads == 1 else -1)
-        fitted, umap_s = timed(lambda: reducer.fit_transform(codes), "UMAP")
-        rows.append(
-            ("UMAP (umap-learn, incl. numba compile)", umap_s, knn_accuracy(fitted, labels))
-        )
-        _, place_s = timed(lambda: reducer.transform(codes[:100] + 0.01))
-        rows.append(("UMAP transform 100 new codes", place_s, None))
-        results["umap"] = {"seconds": umap_s, "knn10": rows[-2][2], "transform_s": place_s}
+    results = {"load": load, "n": len(codes), "k": codes.shape[1]}
+    results["tsne"] = tsne_variants(codes, labels, args.threads, args.quick, rows)
+    fitted = umap_map(codes, labels, args.threads, rows)
+    if fitted is not None:
+        results["umap"] = fitted
     results["latent_knn10"] = knn_accuracy(codes, labels, k=10)
 
     print(f"{len(codes):,} codes of {args.checkpoint.name} (k={codes.shape[1]}), load {load:.1f}")
-    print(f"{'step':44s} {'seconds':>8s} {'10-NN acc':>10s}")
-    for name, seconds, accuracy in rows:
-        shown = "" if accuracy is None else f"{accuracy:.3f}"
-        print(f"{name:44s} {seconds:8.1f} {shown:>10s}")
-    print(f"{'codes themselves (k-D)':44s} {'':8s} {results['latent_knn10']:10.3f}")
+    print_rows(rows, results["latent_knn10"])
     results |= {"encode_s": encode_s, "pca_s": pca_s, "rows": rows, "cpu_seconds": CPU_SECONDS}
     results["targets"] = {
         "encode+pca <= 5 s": encode_s + pca_s <= PCA_SECONDS,
@@ -120,6 +90,56 @@ def main() -> None:
     print(results["targets"])
     results["quick"] = args.quick  # --quick: the shipped t-SNE only, no UMAP
     report.write(args.out, results)
+
+
+def tsne_variants(
+    codes: np.ndarray, labels: np.ndarray, threads: int, quick: bool, rows: list
+) -> dict[str, dict]:
+    """The shipped t-SNE settings (and, unless ``quick``, three variants): seconds and 10-NN
+    accuracy of each, appended to ``rows`` too, with placing 100 new codes on the shipped map."""
+    shipped = dict(TSNE_DEFAULTS)
+    variants = {"shipped": shipped}
+    if not quick:
+        variants |= {
+            "exact kNN": {**shipped, "neighbors": "exact"},
+            "pynndescent": {**shipped, "neighbors": "pynndescent"},
+            "750 iterations": {**shipped, "n_iter": 750},
+        }
+    found = {}
+    for name, params in variants.items():
+        tsne, seconds = timed(
+            lambda p=params: project(codes, "tsne", n_jobs=threads, **p), f"t-SNE {name}"
+        )
+        accuracy = knn_accuracy(tsne.coords, labels, k=10)
+        rows.append((f"t-SNE {name}", seconds, accuracy))
+        found[name] = {"params": params, "seconds": seconds, "knn10": accuracy}
+        if name == "shipped":
+            new = codes[:100] + 0.01
+            _, place_s = timed(lambda t=tsne, m=new: t.transform(m))
+            rows.append(("t-SNE place 100 new codes (first)", place_s, None))
+    return found
+
+
+def umap_map(codes: np.ndarray, labels: np.ndarray, threads: int, rows: list) -> dict | None:
+    """UMAP of the same codes when umap-learn is installed (else None), appended to ``rows``."""
+    try:
+        import umap
+    except ImportError:
+        return None
+    reducer = umap.UMAP(n_neighbors=15, random_state=0, n_jobs=1 if threads == 1 else -1)
+    fitted, umap_s = timed(lambda: reducer.fit_transform(codes), "UMAP")
+    rows.append(("UMAP (umap-learn, incl. numba compile)", umap_s, knn_accuracy(fitted, labels)))
+    _, place_s = timed(lambda: reducer.transform(codes[:100] + 0.01))
+    rows.append(("UMAP transform 100 new codes", place_s, None))
+    return {"seconds": umap_s, "knn10": rows[-2][2], "transform_s": place_s}
+
+
+def print_rows(rows: list, latent_knn10: float) -> None:
+    print(f"{'step':44s} {'seconds':>8s} {'10-NN acc':>10s}")
+    for name, seconds, accuracy in rows:
+        shown = "" if accuracy is None else f"{accuracy:.3f}"
+        print(f"{name:44s} {seconds:8.1f} {shown:>10s}")
+    print(f"{'codes themselves (k-D)':44s} {'':8s} {latent_knn10:10.3f}")
 
 
 if __name__ == "__main__":

@@ -129,6 +129,12 @@ def main() -> None:
         "today_commit": args.today,
         "targets": {"start_live_over_bare_drawn": START_RATIO_TARGET, "click": "<= today"},
     }
+    print_tables(result, args.today)
+    report.write(args.out, result)
+
+
+def print_tables(result: dict, today: str) -> None:
+    """Page starts as multiples of the bare page's, and the click latencies."""
     s, c = result["start_s"], result["click_ms"]
     bare = s["bare"]["drawn"]["p50"]
     rows = [
@@ -147,10 +153,7 @@ def main() -> None:
     print(f"target: explorer live <= {START_RATIO_TARGET} x bare")
     print(f"{'click -> side panel image (ms)':34} {'p50':>7} {'p95':>7}")
     print(f"{'explorer (this tree)':34} {c['explorer']['p50']:7.0f} {c['explorer']['p95']:7.0f}")
-    print(
-        f"{'Plotly map (' + args.today + ')':34} {c['today']['p50']:7.0f} {c['today']['p95']:7.0f}"
-    )
-    report.write(args.out, result)
+    print(f"{'Plotly map (' + today + ')':34} {c['today']['p50']:7.0f} {c['today']['p95']:7.0f}")
 
 
 if __name__ == "__main__":

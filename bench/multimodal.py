@@ -23,13 +23,11 @@ Prints tables and writes bench/results/multimodal.json. ``nice -n 10 python benc
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import torch
 
 from bench import report
+from bench.first_open import HOME, first_open_seconds
 from core.analysis.attributes import measure
 from core.analysis.classify import predict
 from core.data import descriptions as text
@@ -47,7 +45,6 @@ MSE_RATIO_TARGET = 1.2
 OPEN_RATIO_TARGET = 2.0
 PER_TEMPLATE = 25  # attribute word sets per digit and template: 10 x 4 x 25 = 1,000 sentences
 PAGE = "views/multimodal.py"
-HOME = "views/home.py"
 
 
 def mark(ok: bool) -> str:
@@ -155,31 +152,6 @@ def reconstruction(model: MultimodalVAE, plain, images) -> dict:
         f"{ratio:.2f}x (target <= {MSE_RATIO_TARGET}x, {mark(ratio <= MSE_RATIO_TARGET)})"
     )
     return {"mse": mse, "ratio": ratio, "met": bool(ratio <= MSE_RATIO_TARGET)}
-
-
-OPEN_ONCE = """
-import sys, time
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file(sys.argv[1], default_timeout=300)
-if sys.argv[2] != "views/home.py":
-    at.switch_page(sys.argv[2])
-start = time.perf_counter()
-at.run()
-assert not at.exception, at.exception
-print(time.perf_counter() - start)
-"""
-
-
-def first_open_seconds(page: str) -> float:
-    """One first open of ``page`` in a fresh Python process (no cache of any kind warm)."""
-    done = subprocess.run(
-        [sys.executable, "-c", OPEN_ONCE, str(ROOT / "app.py"), page],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return float(done.stdout.strip().splitlines()[-1])
 
 
 def first_opens(runs: int) -> dict:

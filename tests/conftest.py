@@ -14,6 +14,7 @@ from core.data.datasets import Dataset, load_dataset
 ROOT = Path(__file__).resolve().parents[1]
 
 
+EXPORTS = ROOT / "static" / "onnx"  # the app's ONNX exports: served from static/, so not a tmp dir
 TINY = dict(channels=8, hidden=32)  # a network that trains in a second on a CPU
 
 
@@ -25,6 +26,22 @@ def train_tiny(data: Dataset, kind: str, latent_dim: int, **train):
 
     config = TrainConfig(ModelConfig(kind, latent_dim, **TINY), precision="fp32", **train)
     return fit(config, data, device="cpu").model
+
+
+def files_under(folder: Path) -> set[Path]:
+    """Every file below ``folder`` (caches in subfolders included), to see what a test added."""
+    return {p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.fixture
+def exports_removed():
+    """For a test whose app exports models it trained: the app must write their ONNX graphs
+    under static/ to serve them, so the new files in static/onnx are removed afterwards (the
+    shipped exports stay). Yields the files there before the test."""
+    before = set(EXPORTS.iterdir())
+    yield before
+    for path in set(EXPORTS.iterdir()) - before:
+        path.unlink(missing_ok=True)
 
 
 def _cpu_model() -> str:

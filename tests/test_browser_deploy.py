@@ -48,7 +48,9 @@ def _replica_of(context) -> str | None:
     return next((c["value"] for c in context.cookies() if c["name"] == COOKIE), None)
 
 
-def test_a_model_trained_on_one_replica_is_in_the_other_s_picker(cluster, chromium):
+def test_a_model_trained_on_one_replica_is_in_the_other_s_picker(
+    cluster, chromium, exports_removed
+):
     cluster, folder = cluster
     first, second = cluster.replicas
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})

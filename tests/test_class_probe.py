@@ -15,7 +15,15 @@ from .conftest import ROOT, train_tiny
 def test_a_probe_is_computed_once_read_back_and_redone_when_damaged(small_digits, digits, tmp_path):
     model = train_tiny(small_digits, "ae", 2, epochs=1, batch_size=64, max_batches=4)
     checkpoint = save_checkpoint(tmp_path / "ae_tiny.pt", model)
-    first = cached_class_probe(checkpoint, model, digits, tmp_path)  # 100 per class: all 5,000
+    told: list[tuple[float, str]] = []  # what a progress bar hears
+
+    def progress(share: float, what: str) -> None:
+        told.append((share, what))
+
+    first = cached_class_probe(checkpoint, model, digits, tmp_path, progress=progress)  # all 5,000
+    shares = [share for share, _ in told]
+    assert shares[0] == 0.0 and shares[-1] == 1.0 and shares == sorted(shares), told
+    assert any("t-SNE" in what for _, what in told[2:-1]), told  # the t-SNE's own steps
     path = probe_path(checkpoint, digits, tmp_path)
     val_labels = digits.split("val")[1].numpy()
     assert path.exists() and first["coords"].shape == (len(val_labels), 2)
@@ -24,8 +32,9 @@ def test_a_probe_is_computed_once_read_back_and_redone_when_damaged(small_digits
 
     marker = {**first, "coords": np.full_like(first["coords"], 7.0)}  # a hit returns the file
     save_npz(path, **{name: np.asarray(value) for name, value in marker.items()})
-    hit = cached_class_probe(checkpoint, model, digits, tmp_path)
+    hit = cached_class_probe(checkpoint, model, digits, tmp_path, progress=progress)
     assert np.all(hit["coords"] == 7.0) and hit["logistic"] == first["logistic"]
+    assert shares == [share for share, _ in told]  # a file read reports nothing
 
     whole = path.read_bytes()
     path.write_bytes(whole[: len(whole) // 2])  # a cut-off file: recomputed, not BadZipFile

@@ -8,13 +8,12 @@ import pytest
 import torch
 
 from core.data.datasets import Dataset, to_float
+from core.latent.mixing import MixConfig, mix_class
 from core.latent.operations import (
-    MixConfig,
     decode_points,
     encode_images,
     interpolate,
     invert_click,
-    mix_class,
     nearest_neighbours,
     nearest_training_images,
     random_pair,

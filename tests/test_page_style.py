@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import shutil
 
+import streamlit as st
 from PIL import Image
 
 from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS
 from core.training.checkpoints import list_checkpoints
+from ui.compute import resources, studios
 
 from .apptest import open_page
-from .conftest import ROOT
+from .conftest import ROOT, files_under
 
 PAGE = "views/style.py"
 SHIPPED = {i.name: i for i in list_checkpoints(ROOT / "checkpoints")}
@@ -57,6 +60,55 @@ def test_page_renders_the_style_row_swap_grid_and_the_measured_probe():
     at.radio(key="style_grid_source").set_value("prior").run()
     assert not at.exception
     assert any("z ~ N(0, I)" in c for c in image_captions(at))
+
+
+class RecordedProgress:
+    """Stands in for ``streamlit`` in ui.compute.studios: draws the real progress bars and keeps
+    every (share, text) they are given."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[float, str]] = []
+
+    def progress(self, value: float, text: str) -> RecordedProgress._Bar:
+        self.told.append((value, text))
+        return self._Bar(st.progress(value, text=text), self.told)
+
+    class _Bar:
+        def __init__(self, bar, told: list[tuple[float, str]]) -> None:
+            self.bar, self.told = bar, told
+
+        def progress(self, value: float, text: str) -> None:
+            self.told.append((value, text))
+            self.bar.progress(value, text=text)
+
+        def empty(self) -> None:
+            self.bar.empty()
+
+
+def test_a_probe_not_on_disk_is_computed_under_a_progress_bar(tmp_path, monkeypatch):
+    """vae_k16's probe is left out of a copy of the checkpoint folder: the page computes it
+    (encoding, the probes, the t-SNE) under a bar that moves from 0 to 1, then shows it."""
+    for name in ("cvae_k8.pt", "vae_k16.pt", "classifier.pt"):
+        shutil.copy(ROOT / "checkpoints" / name, tmp_path / name)
+    shutil.copytree(ROOT / "checkpoints" / "few_labels", tmp_path / "few_labels")
+    for probe in (tmp_path / "few_labels").glob("vae_k16_*_probe_*.npz"):
+        probe.unlink()
+    shipped = files_under(ROOT / "checkpoints")
+    monkeypatch.setattr(resources, "CHECKPOINT_DIR", tmp_path)
+    recorded = RecordedProgress()
+    monkeypatch.setattr(studios, "st", recorded)
+
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    shares = [share for share, _ in recorded.told]
+    assert shares[0] == 0.0 and shares[-1] == 1.0 and shares == sorted(shares), recorded.told
+    assert all(text.startswith("Does vae_k16's code know the class?") for _, text in recorded.told)
+    assert sum("t-SNE" in text for _, text in recorded.told) >= 3, recorded.told  # it moves the bar
+    assert not at.get("progress")  # emptied once done
+    metrics = [m.label for m in at.metric]
+    assert any("on the code" in label for label in metrics), metrics
+    assert list((tmp_path / "few_labels").glob("vae_k16_*_probe_*.npz"))  # kept for next time
+    assert files_under(ROOT / "checkpoints") == shipped
 
 
 def test_index_source_and_a_gan_in_the_sidebar_is_refused_with_a_sentence():

@@ -1,7 +1,8 @@
 """The Train and the Denoise & anomalies pages under real Streamlit (AppTest), real models.
 
 Training tests write into a temporary checkpoint folder (``ui.compute.resources.CHECKPOINT_DIR`` is
-pointed there), so they never leave files in ``checkpoints/``.
+pointed there), so they never leave files in ``checkpoints/``; the ONNX exports of the model they
+train (written under ``static/onnx``, where the app serves them) are removed afterwards.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from core.training.checkpoints import load_model, read_info
 from ui.compute import resources
 
 from .apptest import APP, open_page
-from .conftest import ROOT
+from .conftest import ROOT, files_under
 
 
 def run_until(at: AppTest, done, timeout: float = 120.0) -> None:
@@ -70,7 +71,8 @@ def test_train_form_defaults_and_kind_specific_settings():
     assert at.slider(key="train_beta").value == 1.0
 
 
-def test_start_stop_and_find_the_new_model_in_the_picker(checkpoint_dir):
+def test_start_stop_and_find_the_new_model_in_the_picker(checkpoint_dir, exports_removed):
+    shipped = files_under(ROOT / "checkpoints")
     assert picker_options() == ["ae_k2"]
     at = open_page("views/training.py", train_epochs=20, train_latent=2, train_device="cpu")
     at.button(key="train_start").click().run()
@@ -96,6 +98,7 @@ def test_start_stop_and_find_the_new_model_in_the_picker(checkpoint_dir):
     at.button(key="train_open").click().run()
     assert at.session_state["app_model"] == new[0].stem
     assert not at.button(key="train_start").disabled
+    assert files_under(ROOT / "checkpoints") == shipped  # the new model and its history: in tmp
 
 
 # --- Denoise & anomalies ----------------------------------------------------------------------

@@ -235,6 +235,19 @@ def overlay(
     return mark
 
 
+def _background(
+    background: tuple[np.ndarray, Sequence[float]] | None, opacity: float
+) -> dict[str, Any] | None:
+    """The picture under the points, published as a PNG: {url, extent, opacity}, or None."""
+    if background is None:
+        return None
+    image, extent = background
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    digest = _digest(str(image.shape).encode(), image.tobytes())
+    url = publish(lambda: _png(image), digest, ".png")
+    return {"url": url, "extent": [float(v) for v in extent], "opacity": float(opacity)}
+
+
 def latent_explorer(
     coords: np.ndarray | None,
     labels: np.ndarray | None,
@@ -274,7 +287,7 @@ def latent_explorer(
         "class_names": [str(c) for c in class_names],
         "inverse": inverse,
         **published,
-        "background": None,
+        "background": _background(background, background_opacity),
         "overlays": list(overlays),
         "selected": selected,
         "decoder_url": decoder.url,
@@ -282,16 +295,6 @@ def latent_explorer(
         "notice": decoder.notice,
         **shared_constants(),
     }
-    if background is not None:
-        image, extent = background
-        image = np.ascontiguousarray(image, dtype=np.uint8)
-        digest = _digest(str(image.shape).encode(), image.tobytes())
-        url = publish(lambda: _png(image), digest, ".png")
-        data["background"] = {
-            "url": url,
-            "extent": [float(v) for v in extent],
-            "opacity": float(background_opacity),
-        }
     return _component(
         key=key,
         data=data,

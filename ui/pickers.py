@@ -1,6 +1,6 @@
 """The pickers a page draws in its own body: a model of one kind when the sidebar's is of
-another, and the one picker of a validation digit (by class, then which one). Each keeps its
-value valid with ``ui.state.pick``."""
+another, the one picker of a validation digit (by class, then which one), and the map picker
+every map page shares (``?proj=``). Each keeps its value valid with ``ui.state.pick``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import streamlit as st
 
 from core.data.datasets import Dataset
 from core.training.checkpoints import CheckpointInfo
+from ui.compute import maps
+from ui.plots import PROJECTIONS
 from ui.state import Selection, init, models_for, pick
 
 
@@ -63,3 +65,20 @@ def digit_picker(
         help=f"The validation split holds {len(members)} of this class.",
     )
     return int(members[int(which)])
+
+
+def map_picker(
+    where, label: str, info: CheckpointInfo, key: str, preferred: Sequence = (), url=None
+) -> str:
+    """A horizontal radio of the maps this model offers (raw for a 2-D latent, PCA, t-SNE);
+    a link's ``url`` parameter naming none of them is replaced, and said so in one line."""
+    methods = maps.map_methods(info)
+    refused = pick(key, methods, preferred, url=url)
+    method = where.radio(label, methods, key=key, format_func=PROJECTIONS.get, horizontal=True)
+    if refused is not None:
+        st.warning(
+            f"The link's projection {refused!r} is not one of {info.name}'s maps; showing "
+            f"the {PROJECTIONS[method]}.",
+            icon=":material/link_off:",
+        )
+    return method

@@ -1,7 +1,8 @@
 """The selection every page reads (dataset and model, chosen in ``ui.sidebar``), the session
 and the URL: widget values kept valid (``pick``), a link's parameters read and refused in one
-sentence, the pair clicked on the map, which page a run shows; the map picker (``?proj=``) and
-the live explorer mounted on a checkpoint's map, which every map page shares.
+sentence, the pair clicked on the map, which page a run shows. (The pickers a page draws are in
+``ui.pickers``, the sidebar in ``ui.sidebar``, the explorer mounted on a map in
+``ui.map_explorer`` and ``ui.twin_sides``.)
 
 Session-state keys are prefixed by page (``app_`` for the shared ones); the URL's query
 parameters mirror the selection so that a link reopens the same view.
@@ -15,15 +16,10 @@ from typing import Any
 
 import streamlit as st
 
-from core.analysis.compare import pca_sizes
 from core.data.datasets import noun_of
-from core.latent.export import ExportError
 from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import map_explorer, twin_sides
-from ui.compute import maps, resources
-from ui.explorer import latent_explorer, twin_maps
-from ui.plots import PROJECTIONS
+from ui.compute import resources
 
 
 @dataclass(frozen=True)
@@ -157,68 +153,3 @@ def require_encoder(selection: Selection) -> CheckpointInfo:
         )
         st.stop()
     return selection.model
-
-
-def map_picker(
-    where, label: str, info: CheckpointInfo, key: str, preferred: Sequence = (), url=None
-) -> str:
-    """A horizontal radio of the maps this model offers (raw for a 2-D latent, PCA, t-SNE);
-    a link's ``url`` parameter naming none of them is replaced, and said so in one line."""
-    methods = maps.map_methods(info)
-    refused = pick(key, methods, preferred, url=url)
-    method = where.radio(label, methods, key=key, format_func=PROJECTIONS.get, horizontal=True)
-    if refused is not None:
-        st.warning(
-            f"The link's projection {refused!r} is not one of {info.name}'s maps; showing "
-            f"the {PROJECTIONS[method]}.",
-            icon=":material/link_off:",
-        )
-    return method
-
-
-def checkpoint_map(
-    info: CheckpointInfo,
-    dataset_name: str,
-    method: str,
-    class_names: Sequence[str],
-    *,
-    key: str,
-    points: bool = True,
-    **options: Any,
-) -> Any:
-    """The live explorer on a checkpoint's map of a dataset: its decoder, arrays and inverse
-    rule come from ``ui.map_explorer`` (cached per checkpoint version); ``points=False`` draws
-    none of the dataset's points. ``options`` are ``ui.explorer.latent_explorer``'s (overlays,
-    background, selected, height, callbacks)."""
-    return latent_explorer(
-        None,
-        None,
-        class_names if points else [],
-        map_explorer.decoder(info),
-        map_explorer.explorer_inverse(info, dataset_name, method),
-        key=key,
-        published=map_explorer.explorer_map(info, dataset_name, method, points),
-        **options,
-    )
-
-
-def linked_maps(
-    pair: Sequence[str],
-    infos: Sequence[CheckpointInfo],
-    dataset_name: str,
-    class_names: Sequence[str],
-    *,
-    key: str,
-    selected: int | None = None,
-) -> Any:
-    """Twin maps (``ui.explorer.twin_maps``) of two sides named as ``twin_sides.twin_options``
-    names them, on the map digits of ``dataset_name``; PCA is fitted as the PCA vs AE page fits
-    it. Returns the component's result, or None (with a warning) when a model cannot run in the
-    browser."""
-    n_components = max(pca_sizes(infos))
-    try:
-        sides = [twin_sides.twin_side(o, infos, dataset_name, n_components) for o in pair]
-    except ExportError as exc:
-        st.warning(f"The linked maps need both models in the browser: {exc}.")
-        return None
-    return twin_maps(sides, class_names, key=key, selected=selected)

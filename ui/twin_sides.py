@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from core.analysis import compare
+from core.latent.export import ExportError
 from core.latent.projections import methods_for
 from core.training.checkpoints import CheckpointInfo
 from ui import explorer
@@ -88,3 +89,25 @@ def twin_side(
         return pca_side(dataset_name, n_components)
     name, method = option.split(":")
     return model_side(next(i for i in infos if i.name == name), dataset_name, method)
+
+
+def linked_maps(
+    pair: Sequence[str],
+    infos: Sequence[CheckpointInfo],
+    dataset_name: str,
+    class_names: Sequence[str],
+    *,
+    key: str,
+    selected: int | None = None,
+) -> Any:
+    """Twin maps (``ui.explorer.twin_maps``) of two sides named as ``twin_options``
+    names them, on the map digits of ``dataset_name``; PCA is fitted as the PCA vs AE page fits
+    it. Returns the component's result, or None (with a warning) when a model cannot run in the
+    browser."""
+    n_components = max(compare.pca_sizes(infos))
+    try:
+        sides = [twin_side(o, infos, dataset_name, n_components) for o in pair]
+    except ExportError as exc:
+        st.warning(f"The linked maps need both models in the browser: {exc}.")
+        return None
+    return explorer.twin_maps(sides, class_names, key=key, selected=selected)

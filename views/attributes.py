@@ -128,7 +128,7 @@ st.caption(
     f"Cartography). Below, it is added step by step to the {noun} picked above."
 )
 dataset = resources.map_dataset(selection.dataset)
-method = state.map_picker(st, "Projection", info, key="attr_map_method")
+method = pickers.map_picker(st, "Projection", info, key="attr_map_method")
 _, projection = maps.latents_and_projection(info, selection.dataset, method)
 fig = plots.latent_map(
     projection.coords, dataset.labels.numpy(), names, plots.AXIS_TITLES[method], height=480

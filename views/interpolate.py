@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.analysis.classify import class_names
-from ui import images, plots, state, widgets
+from ui import images, map_explorer, pickers, plots, state, widgets
 from ui.compute import codes, maps, resources
 from ui.explorer import overlay
 
@@ -170,9 +170,9 @@ widgets.download_buttons(row[1:], f"{info.name}_{method}_{steps}", "interp", fil
 map_col, side_col = st.columns([2, 1], gap="large")
 if pair is not None:
     with map_col:
-        map_method = state.map_picker(st, "Map", info, key="interp_map")
+        map_method = pickers.map_picker(st, "Map", info, key="interp_map")
         path_xy = maps.place(info, selection.dataset, map_method, path)  # [steps, 2]
-        state.checkpoint_map(
+        map_explorer.checkpoint_map(
             info,
             selection.dataset,
             map_method,

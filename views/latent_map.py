@@ -11,7 +11,7 @@ from core.data.datasets import Dataset
 from core.latent.projections import Projection
 from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import images, plots, state, twin_sides, widgets
+from ui import images, map_explorer, pickers, plots, state, twin_sides, widgets
 from ui.compute import codes, maps, resources
 from ui.playback import how_it_learned
 
@@ -42,7 +42,7 @@ st.caption(
 )
 
 controls = st.columns([3, 3, 1])
-method = state.map_picker(controls[0], "Projection", info, key="map_method", url="proj")
+method = pickers.map_picker(controls[0], "Projection", info, key="map_method", url="proj")
 show_background = controls[1].toggle(
     f"Decoded {noun}s in the background",
     key="map_background",
@@ -128,7 +128,7 @@ def map_and_panel(view: MapView, mounted: tuple, link_problem: str | None) -> No
 def live_map(view: MapView, mounted: tuple) -> None:
     """The explorer; a click selects, a drag walks to Interpolate; the CSV of the map."""
     info, method = view.info, view.method
-    event = state.checkpoint_map(
+    event = map_explorer.checkpoint_map(
         info,
         view.dataset.name,
         method,
@@ -246,7 +246,7 @@ if st.toggle(
         key="map_compare_with",
         format_func=lambda o: twin_sides.twin_label(o, infos),
     )
-    state.linked_maps(
+    twin_sides.linked_maps(
         [this_side, st.session_state["map_compare_with"]],
         infos,
         selection.dataset,

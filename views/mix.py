@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.latent.operations import MixConfig
-from ui import images, state, widgets
+from core.latent.mixing import MixConfig
+from ui import images, map_explorer, pickers, state, widgets
 from ui.compute import codes, resources
 from ui.explorer import overlay
 
@@ -185,9 +185,9 @@ with right:
 with left:
     # The latent map's choice of map, when it is alive.
     preferred = [st.session_state.get("map_method")]
-    map_method = state.map_picker(st, "Map", info, key="mix_map", preferred=preferred)
+    map_method = pickers.map_picker(st, "Map", info, key="mix_map", preferred=preferred)
     source_xy, new_xy = codes.mix_on_map(info, selection.dataset, map_method, config)
-    state.checkpoint_map(
+    map_explorer.checkpoint_map(
         info,
         selection.dataset,
         map_method,

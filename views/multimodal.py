@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import digit_input, images, pickers, state, widgets
+from ui import digit_input, images, map_explorer, pickers, state, widgets
 from ui.compute import multimodal, resources
 from ui.explorer import overlay
 
@@ -69,7 +69,7 @@ else:
 # --- the map: digits as dots, sentences as markers ------------------------------------------
 
 # t-SNE first: it keeps each digit its own island, so a sentence is seen to land in one
-method = state.map_picker(st, "Projection", info, key="mm_method", preferred=["tsne", "pca"])
+method = pickers.map_picker(st, "Projection", info, key="mm_method", preferred=["tsne", "pca"])
 shown = (info.name, selection.dataset, method)
 mounted = st.session_state["mm_mounted"]
 if mounted is None or mounted[0] != shown or state.entering("multimodal"):
@@ -90,7 +90,7 @@ if reading.problem is None and not reading.empty:
 
 @st.fragment
 def map_and_panel(mounted: tuple, overlays: list) -> None:
-    event = state.checkpoint_map(
+    event = map_explorer.checkpoint_map(
         info,
         selection.dataset,
         method,

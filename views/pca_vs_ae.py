@@ -131,7 +131,7 @@ pair = (st.session_state["pva_left"], st.session_state["pva_right"])
 if st.session_state["pva_twin_mounted"] is None or st.session_state["pva_twin_mounted"][0] != pair:
     st.session_state["pva_twin_mounted"] = (pair, st.session_state["pva_twin_selected"])
 with st.spinner("Scoring the 2-D maps…"):
-    event = state.linked_maps(
+    event = twin_sides.linked_maps(
         pair,
         infos,
         selection.dataset,

@@ -15,7 +15,7 @@ import streamlit as st
 from core.analysis.inversion import InversionConfig, InversionResult
 from core.models.registry import ENCODER_KINDS
 from core.training.checkpoints import CheckpointInfo
-from ui import digit_input, images, pickers, plots, state, widgets
+from ui import digit_input, images, map_explorer, pickers, plots, state, widgets
 from ui.compute import cache, codes, maps, reconstruction, resources, studios
 from ui.explorer import overlay
 
@@ -113,14 +113,14 @@ st.header("Where it lands")
 mapped = selection.model if selection.has_encoder else judge
 whose = "the sidebar's model" if selection.has_encoder else "the judge above"
 st.caption(f"On the map of **{mapped.label}** ({whose}), with the 5 nearest map {noun}s.")
-method = state.map_picker(st, "Projection", mapped, key="reconstruct_method")
+method = pickers.map_picker(st, "Projection", mapped, key="reconstruct_method")
 coords = maps.latents_and_projection(mapped, selection.dataset, method)[1].coords
 map_digits = resources.map_dataset(selection.dataset)
 labels = map_digits.labels.numpy()
 z = codes.encode(mapped, digit)  # [k]
 point = maps.place(mapped, selection.dataset, method, z[None])[0]  # [2]
 neighbours, distances = maps.neighbours(mapped, selection.dataset, method, z)
-state.checkpoint_map(
+map_explorer.checkpoint_map(
     mapped,
     selection.dataset,
     method,

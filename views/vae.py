@@ -74,7 +74,7 @@ else:
         )
     with right:
         prior_box = ((-float(extent), float(extent)),) * 2
-        state.checkpoint_map(
+        map_explorer.checkpoint_map(
             info,
             selection.dataset,
             "raw",

@@ -23,22 +23,40 @@ import torch
 from core.analysis.few_labels import DEFAULT_CACHE_DIR, cache_key, code_features, learning_curve
 from core.data.datasets import Dataset
 from core.latent.projections import UNREADABLE_NPZ, project, save_npz
+from core.latent.tsne import Progress
 
 PER_CLASS = 100  # labelled training codes per class the probe sees
 DRAWS = 5
 SCORES = ("logistic", "1-nn", "chance")  # validation accuracies; chance = 1 / classes
 
 
-def class_probe(model: torch.nn.Module, dataset: Dataset) -> dict[str, Any]:
+# Shares of the work, for a progress bar: encoding, then the probes, then the t-SNE (most of it).
+ENCODED, FITTED = 0.1, 0.25
+
+
+def class_probe(
+    model: torch.nn.Module, dataset: Dataset, progress: Progress | None = None
+) -> dict[str, Any]:
     """{"logistic", "1-nn": mean validation accuracy over the draws, "chance": 1 / classes,
-    "coords": float32 [N_val, 2] t-SNE of the validation codes, "labels": int64 [N_val]}."""
+    "coords": float32 [N_val, 2] t-SNE of the validation codes, "labels": int64 [N_val]}.
+    ``progress(share done, what is being done)`` hears each step and the t-SNE's iterations."""
+    tell = progress or (lambda share, what: None)
+    tell(0.0, "encoding the digits")
     train_z, val_z = code_features(model, dataset)
     train_y, val_y = dataset.split("train")[1], dataset.split("val")[1]
+    tell(ENCODED, f"fitting the class probes on {PER_CLASS} labels per class")
     points = learning_curve(train_z, train_y, val_z, val_y, per_class=(PER_CLASS,), draws=DRAWS)
+    tell(FITTED, "t-SNE of the validation codes")
+
+    def tsne_progress(share: float, what: str) -> None:
+        tell(FITTED + (1.0 - FITTED) * share, f"t-SNE of the validation codes: {what}")
+
+    coords = project(val_z, "tsne", progress=tsne_progress).coords.astype(np.float32)
+    tell(1.0, "done")
     return {
         **{p.classifier: p.mean for p in points},
         "chance": 1.0 / len(dataset.class_names),
-        "coords": project(val_z, "tsne").coords.astype(np.float32),
+        "coords": coords,
         "labels": val_y.numpy(),
     }
 
@@ -53,9 +71,11 @@ def cached_class_probe(
     model: torch.nn.Module,
     dataset: Dataset,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """``class_probe`` of the model loaded from ``checkpoint``, read from ``cache_dir`` when its
-    key matches, else computed and written atomically (a damaged file is recomputed)."""
+    key matches, else computed (``progress`` hears how it goes) and written atomically (a
+    damaged file is recomputed)."""
     path = probe_path(checkpoint, dataset, cache_dir)
     if path.exists():
         try:
@@ -68,6 +88,6 @@ def cached_class_probe(
                 return {**scores, "coords": found["coords"], "labels": found["labels"]}
         except UNREADABLE_NPZ:
             pass  # recomputed and overwritten below
-    report = class_probe(model, dataset)
+    report = class_probe(model, dataset, progress)
     save_npz(path, **{name: np.asarray(value) for name, value in report.items()})
     return report

@@ -23,15 +23,14 @@ from core.latent.folder_caches import precompute_parser, prune_stale
 from core.latent.operations import encode_images
 from core.latent.projections import (
     CACHE_FORMAT,
-    TSNE_THREADS,
     UNREADABLE_NPZ,
-    Progress,
     Projection,
     methods_for,
     project,
     resolve_params,
     save_npz,
 )
+from core.latent.tsne import TSNE_THREADS, Progress
 from core.models.registry import ENCODER_KINDS, Model
 from core.training.checkpoints import list_checkpoints, load_model
 

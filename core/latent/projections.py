@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,29 +19,18 @@ import numpy as np
 from core.files import atomic_path
 from core.latent.neighbours import nearest
 from core.latent.pca import fit_pca, pca_inverse, pca_transform
+from core.latent.tsne import (
+    TSNE_THREADS,
+    Progress,
+    fit_tsne,
+    place,
+    reference_embedding,
+    tsne_params,
+)
 
 METHODS = ("raw", "pca", "tsne")
 CACHE_FORMAT = 1  # bump when the file layout or a computation changes: old caches then miss
 
-# openTSNE settings, chosen with bench/projection.py (figures in docs/recipes.md): fast on 2 CPU
-# cores with the 10-NN label accuracy of scikit-learn's TSNE. Part of the cache key.
-TSNE_DEFAULTS: dict[str, Any] = {
-    "perplexity": 30.0,
-    "early_exaggeration_iter": 250,
-    "n_iter": 500,  # after the early exaggeration
-    "negative_gradient_method": "fft",  # FIt-SNE's interpolation (Linderman et al. 2019)
-    # FFT grid cells 2 map units wide instead of 1: a 5,000-point map spans ~110 units, and the
-    # coarser grid is several times faster with the same kNN accuracy (docs/recipes.md).
-    "ints_in_interval": 2,
-    # exact kNN: deterministic, and for 60,000 16-D codes it took less CPU time than Annoy's or
-    # pynndescent's approximate neighbours (bench/fullmap.py, docs/recipes.md)
-    "neighbors": "exact",
-}
-# Placing new points (openTSNE's defaults for ``TSNEEmbedding.transform``).
-TSNE_PLACEMENT: dict[str, Any] = {"perplexity": 5.0, "n_iter": 250, "learning_rate": 0.1}
-# openTSNE threads. One: on a shared 2-core machine two threads wait on each other whenever one
-# is descheduled (docs/recipes.md); pass -1 on an idle many-core machine.
-TSNE_THREADS = 1
 INVERSE_NEIGHBOURS = 10  # t-SNE click -> code: weighted mean of this many nearest points' codes
 
 
@@ -117,14 +106,7 @@ class Projection:
             return latents.copy()
         if self.method == "pca":
             return pca_transform(latents, self.mean, self.components)
-        embedding, center = self._tsne_reference()
-        placed = embedding.transform(
-            latents.astype(np.float64),
-            perplexity=TSNE_PLACEMENT["perplexity"],
-            n_iter=TSNE_PLACEMENT["n_iter"],
-            learning_rate=TSNE_PLACEMENT["learning_rate"],
-        )  # [M, 2], in the centred frame
-        return (np.asarray(placed) + center).astype(np.float32)
+        return place(*self._tsne_reference(), latents)
 
     def inverse(self, points: np.ndarray, latents: np.ndarray) -> tuple[np.ndarray, bool]:
         """Map positions [M, 2] -> codes float32 [M, k], and whether they are exact.
@@ -153,11 +135,8 @@ class Projection:
         return {**self.__dict__, "_embedding": None}
 
     def _tsne_reference(self) -> tuple[Any, np.ndarray]:
-        """The openTSNE embedding new points are placed into, and the offset openTSNE removes.
-
-        ``TSNEEmbedding.transform`` centres the embedding in place; we build it centred and
-        add the centre back to the placed points, so they share ``coords``' frame.
-        """
+        """The openTSNE embedding new points are placed into and its centre
+        (``core.latent.tsne.reference_embedding``), built from ``reference`` once."""
         if self._embedding is None:
             if self.reference is None:
                 raise ValueError(
@@ -166,23 +145,7 @@ class Projection:
                 )
             if len(self.reference) != len(self.coords):
                 raise ValueError("Projection.reference and coords disagree in length")
-            from openTSNE import TSNEEmbedding, affinity
-
-            center = (self.coords.max(0) + self.coords.min(0)).astype(np.float64) / 2
-            affinities = affinity.PerplexityBasedNN(
-                self.reference.astype(np.float64),
-                perplexity=self.params["perplexity"],
-                method=self.params["neighbors"],
-                random_state=self.params.get("seed", 0),
-            )
-            embedding = TSNEEmbedding(
-                self.coords.astype(np.float64) - center,
-                affinities,
-                negative_gradient_method=self.params["negative_gradient_method"],
-                ints_in_interval=self.params["ints_in_interval"],
-                random_state=self.params.get("seed", 0),
-            )
-            self._embedding = (embedding, center)
+            self._embedding = reference_embedding(self.reference, self.coords, self.params)
         return self._embedding
 
     # --- .npz files, never pickled -----------------------------------------------------------
@@ -216,31 +179,15 @@ class Projection:
             )
 
 
-def _tsne_params(params: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(params) - set(TSNE_DEFAULTS)
-    if unknown:
-        raise ValueError(
-            f"unknown t-SNE parameters {sorted(unknown)}; known: {sorted(TSNE_DEFAULTS)}"
-        )
-    # Cast to the defaults' types so perplexity=30 and perplexity=30.0 share one cache key.
-    return {
-        name: type(default)(params.get(name, default)) for name, default in TSNE_DEFAULTS.items()
-    }
-
-
 def resolve_params(method: str, seed: int = 0, **params: Any) -> dict[str, Any]:
     """The full parameters of a projection (defaults filled in): what the cache key hashes."""
     if method not in METHODS:
         raise ValueError(f"unknown projection method {method!r}; choose one of {METHODS}")
     if method == "tsne":
-        return {**_tsne_params(params), "seed": seed}
+        return {**tsne_params(params), "seed": seed}
     if params:
         raise ValueError(f"the {method} projection takes no parameters, got {sorted(params)}")
     return {"seed": seed} if method == "pca" else {}
-
-
-Progress = Callable[[float, str], None]  # (share done in [0, 1], what is being done)
-PROGRESS_EVERY = 25  # t-SNE iterations between two progress reports
 
 
 def project(
@@ -275,41 +222,7 @@ def project(
             explained_variance_ratio=pca.explained_variance_ratio,
             reference=latents,
         )
-    return _tsne(latents, full, seed, n_jobs, progress)
-
-
-def _tsne(
-    latents: np.ndarray, full: dict[str, Any], seed: int, n_jobs: int, progress: Progress | None
-) -> Projection:
-    """``project``'s t-SNE: openTSNE with the resolved parameters ``full``; the Projection keeps
-    the embedding (and its affinities) to place new codes later."""
-    from openTSNE import TSNE
-
-    total = full["early_exaggeration_iter"] + full["n_iter"]
-    reports = iter(range(PROGRESS_EVERY, total + PROGRESS_EVERY, PROGRESS_EVERY))
-
-    def report(*_: Any) -> bool:
-        progress(min(next(reports, total) / total, 1.0), "optimising the map")
-        return False  # never stop early
-
-    if progress is not None:
-        progress(0.0, f"finding each of {len(latents):,} codes' neighbours")
-    embedding = TSNE(
-        perplexity=full["perplexity"],
-        n_iter=full["n_iter"],
-        early_exaggeration_iter=full["early_exaggeration_iter"],
-        negative_gradient_method=full["negative_gradient_method"],
-        ints_in_interval=full["ints_in_interval"],
-        neighbors=full["neighbors"],
-        n_jobs=n_jobs,
-        random_state=seed,
-        callbacks=None if progress is None else report,
-        callbacks_every_iters=PROGRESS_EVERY,
-    ).fit(latents.astype(np.float64))  # TSNEEmbedding [N, 2], keeps its affinities
-    projection = Projection(
-        "tsne", np.asarray(embedding, dtype=np.float32), full, reference=latents
-    )
-    center = (embedding.max(0) + embedding.min(0)) / 2
-    embedding -= center  # the frame openTSNE's transform would move it to; see _tsne_reference
-    projection._embedding = (embedding, np.asarray(center, dtype=np.float64))
+    coords, embedding = fit_tsne(latents, full, seed, n_jobs, progress)
+    projection = Projection("tsne", coords, full, reference=latents)
+    projection._embedding = embedding  # keeps its affinities: placing new codes is fast
     return projection

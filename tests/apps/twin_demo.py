@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.models.registry import ENCODER_KINDS  # noqa: E402
-from ui import state  # noqa: E402
+from ui import state, twin_sides  # noqa: E402
 from ui.compute import resources  # noqa: E402
 
 st.set_page_config(page_title="Twin maps demo", layout="wide")
@@ -24,4 +24,4 @@ pair = st.query_params.get("pair", "pca,ae_k2:raw").split(",")
 infos = state.models_for("embedded", ENCODER_KINDS)
 st.title(f"Twin maps demo · {' | '.join(pair)}")
 names = resources.dataset("embedded").class_names
-state.linked_maps(pair, infos, "embedded", names, key="demo_twin")
+twin_sides.linked_maps(pair, infos, "embedded", names, key="demo_twin")

@@ -1,11 +1,12 @@
 """The cache key of a checkpoint, defined once: every cached result of a checkpoint is keyed
 by ``version(info)``, its path and modification time, so a retrained file is recomputed and
 nothing else is. ``@per_checkpoint`` adds that key; a function written ``f(info, *args)`` is
-cached on ``(version(info), *args)``."""
+cached on ``(version(info), *args)``. ``lock(key)`` makes two sessions compute one file once."""
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,3 +40,10 @@ def per_checkpoint(**cache_options: Any) -> Callable:
         return call
 
     return decorate
+
+
+@st.cache_resource(show_spinner=False)
+def lock(_key: str) -> threading.Lock:
+    """One lock per key for the whole server: two sessions that need the same file computed
+    (a t-SNE, a class probe) compute it once, the other waits and reads it."""
+    return threading.Lock()

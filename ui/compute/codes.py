@@ -9,13 +9,11 @@ import streamlit as st
 
 from core.analysis.metrics import per_image_mse
 from core.data.datasets import to_float
+from core.latent.mixing import MixConfig, MixResult, mix_class
 from core.latent.operations import (
-    MixConfig,
-    MixResult,
     decode_points,
     encode_images,
     interpolate,
-    mix_class,
     nearest_training_images,
     prior_codes,
     random_pair,

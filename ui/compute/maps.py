@@ -5,7 +5,6 @@ CSV. (What the live explorer fetches is published by ``ui.map_explorer``.)"""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from core.latent.operations import (
 from core.latent.projections import Projection, methods_for, place_problem
 from core.training.checkpoints import CheckpointInfo
 from core.training.devices import one_thread
-from ui.compute.cache import per_checkpoint, version
+from ui.compute.cache import lock, per_checkpoint, version
 from ui.compute.resources import map_dataset, model, projection_dir
 
 # --- latent maps ------------------------------------------------------------------------------
@@ -57,7 +56,7 @@ def latents_and_projection(
     if method == "tsne":
         path = _cache_file(*version(info), dataset_name, method)
         if not path.exists():
-            with _lock(str(path)):  # two sessions asking at once compute it once
+            with lock(str(path)):  # two sessions asking at once compute it once
                 if not path.exists():
                     _compute_with_progress(info, dataset_name, method)
     return _latent_map(*version(info), dataset_name, method)
@@ -67,11 +66,6 @@ def latents_and_projection(
 def _cache_file(path: str, mtime: float, dataset_name: str, method: str) -> Path:
     # memoised: the key hashes the checkpoint and every image (47 MB for Fashion-MNIST)
     return cache_path(path, map_dataset(dataset_name), method, cache_dir=projection_dir())
-
-
-@st.cache_resource(show_spinner=False)
-def _lock(_key: str) -> threading.Lock:
-    return threading.Lock()
 
 
 def _compute_with_progress(info: CheckpointInfo, dataset_name: str, method: str) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.analysis import compare
+from core.analysis import compare, scores_cache
 from core.analysis.metrics import mse, per_image_mse, per_image_ssim, psnr
 from core.data.augment import add_gaussian_noise, add_salt_and_pepper
 from core.data.datasets import to_float
@@ -18,15 +18,16 @@ from core.latent.operations import encode_images, reconstruct
 from core.training.checkpoints import CheckpointInfo
 from ui.compute.cache import per_checkpoint
 from ui.compute.maps import latents_and_projection
-from ui.compute.resources import dataset, map_dataset, model
+from ui.compute.resources import dataset, map_dataset, model, scores_dir
 
 # --- reconstruction errors and PCA ------------------------------------------------------------
 
 
 @st.cache_data(show_spinner="Fitting PCA to the training pixels…", max_entries=4)
 def pixel_pca(dataset_name: str, n_components: int) -> compare.PixelPCA:
-    """PCA of the training pixels with n components (nested: ``.first(k)`` for fewer)."""
-    return compare.fit_pixel_pca(dataset(dataset_name).split("train")[0], n_components)
+    """PCA of the training pixels with n components (nested: ``.first(k)`` for fewer); shipped
+    in ``checkpoints/scores`` for the datasets of the shipped models."""
+    return scores_cache.cached_pixel_pca(dataset(dataset_name), n_components, scores_dir())
 
 
 @per_checkpoint(show_spinner="Scoring every validation digit…", max_entries=16)
@@ -103,20 +104,23 @@ def digit_report(
 @st.cache_data(show_spinner=False, max_entries=4)
 def pca_scores(dataset_name: str, ks: tuple[int, ...]) -> list[compare.MethodScores]:
     fitted = pixel_pca(dataset_name, max(ks))
-    return compare.score_pca(dataset(dataset_name), ks, fitted)[0]
+    return scores_cache.cached_pca_scores(dataset(dataset_name), ks, fitted, scores_dir())
 
 
 @per_checkpoint(show_spinner=False, max_entries=64)
 def model_scores(info: CheckpointInfo, dataset_name: str) -> compare.MethodScores:
-    return compare.score_checkpoint(info, model(info), dataset(dataset_name))
+    """One checkpoint's row of the table, from ``checkpoints/scores`` when shipped."""
+    loaded = lambda: model(info)  # noqa: E731 (loaded only when the scores are not on disk)
+    return scores_cache.cached_model_scores(info, loaded, dataset(dataset_name), scores_dir())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def pca_map_scores(dataset_name: str, n_components: int) -> compare.MapScores:
     digits = map_dataset(dataset_name)
-    plane = pixel_pca(dataset_name, n_components).first(2)
-    codes, _ = compare.pca_reconstruct(plane, digits.images)
-    return compare.score_map(digits.images, codes, digits.labels)
+    fitted = pixel_pca(dataset_name, n_components)
+    codes, _ = compare.pca_reconstruct(fitted.first(2), digits.images)
+    source = scores_cache.pca_plane(fitted)
+    return scores_cache.cached_map_scores("pixels_pca", digits, codes, scores_dir(), source)
 
 
 @per_checkpoint(show_spinner=False, max_entries=16)
@@ -125,7 +129,8 @@ def model_map_scores(
 ) -> compare.MapScores:
     digits = map_dataset(dataset_name)
     _, projection = latents_and_projection(info, dataset_name, method)
-    return compare.score_map(digits.images, projection.coords, digits.labels)
+    name = f"{info.name}_{method}"
+    return scores_cache.cached_map_scores(name, digits, projection.coords, scores_dir())
 
 
 @per_checkpoint(show_spinner=False, max_entries=16)

@@ -42,6 +42,12 @@ def few_labels_dir() -> Path:
     return CHECKPOINT_DIR / "few_labels"
 
 
+def scores_dir() -> Path:
+    """The PCA vs AE page's scores on disk (``core.analysis.scores_cache``), in the checkpoint
+    folder (at call time, as ``projection_dir``)."""
+    return CHECKPOINT_DIR / "scores"
+
+
 def _dataset_root(name: str) -> Path:
     return DATA_DIR / ("MNIST" if name == "mnist" else "FashionMNIST")
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import streamlit as st
 import torch
 
 from core.analysis import class_probe, convolution, posterior, sample_quality
@@ -23,7 +25,7 @@ from core.latent.operations import (
 )
 from core.models.layers import transposed_conv_output_size
 from core.training.checkpoints import CheckpointInfo
-from ui.compute.cache import per_checkpoint, version
+from ui.compute.cache import lock, per_checkpoint, version
 from ui.compute.maps import latents_and_projection
 from ui.compute.resources import (
     classifier_file,
@@ -215,13 +217,45 @@ PROBE_PER_CLASS = class_probe.PER_CLASS  # the page says how many labels the pro
 PROBE_DRAWS = class_probe.DRAWS
 
 
-@per_checkpoint(show_spinner="Encoding the digits and fitting the class probes…", max_entries=16)
 def class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
     """How much of the class a code carries (``core.analysis.class_probe``): read from the
-    shipped file beside the learning curves, computed (t-SNE: seconds) for any other model."""
+    shipped file beside the learning curves; for any other model computed first (encoding,
+    the probes, a t-SNE: seconds) under a progress bar, outside the cache (a cached function
+    must not draw)."""
+    path = _probe_file(*version(info), dataset_name)
+    if not path.exists():
+        with lock(str(path)):  # two sessions asking at once compute it once
+            if not path.exists():
+                _probe_with_progress(info, dataset_name)
+    return _class_in_code(info, dataset_name)
+
+
+@per_checkpoint(show_spinner=False, max_entries=16)
+def _class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
     return class_probe.cached_class_probe(
         info.path, model(info), dataset(dataset_name), few_labels_dir()
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _probe_file(path: str, mtime: float, dataset_name: str) -> Path:
+    # memoised: the key hashes the checkpoint and every image
+    return class_probe.probe_path(path, dataset(dataset_name), few_labels_dir())
+
+
+def _probe_with_progress(info: CheckpointInfo, dataset_name: str) -> None:
+    title = f"Does {info.name}'s code know the class?"
+    bar = st.progress(0.0, text=f"{title} (encoding the digits…)")
+    try:
+        class_probe.cached_class_probe(
+            info.path,
+            model(info),
+            dataset(dataset_name),
+            few_labels_dir(),
+            progress=lambda share, what: bar.progress(share, text=f"{title} ({what}…)"),
+        )
+    finally:
+        bar.empty()
 
 
 # --- concepts ---------------------------------------------------------------------------------
