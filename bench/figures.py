@@ -275,10 +275,7 @@ def renderer(result: Result, when: When) -> str:
         )
 
     width, height = run["map_css_px"]
-    found = ". ".join(
-        f"{names[name][:1].upper()}{names[name][1:]}: {rows(sizes)}"
-        for name, sizes in by_renderer.items()
-    )
+    found = ". ".join(f"With {names[name]}: {rows(sizes)}" for name, sizes in by_renderer.items())
     text = (
         f"The map's renderer (`bench/renderer.py`, {when(run)}, a map of {width} x {height} css "
         "px, every point moving in a 1 s transition between two layouts; frame times are whole "
