@@ -32,7 +32,7 @@ python -m bench.app_latency --baseline REF   # every page's first open, this tre
 python -m bench.map_page      # the map page beside a bare scatter and the Plotly page it replaced
 python -m bench.explorer      # real Chromium: pointer move -> decoded digit drawn; twin maps too
 python -m bench.playback      # real Chromium: How it learned, frames while playing and scrubbing
-python -m bench.renderer      # the map's canvas renderer: 5,000 and 60,000 points moving, hover
+python -m bench.renderer      # canvas vs regl-scatterplot: 5,000 and 60,000 points moving, hover
 python -m bench.load          # 10 browsers at once on a fresh server vs a bare page; 5 cold opens
 python -m bench.capacity      # server CPU per click and open, memory per session, 1 vs 2 replicas
 python -m bench.multimodal    # sentences and digits in one space: text to image, image to text
@@ -282,18 +282,30 @@ def renderer(result: Result, when: When) -> str:
     run = result("renderer")
     if run is None:
         return ""
-    rows = "; ".join(
-        f"{s['points']:,} points: frame p50 / p95 {s['frame_ms']['p50']:.1f} / "
-        f"{s['frame_ms']['p95']:.1f} ms, the points' draw {s['draw_ms']['p50']:.1f} / "
-        f"{s['draw_ms']['p95']:.1f} ms, hover p95 {s['hover_ms']['p95']:.1f} ms"
-        for s in run["sizes"].values()
-    )
+    by_renderer = run.get("by_renderer", {"canvas": run["sizes"]})  # older runs: the canvas only
+    names = run.get("renderers", {"canvas": run["renderer"]})
+
+    def rows(sizes: dict[str, Any]) -> str:
+        return "; ".join(
+            f"{s['points']:,} points: frame p50 / p95 {s['frame_ms']['p50']:.1f} / "
+            f"{s['frame_ms']['p95']:.1f} ms, drawing {s['draw_ms']['p50']:.1f} / "
+            f"{s['draw_ms']['p95']:.1f} ms, hover p95 {s['hover_ms']['p95']:.1f} ms"
+            for s in sizes.values()
+        )
+
     width, height = run["map_css_px"]
-    return (
-        f"The map's renderer (`bench/renderer.py`, {when(run)}, {run['renderer']}, a {width} x "
-        f"{height} css px map, every point redrawn on each frame of a 1 s transition between two "
-        f"layouts; frame times are whole 60 Hz refreshes, 16.7 ms = none dropped): {rows}."
+    found = ". ".join(f"With {names[name]}: {rows(sizes)}" for name, sizes in by_renderer.items())
+    text = (
+        f"The map's renderer (`bench/renderer.py`, {when(run)}, a map of {width} x {height} css "
+        "px, every point moving in a 1 s transition between two layouts; frame times are whole "
+        f"60 Hz refreshes, 16.7 ms = none dropped). {found}."
     )
+    if "regl" in by_renderer:
+        text += (
+            " Chromium runs with `--disable-gpu` here, so WebGL runs on SwiftShader, a CPU "
+            "emulation of a GPU: regl-scatterplot's figures are its worst case, not a GPU's."
+        )
+    return text
 
 
 def _met(ok: bool) -> str:
