@@ -3,7 +3,7 @@
 
 import { HIT_RADIUS } from "./constants.js";
 
-function packColor(hex) {
+export function packColor(hex) {
   // "#rrggbb" -> ABGR uint32 for a little-endian Uint32Array view of ImageData
   const v = parseInt(hex.slice(1), 16);
   return (0xff << 24) | ((v & 0xff) << 16) | (v & 0xff00) | (v >> 16);
