@@ -10,6 +10,8 @@ the size of every shipped history and of the keyframe decoders.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from bench import report
@@ -76,8 +78,12 @@ def sizes() -> dict:
         for p in shipped
     }
     kept = {p.stem: keyframes_path(p) for p in shipped if keyframes_path(p).exists()}
-    onnx = {
-        stem: sorted(str(f.name) for f in (ROOT / "static" / "onnx").glob(f"{stem}_e*_*.onnx"))
+    onnx = {  # NAME_e<epoch>_<hash>.onnx: not NAME_encoder_<hash>.onnx (the twin maps')
+        stem: sorted(
+            f.name
+            for f in (ROOT / "static" / "onnx").glob(f"{stem}_e*_*.onnx")
+            if re.fullmatch(rf"{re.escape(stem)}_e\d+_[0-9a-f]+\.onnx", f.name)
+        )
         for stem in kept
     }
     onnx_mb = sum(

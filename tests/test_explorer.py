@@ -138,6 +138,22 @@ def test_the_component_modules_are_joined_in_dependency_order_without_imports():
     assert joined.count("export default function") == 1
 
 
+def test_the_playback_is_joined_with_the_explorers_runtime_not_a_copy():
+    from ui.components.modules import join_modules
+
+    components = ROOT / "ui" / "components"
+    joined = join_modules(components / "playback" / "main.js")
+    headers = [line for line in joined.splitlines() if line.startswith("// ---- ")]
+    names = [h.removeprefix("// ---- ").removesuffix(" ----") for h in headers]
+    own = sorted(f"playback/{p.name}" for p in (components / "playback").glob("*.js"))
+    assert sorted(n for n in names if n.startswith("playback/")) == own
+    assert "explorer/runtime.js" in names and names[-1] == "playback/main.js"
+    assert joined.count("InferenceSession.create") == 1  # one loader: the explorer's
+    assert joined.count("export default function") == 1
+    for module in [*components.glob("playback/*.js"), *components.glob("explorer/*.js")]:
+        assert len(module.read_text().splitlines()) <= 250, module.name
+
+
 def test_joining_refuses_what_it_cannot_join(tmp_path):
     from ui.components.modules import join_modules
 
@@ -163,6 +179,6 @@ def test_every_mode_sends_the_constants_python_also_knows():
         "off_map_margin": OFF_MAP_MARGIN,
         "max_sliders": explorer.MAX_SLIDERS,
     }
-    for module in (ROOT / "ui" / "components" / "explorer").glob("*.js"):
+    for module in (ROOT / "ui" / "components").glob("*/*.js"):  # the explorer's, the playback's
         text = module.read_text()
         assert "#4e79a7" not in text and "0.25" not in text, module.name  # not written twice

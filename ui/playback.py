@@ -21,6 +21,7 @@ import streamlit as st
 from core.latent.export import ExportError, keyframe_exports
 from core.training.checkpoints import CheckpointInfo, read_info
 from core.training.history import History, HistoryRecorder, load_history
+from ui.components.modules import join_modules
 from ui.compute.cache import per_checkpoint
 from ui.explorer import EXPORT_DIR, RUNTIME_URL, decoder_for, publish_array, static_url
 from ui.plots import CLASS_COLORS
@@ -30,7 +31,7 @@ _component = st.components.v2.component(
     "latent_playback",
     html=(_ASSETS / "playback.html").read_text(),
     css=(_ASSETS / "playback.css").read_text(),
-    js=(_ASSETS / "playback.js").read_text(),
+    js=join_modules(_ASSETS / "main.js"),  # with the explorer's runtime (ui/components/explorer/)
 )
 # The loss curves drawn: the training loss (blue) and the first validation number of these
 # that the model has (red); a GAN's two players instead.
@@ -69,7 +70,8 @@ def publish_history(history: History) -> dict[str, Any]:
         "bounds": None if maps is None else map_bounds(maps).astype(float).tolist(),
         "labels_url": publish_array(history.labels, "uint8"),
         "samples_url": publish_array(history.samples, "uint8"),
-        "sample_caption": f"16 fixed samples: {history.sample_caption}",
+        "sample_shape": list(history.samples.shape[1:]),  # [16, 28, 28]
+        "sample_caption": f"{len(history.samples[0])} fixed samples: {history.sample_caption}",
         "loss": {"epochs": list(range(1, len(history.losses) + 1)), "series": series},
         "notice": None if maps is not None else "A GAN has no encoder: no map, only its samples.",
     }

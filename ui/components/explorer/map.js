@@ -114,12 +114,8 @@ export class Explorer {
     const [x, y] = this.view.toData(px, py), index = this.view.nearestVisible(px, py);
     this.hover = { px, py, x, y, index };
     this.drawOverlay();
-    const tip = panel.part(this.root, "tip");
-    tip.hidden = index == null;
-    if (index != null) {
-      tip.textContent = `#${index} · ${this.data.class_names[this.points.labels[index]]}`;
-      tip.style.left = `${px + 12}px`; tip.style.top = `${py + 10}px`;
-    }
+    const label = index == null ? null : `#${index} · ${this.data.class_names[this.points.labels[index]]}`;
+    panel.placeTip(panel.part(this.root, "tip"), label, px, py);
     return this.hover;
   }
 
@@ -182,7 +178,7 @@ export class Explorer {
 
   leave() {
     this.hover = null;
-    panel.part(this.root, "tip").hidden = true;
+    panel.placeTip(panel.part(this.root, "tip"), null);
     this.drawOverlay();
     if (this.selection && this.selection.code) {
       this.request({ codes: this.selection.code, kind: "selection", t: performance.now() });

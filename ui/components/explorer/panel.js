@@ -15,6 +15,19 @@ export function setStatus(root, status, notice, lost = "Click a point to see it 
   if (status !== "live" && part(root, "where")) part(root, "where").textContent = "Click the map to inspect a point.";
 }
 
+export function setText(element, text) { // a DOM write only when the text changed
+  if (element.textContent !== text) element.textContent = text;
+}
+
+export function placeTip(tip, text, px, py) {
+  // The tooltip beside the pointer at (px, py) css px, or hidden (text null). A transform on its
+  // own layer and visibility, never left/top or display: a move lays nothing out again.
+  tip.style.visibility = text == null ? "hidden" : "visible";
+  if (text == null) return;
+  setText(tip, text);
+  tip.style.transform = `translate(${px + 12}px, ${py + 10}px)`;
+}
+
 export function drawDigit(canvas, values, offset = 0) {
   // values[offset .. offset + 784] in [0, 1] (clipped) -> a 28 x 28 grey picture
   const ctx = canvas.getContext("2d"), image = ctx.createImageData(28, 28), px = image.data;

@@ -3,7 +3,7 @@
 
 import { HIT_RADIUS } from "./constants.js";
 
-function packColor(hex) {
+export function packColor(hex) {
   // "#rrggbb" -> ABGR uint32 for a little-endian Uint32Array view of ImageData
   const v = parseInt(hex.slice(1), 16);
   return (0xff << 24) | ((v & 0xff) << 16) | (v & 0xff00) | (v >> 16);
@@ -15,8 +15,9 @@ function union(boxes) { // [[x0, y0, x1, y1], ...] -> their bounding box, or nul
 }
 
 export class MapView {
-  // box: the .lx-map element (holds the three canvases); points: a MapData; colors: the
-  // class colours ["#rrggbb", ...]; background: {extent, opacity} | null; probe: timings
+  // box: the .lx-map element (holds the canvases: background, when there is one, points and
+  // overlay); points: a MapData; colors: the class colours ["#rrggbb", ...];
+  // background: {extent, opacity} | null; probe: timings
   constructor(box, points, colors, background, probe) {
     this.box = box;
     this.points = points;
@@ -27,6 +28,11 @@ export class MapView {
     this.view = null; // {x0, y1, sx, sy}: data x0 at px 0, data y1 at py 0, css px per unit
     const canvas = (name) => box.querySelector(`.lx-${name}`);
     this.canvases = { background: canvas("background"), points: canvas("points"), overlay: canvas("overlay") };
+    // With no picture behind them the points are drawn on opaque white: the compositor copies
+    // that layer instead of blending it over the page (it is repainted wherever a hover damages
+    // the screen, and twin maps damage a box across both maps and their pictures).
+    this.opaque = !background;
+    this.pointsContext = this.canvases.points.getContext("2d", { alpha: !this.opaque });
   }
 
   size(width, height) {
@@ -35,7 +41,7 @@ export class MapView {
     const first = !this.view || !this.width;
     const [oldW, oldH] = [this.width, this.height];
     this.width = width; this.height = height;
-    for (const c of Object.values(this.canvases)) {
+    for (const c of Object.values(this.canvases).filter(Boolean)) {
       c.width = Math.round(width * this.dpr); c.height = Math.round(height * this.dpr);
     }
     if (first) this.fit();
@@ -105,7 +111,7 @@ export class MapView {
       this.pointsImage = new ImageData(w, h); // reused: a new one per redraw is GC work
     }
     const image = this.pointsImage, pixels = new Uint32Array(image.data.buffer);
-    pixels.fill(0);
+    pixels.fill(this.opaque ? 0xffffffff : 0);
     const { coords, labels, order, n } = this.points, v = this.view, s = this.dpr;
     const r = Math.max(1, Math.round(1.3 * s)), colors = this.colors;
     for (let o = 0; o < n; o++) {
@@ -120,7 +126,7 @@ export class MapView {
         for (let x = Math.max(0, cx - r); x <= Math.min(w - 1, cx + r); x++) pixels[row + x] = color;
       }
     }
-    canvas.getContext("2d").putImageData(image, 0, 0);
+    this.pointsContext.putImageData(image, 0, 0);
     this.probe.lastPointsDrawMs = performance.now() - t0;
     this.probe.timeline.mapDrawn ??= performance.now();
   }

@@ -17,10 +17,14 @@ import { installProbe, markStatus, recordRun, removeProbe } from "./probes.js";
 import { MapView } from "./renderer.js";
 import { LatestQueue, fetchOnce, firstLine } from "./runtime.js";
 
+// A pointer move changes both maps and the pictures below them, so the screen's damaged box
+// spans all three: every write per move keeps the layout as it is (no background canvas, fixed
+// text boxes, visibility instead of display, the tooltip moved by a transform) and all of them
+// happen in one animation frame (paint).
 const COLUMN = `<div class="lx-heading"><b class="lx-title"></b><div class="lx-subtitle"></div></div>
-  <div class="lx-map"><canvas class="lx-background"></canvas><canvas class="lx-points"></canvas>
-  <canvas class="lx-overlay"></canvas><div class="lx-tip" hidden></div></div>`;
-const PREVIEWS = `<figure class="lx-original-box" hidden><canvas class="lx-original" width="28" height="28"></canvas>
+  <div class="lx-map"><canvas class="lx-points"></canvas>
+  <canvas class="lx-overlay"></canvas><div class="lx-tip"></div></div>`;
+const PREVIEWS = `<figure class="lx-original-box"><canvas class="lx-original" width="28" height="28"></canvas>
   <figcaption>original</figcaption></figure>
   <figure><canvas class="lx-picture" width="28" height="28"></canvas><figcaption></figcaption></figure>
   <figure><canvas class="lx-picture" width="28" height="28"></canvas><figcaption></figcaption></figure>
@@ -39,6 +43,8 @@ export class TwinMaps {
     this.hover = null; // {side, index, x, y, px, py}
     this.landed = null; // {side, place: [x, y]}: where the other model's picture lands
     this.selection = null; // {side, index, point}
+    this.text = { where: "Point at either map.", captions: data.sides.map((s) => s.short) }; // to show
+    this.frame = null; // the animation frame that paints, once requested
     root.dataset.mode = "twin";
     const twin = document.createElement("div"), previews = document.createElement("div");
     twin.className = "lx-twin"; previews.className = "lx-previews";
@@ -134,7 +140,7 @@ export class TwinMaps {
     });
   }
 
-  drawOverlays() { this.sides.forEach((side) => side.view.view && this.drawOverlay(side)); }
+  drawOverlays() { this.sides.forEach((side) => side.view && side.view.view && this.drawOverlay(side)); }
 
   // --- the pointer --------------------------------------------------------------------------
 
@@ -142,34 +148,25 @@ export class TwinMaps {
     const t0 = performance.now(), side = this.sides[s], t = e.timeStamp;
     const [x, y] = side.view.toData(px, py), index = side.view.nearestVisible(px, py);
     this.hover = { side: s, index, x, y, px, py };
-    const tip = panel.part(side.column, "tip");
-    tip.hidden = index == null;
+    if (index != null || side.points.offMap(x, y)) this.landed = null; // a new star comes with a run
     if (index != null) {
-      tip.textContent = `#${index} · ${this.data.class_names[this.labels[index]]}`;
-      tip.style.left = `${px + 12}px`; tip.style.top = `${py + 10}px`;
-    }
-    this.showOriginal(index);
-    if (index != null) {
-      this.landed = null;
-      this.describe(`#${index} · label ${this.data.class_names[this.labels[index]]}`);
+      this.text.where = `#${index} · label ${this.data.class_names[this.labels[index]]}`;
       this.request({ kind: "point", index, t });
     } else if (side.points.offMap(x, y)) {
-      this.landed = null;
-      this.describe("Off the map: nothing decoded here.");
+      this.text.where = "Off the map: nothing decoded here.";
     } else {
       const approx = side.points.approximate ? " · approximate: t-SNE has no inverse" : "";
-      this.describe(`${side.spec.short} at (${x.toFixed(2)}, ${y.toFixed(2)})${approx}; the star: where ${this.sides[1 - s].spec.short} puts its picture`);
+      this.text.where = `${side.spec.short} at (${x.toFixed(2)}, ${y.toFixed(2)})${approx}; the star: where ${this.sides[1 - s].spec.short} puts its picture`;
       this.request({ kind: "space", side: s, code: side.points.inverse(x, y), t });
     }
-    this.drawOverlays();
-    this.probe.lastMoveMs = performance.now() - t0; // hit test + inverse + overlays, no model
+    this.paint();
+    this.probe.lastMoveMs = performance.now() - t0; // hit test + inverse, no model, no drawing
   }
 
   leave() {
     this.hover = null;
     this.landed = null;
-    this.sides.forEach((side) => { panel.part(side.column, "tip").hidden = true; });
-    this.drawOverlays();
+    this.paint();
   }
 
   click(s, px, py) {
@@ -182,13 +179,25 @@ export class TwinMaps {
     });
   }
 
-  showOriginal(index) {
-    const box = this.previews.querySelector(".lx-original-box");
-    box.hidden = index == null || !this.atlas;
-    if (!box.hidden) panel.drawSprite(panel.part(this.previews, "original"), this.atlas, this.data.sides[0].sprite_columns, index);
+  paint() {
+    // Everything a move or a model run changed, drawn in the next animation frame, once: the
+    // tooltip, the original digit, both maps' rings and star, the line and the captions.
+    if (this.frame !== null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      const h = this.hover, index = h ? h.index : null;
+      this.sides.forEach((side, s) => {
+        const label = h && h.side === s && index != null ? `#${index} · ${this.data.class_names[this.labels[index]]}` : null;
+        panel.placeTip(panel.part(side.column, "tip"), label, h && h.px, h && h.py);
+      });
+      const box = this.previews.querySelector(".lx-original-box"), shown = index != null && !!this.atlas;
+      box.style.visibility = shown ? "visible" : "hidden"; // its place kept: nothing moves
+      if (shown) panel.drawSprite(panel.part(this.previews, "original"), this.atlas, this.data.sides[0].sprite_columns, index);
+      this.drawOverlays();
+      panel.setText(panel.part(this.previews, "where"), this.text.where);
+      this.text.captions.forEach((text, s) => panel.setText(this.captions[s], text));
+    });
   }
-
-  describe(text) { panel.part(this.previews, "where").textContent = text; }
 
   // --- the models ---------------------------------------------------------------------------
 
@@ -217,10 +226,10 @@ export class TwinMaps {
         : `${b.spec.short}'s reading of it`));
     }
     images.forEach((image, s) => panel.drawDigit(this.pictures[s], image));
-    captions.forEach((text, s) => { this.captions[s].textContent = text; });
+    this.text.captions = captions;
     const hovering = this.hover && (job.kind === "point" ? this.hover.index === job.index : this.hover.index == null);
     this.landed = hovering ? landed : null;
-    this.drawOverlays();
+    this.paint();
     const record = { kind: job.kind, event: job.t, start, decoded: performance.now(), frame: null };
     recordRun(this.probe, record, () => ({
       kind: job.kind, side: job.side ?? null, index: job.index ?? null, landed,
@@ -230,6 +239,7 @@ export class TwinMaps {
   }
 
   destroy() {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.offs.forEach((off) => off());
     removeProbe(this.data.key, this.probe);
     this.root.querySelectorAll(".lx-twin, .lx-previews").forEach((el) => el.remove());
