@@ -243,14 +243,13 @@ def playback(result: Result, when: When) -> str:
     )
     sent = sum(m["frames_sent"] for m in run["maps"].values())
     sizes = run["sizes"]
-    histories = ", ".join(
-        f"{name} {mb:.2f} MB" for name, mb in sizes["history_mb"].items() if mb is not None
-    )
-    keyframes = sum(sizes["keyframe_weights_mb"].values())
+    shipped = {name: mb for name, mb in sizes["history_mb"].items() if mb is not None}
+    largest = max(shipped, key=shipped.__getitem__)
     return (
         f"How it learned (`bench/playback.py`, {when(run)}): {rows}; {sent} server frames while "
-        f"playing or scrubbing. Shipped histories: {histories}; keyframe weights "
-        f"{keyframes:.1f} MB in all."
+        f"playing or scrubbing. {len(shipped)} shipped histories, {sum(shipped.values()):.1f} MB "
+        f"in all, the largest {largest}'s {shipped[largest]:.2f} MB (target 1.5 MB each); "
+        f"keyframe decoders {sizes['keyframe_onnx_mb_total']:.1f} MB as ONNX (target 12 MB)."
     )
 
 
