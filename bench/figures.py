@@ -199,7 +199,20 @@ def before_after(result: Result, when: When) -> str:
         f"Before and after this round's restructuring, in one run (`bench/app_latency.py "
         f"--baseline {run['baseline']}`, each page of both trees on a fresh server, {when(run)}): "
         f"{pairs}. Median ratio {sorted(ratios.values())[len(ratios) // 2]:.2f}, the largest "
-        f"{ratios[worst]:.2f} ({worst})."
+        f"{ratios[worst]:.2f} ({worst}).{_against_home(opens)}"
+    )
+
+
+def _against_home(opens: dict[str, dict[str, float]]) -> str:
+    """The slowest page of this tree against its Home page, in the same run (target 2x)."""
+    if "Home" not in opens:
+        return ""
+    home = opens["Home"]["ours"]
+    slowest = max(opens, key=lambda title: opens[title]["ours"])
+    ratio = opens[slowest]["ours"] / home
+    return (
+        f" The slowest page of this tree, {slowest}, opens in {ratio:.2f}x its Home page's "
+        f"(target 2x, {'met' if ratio <= 2 else '**not met**'})."
     )
 
 
