@@ -32,7 +32,8 @@ from core.analysis.attributes import measure
 from core.analysis.classify import predict
 from core.data import descriptions as text
 from core.data.datasets import load_dataset, to_float
-from core.models.multimodal import MultimodalVAE, reparameterize
+from core.models.experts import reparameterize
+from core.models.multimodal import MultimodalVAE
 from core.training.checkpoints import load_model
 from harness.browser import ROOT
 

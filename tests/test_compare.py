@@ -11,7 +11,7 @@ import pytest
 import torch
 from sklearn.decomposition import PCA
 
-from core.analysis import compare
+from core.analysis import axes, compare
 from core.analysis.metrics import mse
 from core.latent.operations import decode_points, encode_and_decode
 from core.training.checkpoints import read_info
@@ -158,7 +158,7 @@ def test_pca_is_scored_at_every_compared_model_size():
 
 def test_eigen_digits_are_the_components_scaled_to_unit_peak(digits):
     fitted = compare.fit_pixel_pca(digits.images[::10], 4)
-    eigen = compare.eigen_digits(fitted.pca, 16)
+    eigen = axes.eigen_digits(fitted.pca, 16)
     assert eigen.shape == (4, 28, 28)
     np.testing.assert_allclose(np.abs(eigen).reshape(4, -1).max(1), 1.0, rtol=1e-6)
     cosine = (eigen.reshape(4, -1) * fitted.pca.components).sum(1) / np.linalg.norm(
@@ -172,7 +172,7 @@ def test_axis_traversal_walks_one_axis_at_a_time_from_the_mean_code(digits):
 
     model = load_model(CKPT / "ae_k4.pt")
     codes, _ = encode_and_decode(model, digits.split("val")[0])
-    walk = compare.axis_traversal(model, codes, steps=5, span=2.0)
+    walk = axes.axis_traversal(model, codes, steps=5, span=2.0)
     assert walk.frames.shape == (4, 5, 28, 28)
     np.testing.assert_allclose(walk.offsets, [-2, -1, 0, 1, 2])
     np.testing.assert_allclose(walk.mean, codes.mean(0), rtol=1e-5)
@@ -192,7 +192,7 @@ def test_axis_traversal_needs_an_odd_number_of_steps(steps):
 
     model = build_model(ModelConfig("ae", 2, channels=8, hidden=16)).eval()
     with pytest.raises(ValueError, match="odd"):
-        compare.axis_traversal(model, np.zeros((3, 2)), steps=steps)
+        axes.axis_traversal(model, np.zeros((3, 2)), steps=steps)
 
 
 def test_map_scores_of_pca_plane(digits):

@@ -15,13 +15,8 @@ import torch
 from core.data import descriptions as text
 from core.data.datasets import Dataset, to_float
 from core.models.base import ModelConfig
-from core.models.multimodal import (
-    Gaussian,
-    MultimodalVAE,
-    mvae_loss,
-    product_of_experts,
-    training_sentences,
-)
+from core.models.experts import Gaussian, product_of_experts
+from core.models.multimodal import MultimodalVAE, mvae_loss, training_sentences
 from core.models.registry import ENCODER_KINDS, GENERATIVE_KINDS, build_model
 from core.training.checkpoints import load_model, save_checkpoint
 from core.training.loop import TrainConfig, fit
@@ -97,7 +92,7 @@ def test_cross_generation_shapes_and_determinism(trained):
     for sentence in written:  # every slot written, in the vocabulary
         assert (text.parse(sentence) != text.UNSPECIFIED).all()
     q = model.text_posterior(SENTENCES[:1])
-    from core.models.multimodal import reparameterize
+    from core.models.experts import reparameterize
 
     draw = [reparameterize(q, torch.Generator().manual_seed(5)) for _ in range(2)]
     assert torch.equal(draw[0], draw[1])
@@ -152,7 +147,7 @@ def test_the_sentence_posterior_is_pulled_into_its_pictures_not_the_reverse(smal
     terms.align.backward()
     assert all(p.grad is None for p in model.encoder.parameters())
     assert model.text_encoder.to_mu.weight.grad.abs().sum() > 0
-    from core.models.multimodal import gaussian_kl
+    from core.models.experts import gaussian_kl
 
     same = Gaussian(torch.randn(3, 4), torch.randn(3, 4))
     assert torch.allclose(gaussian_kl(same, same), torch.zeros(3), atol=1e-6)

@@ -157,7 +157,7 @@ st.markdown(
     f"Together they keep {fitted.pca.explained_variance_ratio[:EIGEN_DIGITS].sum():.0%} of the "
     f"pixel variance; all {ks[-1]} keep {fitted.pca.explained_variance_ratio.sum():.0%}."
 )
-eigen = compare.eigen_digits(fitted.pca, EIGEN_DIGITS)
+eigen = reconstruction.eigen_digits(selection.dataset, max(ks), EIGEN_DIGITS)
 images.digit_row(
     (eigen + 1) / 2,
     [

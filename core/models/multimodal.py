@@ -33,6 +33,7 @@ from core.data.augment import random_shift
 from core.models import losses
 from core.models.autoencoders import ConvDecoder, ConvEncoder
 from core.models.base import LatentModel, ModelConfig, model_device, optimizer_step
+from core.models.experts import Gaussian, gaussian_kl, product_of_experts, reparameterize
 
 EMBEDDING = 32  # width of a word's embedding
 TEXT_WEIGHT = 20.0  # the sentence's log-likelihood counts this many times (their lambda)
@@ -40,33 +41,6 @@ TEXT_WEIGHT = 20.0  # the sentence's log-likelihood counts this many times (thei
 ALIGN_WEIGHT = 1.0
 ALIGN_FLOOR = 0.1  # ... with the pictures' posterior std read as at least this (bounds the KL)
 SLOT_SIZES = tuple(len(text.SLOT_WORDS[s]) for s in text.SLOTS)  # (10, 3, 3, 3)
-
-
-class Gaussian(NamedTuple):
-    mu: torch.Tensor  # [N, k]
-    logvar: torch.Tensor  # [N, k]
-
-
-def product_of_experts(experts: list[Gaussian], present: list[torch.Tensor | None]) -> Gaussian:
-    """The product of the prior N(0, I) and the experts, row by row: precision T = 1 + sum_i
-    T_i, mean = sum_i T_i mu_i / T (the prior's mean is 0). ``present[i]`` is a float [N] mask
-    (0: that row has no such input, so its expert adds no precision) or None (every row has it).
-    """
-    precision = torch.ones_like(experts[0].mu)  # the prior's
-    weighted = torch.zeros_like(experts[0].mu)
-    for expert, mask in zip(experts, present, strict=True):
-        t = torch.exp(-expert.logvar)  # [N, k]
-        if mask is not None:
-            t = t * mask[:, None].to(t.dtype)
-        precision = precision + t
-        weighted = weighted + expert.mu * t
-    return Gaussian(weighted / precision, -torch.log(precision))
-
-
-def reparameterize(q: Gaussian, generator: torch.Generator | None = None) -> torch.Tensor:
-    """z = mu + sigma * eps, eps ~ N(0, I) drawn on the CPU from ``generator``."""
-    eps = torch.randn(q.mu.shape, generator=generator).to(q.mu)
-    return q.mu + torch.exp(0.5 * q.logvar) * eps
 
 
 class TextEncoder(nn.Module):
@@ -99,12 +73,6 @@ class TextDecoder(nn.Module):
     def forward(self, z: torch.Tensor) -> list[torch.Tensor]:
         h = self.net(z)
         return [head(h) for head in self.heads]
-
-
-def gaussian_kl(p: Gaussian, q: Gaussian) -> torch.Tensor:
-    """KL(p || q) of diagonal Gaussians, nats [N]."""
-    p_mu, p_lv, q_mu, q_lv = (t.float() for t in (p.mu, p.logvar, q.mu, q.logvar))
-    return 0.5 * (q_lv - p_lv + (p_lv.exp() + (p_mu - q_mu) ** 2) / q_lv.exp() - 1).sum(1)
 
 
 def sentence_nll(logits: list[torch.Tensor], slots: torch.Tensor) -> torch.Tensor:

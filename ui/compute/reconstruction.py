@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.analysis import compare, scores_cache
+from core.analysis import axes, compare, scores_cache
 from core.analysis.metrics import mse, per_image_mse, per_image_ssim, psnr
 from core.data.augment import add_gaussian_noise, add_salt_and_pepper
 from core.data.datasets import to_float
@@ -28,6 +28,11 @@ def pixel_pca(dataset_name: str, n_components: int) -> compare.PixelPCA:
     """PCA of the training pixels with n components (nested: ``.first(k)`` for fewer); shipped
     in ``checkpoints/scores`` for the datasets of the shipped models."""
     return scores_cache.cached_pixel_pca(dataset(dataset_name), n_components, scores_dir())
+
+
+def eigen_digits(dataset_name: str, n_components: int, n: int) -> np.ndarray:
+    """The first ``n`` components of the pixel PCA as pictures [n, 28, 28] (max |w| = 1)."""
+    return axes.eigen_digits(pixel_pca(dataset_name, n_components).pca, n)
 
 
 @per_checkpoint(show_spinner="Scoring every validation digit…", max_entries=16)
@@ -136,9 +141,9 @@ def model_map_scores(
 @per_checkpoint(show_spinner=False, max_entries=16)
 def axis_traversal(
     info: CheckpointInfo, dataset_name: str, steps: int, span: float
-) -> compare.AxisTraversal:
+) -> axes.AxisTraversal:
     codes = encode_images(model(info), dataset(dataset_name).split("val")[0])
-    return compare.axis_traversal(model(info), codes, steps, span)
+    return axes.axis_traversal(model(info), codes, steps, span)
 
 
 def all_model_scores(
