@@ -60,9 +60,8 @@ def open_seconds(browser, url: str, live: bool) -> dict:
 def export_tree(commit: str, folder: Path) -> Path:
     """``git archive`` of a commit (its checkpoints and static files included) into ``folder``.
 
-    f294bf2's merge left ui/explorer.py importing INVERSE_NEIGHBOURS from core.latent.caches (it
-    moved to core.latent.projections), and ui/preload imports every ui module, so that tree does
-    not start:
+    f294bf2's merge left ui/explorer.py importing INVERSE_NEIGHBOURS from core.projection (it
+    lived in core.maps), and ui/preload imports every ui module, so that tree does not start:
     the one import is mended in the copy, nothing else."""
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
@@ -70,11 +69,10 @@ def export_tree(commit: str, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     explorer = folder / "ui" / "explorer.py"
-    broken = "from core.latent.caches import INVERSE_NEIGHBOURS, Projection"
+    # that tree's own module names (before the move to core/latent/: projection.py, maps.py)
+    broken = "from core.projection import INVERSE_NEIGHBOURS, Projection"
     explorer.write_text(
-        explorer.read_text().replace(
-            broken, "from core.latent.projections import INVERSE_NEIGHBOURS, Projection"
-        )
+        explorer.read_text().replace(broken, "from core.maps import INVERSE_NEIGHBOURS, Projection")
     )
     return folder
 
