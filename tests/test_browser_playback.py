@@ -86,7 +86,7 @@ def test_a_model_without_history_says_so(page, app_url):
     page.get_by_text("No training history for this model").wait_for()
 
 
-def test_the_train_page_map_changes_between_epochs(page, app_url):
+def test_the_train_page_map_changes_between_epochs(page, app_url, exports_removed):
     before = set(CHECKPOINTS.glob("*"))
     try:
         main, _ = open_tiny_training(page, app_url, epochs=3)
