@@ -9,6 +9,7 @@ results file holds is not written here, so it does not reach the README.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -198,7 +199,7 @@ def before_after(result: Result, when: When) -> str:
     return (
         f"Before and after this round's restructuring, in one run (`bench/app_latency.py "
         f"--baseline {run['baseline']}`, each page of both trees on a fresh server, {when(run)}): "
-        f"{pairs}. Median ratio {sorted(ratios.values())[len(ratios) // 2]:.2f}, the largest "
+        f"{pairs}. Median ratio {statistics.median(ratios.values()):.2f}, the largest "
         f"{ratios[worst]:.2f} ({worst}).{_against_home(opens)}"
     )
 
