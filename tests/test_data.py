@@ -1,4 +1,5 @@
 import gzip
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -40,6 +41,25 @@ def test_split_is_deterministic_and_seed_dependent(digits):
     b = stratified_split(digits.labels, 0.1, seed=0)
     c = stratified_split(digits.labels, 0.1, seed=1)
     assert torch.equal(a[1], b[1]) and not torch.equal(a[1], c[1])
+
+
+def test_the_digest_is_the_content_read_once_per_dataset(digits):
+    """Every disk cache keys on ``Dataset.digest``: equal for equal content, different when the
+    name, an image, a label or the split differs, and hashed only on first reading."""
+    same = replace(digits, images=digits.images.clone())
+    assert "digest" not in same.__dict__
+    assert same.digest == digits.digest and "digest" in same.__dict__
+    images = digits.images.clone()
+    images[0, 14, 14] ^= 1
+    labels = digits.labels.clone()
+    labels[0] = (labels[0] + 1) % 10
+    others = [
+        replace(digits, name="mnist"),
+        replace(digits, images=images),
+        replace(digits, labels=labels),
+        replace(digits, train_idx=digits.val_idx, val_idx=digits.train_idx),
+    ]
+    assert len({digits.digest, *(d.digest for d in others)}) == 5
 
 
 def test_to_float_range_and_shape(digits):

@@ -163,13 +163,11 @@ def cache_key(
     source: bytes, dataset: Dataset, per_class: tuple[int, ...], draws: int, seed: int
 ) -> str:
     """sha256 over what a curve depends on: the features' source (a checkpoint's bytes, or the
-    name of a pixel feature set), the dataset's images, labels and split, and the parameters."""
+    name of a pixel feature set), the dataset (its digest) and the parameters."""
     h = hashlib.sha256()
     h.update(f"latent-lab few labels {CACHE_FORMAT}\n".encode())
     h.update(source)
-    h.update(f"\n{dataset.name}\n".encode())
-    for tensor in (dataset.images, dataset.labels, dataset.train_idx, dataset.val_idx):
-        h.update(tensor.cpu().contiguous().numpy().tobytes())
+    h.update(f"\n{dataset.digest}\n".encode())
     h.update(json.dumps([list(per_class), CLASSIFIERS, draws, seed]).encode())
     return h.hexdigest()
 

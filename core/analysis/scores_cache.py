@@ -61,12 +61,6 @@ def _bytes(array: torch.Tensor | np.ndarray) -> bytes:
     return np.ascontiguousarray(array).tobytes()
 
 
-def dataset_digest(dataset: Dataset) -> str:
-    """sha256 over the dataset's name, images, labels and split: what every score depends on."""
-    parts = (dataset.images, dataset.labels, dataset.train_idx, dataset.val_idx)
-    return _key(dataset.name, *(_bytes(p) for p in parts))
-
-
 def _cached_json(path: Path, compute: Callable[[], Any]) -> Any:
     """``compute()`` (plain JSON types) read from ``path`` when there, else computed and written."""
     if path.exists():
@@ -81,7 +75,7 @@ def _cached_json(path: Path, compute: Callable[[], Any]) -> Any:
 
 
 def pixel_pca_path(dataset: Dataset, n_components: int, cache_dir: str | Path) -> Path:
-    key = _key("pixel pca", dataset_digest(dataset), str(n_components))
+    key = _key("pixel pca", dataset.digest, str(n_components))
     return Path(cache_dir) / f"pixels_{dataset.name}_pca{n_components}_{key[:16]}.npz"
 
 
@@ -108,7 +102,7 @@ def pca_scores_path(
     dataset: Dataset, ks: Iterable[int], fitted: PixelPCA, cache_dir: str | Path
 ) -> Path:
     fit = _key(_bytes(fitted.pca.components), str(fitted.fit_seconds))
-    key = _key("pca scores", dataset_digest(dataset), json.dumps(sorted(set(ks))), fit)
+    key = _key("pca scores", dataset.digest, json.dumps(sorted(set(ks))), fit)
     return Path(cache_dir) / f"pixels_{dataset.name}_scores_{key[:16]}.json"
 
 
@@ -123,7 +117,7 @@ def cached_pca_scores(
 
 
 def model_scores_path(info: CheckpointInfo, dataset: Dataset, cache_dir: str | Path) -> Path:
-    key = _key("model scores", Path(info.path).read_bytes(), dataset_digest(dataset))
+    key = _key("model scores", Path(info.path).read_bytes(), dataset.digest)
     return Path(cache_dir) / f"{info.name}_{dataset.name}_scores_{key[:16]}.json"
 
 
@@ -144,7 +138,7 @@ def cached_model_scores(
 
 
 def map_scores_path(name: str, dataset: Dataset, source: bytes, cache_dir: str | Path) -> Path:
-    key = _key("map scores", dataset_digest(dataset), source)
+    key = _key("map scores", dataset.digest, source)
     return Path(cache_dir) / f"{name}_{dataset.name}_map_{key[:16]}.json"
 
 

@@ -8,7 +8,9 @@ files of Debian's ``dataset-fashion-mnist``).
 from __future__ import annotations
 
 import gzip
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,17 @@ class Dataset:
     def noun(self) -> str:
         """What one image is called on the pages: "digit" or "item" (plural: add an s)."""
         return noun_of(self.name)
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 (hex) of what the dataset is: its name, images, labels and split. Hashed once
+        per object (55 MB of pixels for Fashion-MNIST); the disk caches of maps, scores and
+        learning curves key on it. The tensors must not change in place after it is read."""
+        h = hashlib.sha256(f"latent-lab dataset\n{self.name}\n".encode())
+        for tensor in (self.images, self.labels, self.train_idx, self.val_idx):
+            h.update(tensor.cpu().contiguous().numpy().tobytes())
+            h.update(b"\n")
+        return h.hexdigest()
 
     def split(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(uint8 images, labels) of 'train', 'val' or 'all'."""

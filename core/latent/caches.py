@@ -41,13 +41,11 @@ CACHED_CODES_FROM = 10_000
 
 
 def cache_key(checkpoint: str | Path, dataset: Dataset, method: str, params: dict[str, Any]) -> str:
-    """sha256 over the checkpoint's bytes, the dataset's name and image bytes, method, params."""
+    """sha256 over the checkpoint's bytes, the dataset's digest, method and params."""
     h = hashlib.sha256()
     h.update(f"latent-lab projection {CACHE_FORMAT}\n".encode())
     h.update(Path(checkpoint).read_bytes())
-    h.update(f"\n{dataset.name}\n".encode())
-    h.update(dataset.images.cpu().contiguous().numpy().tobytes())
-    h.update(f"\n{method}\n{json.dumps(params, sort_keys=True)}".encode())
+    h.update(f"\n{dataset.digest}\n{method}\n{json.dumps(params, sort_keys=True)}".encode())
     return h.hexdigest()
 
 

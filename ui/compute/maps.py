@@ -64,7 +64,7 @@ def latents_and_projection(
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cache_file(path: str, mtime: float, dataset_name: str, method: str) -> Path:
-    # memoised: the key hashes the checkpoint and every image (47 MB for Fashion-MNIST)
+    # memoised: the key reads the checkpoint (the dataset's digest is hashed once per process)
     return cache_path(path, map_dataset(dataset_name), method, cache_dir=projection_dir())
 
 

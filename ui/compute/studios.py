@@ -239,7 +239,7 @@ def _class_in_code(info: CheckpointInfo, dataset_name: str) -> dict[str, Any]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _probe_file(path: str, mtime: float, dataset_name: str) -> Path:
-    # memoised: the key hashes the checkpoint and every image
+    # memoised: the key reads the checkpoint (the dataset's digest is hashed once per process)
     return class_probe.probe_path(path, dataset(dataset_name), few_labels_dir())
 
 
