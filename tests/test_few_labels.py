@@ -8,6 +8,7 @@ import torch
 
 from core.analysis.few_labels import (
     CLASSIFIERS,
+    cache_files,
     cached_curve,
     code_features,
     draw_labelled,
@@ -17,6 +18,8 @@ from core.analysis.few_labels import (
     pixel_features,
 )
 from core.data.datasets import Dataset, to_float
+from core.training.checkpoints import list_checkpoints
+from harness.browser import ROOT
 
 
 def test_draws_are_stratified_reproducible_and_refuse_too_many():
@@ -115,3 +118,15 @@ def test_cached_curve_is_written_once_and_keyed_by_its_source(small_digits: Data
     cached_curve("pca_k5", b"pca 5", small_digits, features, tmp_path, (1, 10), draws=2)
     cached_curve("pca_k5", b"other bytes", small_digits, features, tmp_path, (1, 10), draws=2)
     assert len(calls) == 3
+
+
+def test_the_shipped_curves_and_probes_are_those_of_the_shipped_checkpoints(digits: Dataset):
+    """Each embedded checkpoint's curve and probe ships, and nothing else does (a retrained
+    model's old files are pruned: ``python -m core.analysis.few_labels --precompute checkpoints
+    --prune``)."""
+    folder = ROOT / "checkpoints" / "few_labels"
+    infos = [i for i in list_checkpoints(ROOT / "checkpoints") if i.dataset == "embedded"]
+    wanted = {p.name for p in cache_files(infos, digits, folder)}
+    shipped = {p.name for p in folder.glob("*_embedded_*")}
+    assert "mvae_k16" in {i.name for i in infos} and len(wanted) > 20
+    assert shipped == wanted, f"missing {wanted - shipped}, stale {shipped - wanted}"

@@ -20,7 +20,9 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -31,6 +33,10 @@ from sklearn.preprocessing import StandardScaler
 from core.analysis.metrics import ArrayLike, to_numpy
 from core.data.datasets import Dataset, load_dataset
 from core.files import atomic_path
+from core.models.registry import kind_class
+
+if TYPE_CHECKING:
+    from core.training.checkpoints import CheckpointInfo
 
 CACHE_FORMAT = 1
 DEFAULT_CACHE_DIR = Path("checkpoints/few_labels")
@@ -172,6 +178,20 @@ def cache_key(
     return h.hexdigest()
 
 
+def curve_path(
+    name: str,
+    source: bytes,
+    dataset: Dataset,
+    cache_dir: str | Path = DEFAULT_CACHE_DIR,
+    per_class: tuple[int, ...] = LABELS_PER_CLASS,
+    draws: int = DRAWS,
+    seed: int = 0,
+) -> Path:
+    """``<cache_dir>/<name>_<dataset>_<key>.json``: where ``cached_curve`` keeps a curve."""
+    key = cache_key(source, dataset, per_class, draws, seed)
+    return Path(cache_dir) / f"{name}_{dataset.name}_{key[:16]}.json"
+
+
 def cached_curve(
     name: str,
     source: bytes,
@@ -185,8 +205,7 @@ def cached_curve(
     """``learning_curve`` of ``features()`` on the dataset's labels, read from
     ``<cache_dir>/<name>_<dataset>_<key>.json`` when its key matches, else computed (seconds to
     a minute) and written atomically. A retrained checkpoint has other bytes: its file misses."""
-    key = cache_key(source, dataset, per_class, draws, seed)
-    path = Path(cache_dir) / f"{name}_{dataset.name}_{key[:16]}.json"
+    path = curve_path(name, source, dataset, cache_dir, per_class, draws, seed)
     if path.exists():
         try:
             return [CurvePoint(**p) for p in json.loads(path.read_text())["points"]]
@@ -195,7 +214,7 @@ def cached_curve(
     train, val = features()
     labels = (dataset.split("train")[1], dataset.split("val")[1])
     points = learning_curve(train, labels[0], val, labels[1], per_class, draws, seed)
-    payload = {"name": name, "key": key, "points": [p.as_dict() for p in points]}
+    payload = {"name": name, "points": [p.as_dict() for p in points]}
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(payload))
     return points
@@ -204,39 +223,66 @@ def cached_curve(
 # --- CLI ------------------------------------------------------------------------------------------
 
 
-def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> None:
+def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> list[Path]:
     """The curves of pixels, PCA at every code size, and every encoder checkpoint in ``folder``,
-    on each dataset that a checkpoint there was trained on."""
+    and each encoder's class probe, on each dataset that a checkpoint there was trained on.
+    Returns their files (``cache_files``)."""
     from core.training.checkpoints import list_checkpoints
 
     infos = list_checkpoints(folder)
+    used: list[Path] = []
     for name in sorted({i.dataset for i in infos}):
-        _precompute_dataset([i for i in infos if i.dataset == name], load_dataset(name), cache_dir)
+        dataset = load_dataset(name)
+        mine = [i for i in infos if i.dataset == name]
+        _precompute_dataset(mine, dataset, cache_dir)
+        used += cache_files(mine, dataset, cache_dir)
+    return used
 
 
-def _precompute_dataset(infos: list, dataset: Dataset, cache_dir: str | Path) -> None:
+FeatureSet = tuple[str, bytes, "CheckpointInfo | None"]  # name, source bytes, the encoder's
+
+
+def _feature_sets(infos: list[CheckpointInfo], dataset: Dataset) -> list[FeatureSet]:
+    """(name, source bytes, checkpoint info or None) of each curve: the pixels, PCA at each
+    encoder's code size, and each encoder's codes."""
+    coded = [i for i in infos if hasattr(kind_class(i.kind), "encode")]  # a CVAE's too
+    sizes = sorted({i.latent_dim for i in coded})
+    sets: list[FeatureSet] = [("pixels", b"pixels", None)]
+    sets += [(f"pca_k{k}", f"pca {k}".encode(), None) for k in sizes]
+    return sets + [(i.name, i.path.read_bytes(), i) for i in coded]
+
+
+def cache_files(infos: list[CheckpointInfo], dataset: Dataset, cache_dir: str | Path) -> list[Path]:
+    """The files ``precompute`` keeps for these checkpoints of ``dataset``: each curve's and
+    each encoder's class probe (what ``--prune`` leaves)."""
+    from core.analysis.class_probe import probe_path  # it builds on this module
+
+    sets = _feature_sets(infos, dataset)
+    curves = [curve_path(name, source, dataset, cache_dir) for name, source, _ in sets]
+    return curves + [probe_path(i.path, dataset, cache_dir) for _, _, i in sets if i is not None]
+
+
+def _precompute_dataset(
+    infos: list[CheckpointInfo], dataset: Dataset, cache_dir: str | Path
+) -> None:
+    from core.analysis.class_probe import cached_class_probe  # it builds on this module
     from core.training.checkpoints import load_model
 
-    models = {i.name: load_model(i.path) for i in infos}
-    coded = [i for i in infos if hasattr(models[i.name], "encode")]
-    jobs: list[tuple[str, bytes, Callable[[], Features]]] = [
-        ("pixels", b"pixels", lambda: pixel_features(dataset))
-    ]
-    for k in sorted({i.latent_dim for i in coded}):
-        jobs.append((f"pca_k{k}", f"pca {k}".encode(), lambda k=k: pca_features(dataset, k)))
-    for i in coded:
-        model = models[i.name]
-        jobs.append((i.name, i.path.read_bytes(), lambda m=model: code_features(m, dataset)))
-    for name, source, features in jobs:
+    for name, source, info in _feature_sets(infos, dataset):
+        model = None if info is None else load_model(info.path)
+        if model is not None:
+            features = partial(code_features, model, dataset)
+        elif name == "pixels":
+            features = partial(pixel_features, dataset)
+        else:
+            features = partial(pca_features, dataset, int(name.removeprefix("pca_k")))
         start = time.perf_counter()
         cached_curve(name, source, dataset, features, cache_dir)
         print(f"{dataset.name} {name}: {time.perf_counter() - start:.1f}s", flush=True)
-    from core.analysis.class_probe import cached_class_probe  # it builds on this module
-
-    for i in coded:  # the Style & content page's "does the code know the class?" section
-        start = time.perf_counter()
-        cached_class_probe(i.path, models[i.name], dataset, cache_dir)
-        print(f"{dataset.name} {i.name} probe: {time.perf_counter() - start:.1f}s", flush=True)
+        if model is not None:  # the Style & content page's "does the code know the class?"
+            start = time.perf_counter()
+            cached_class_probe(info.path, model, dataset, cache_dir)
+            print(f"{dataset.name} {name} probe: {time.perf_counter() - start:.1f}s", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -245,9 +291,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--precompute", type=Path, required=True, help="a checkpoint folder")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--prune", action="store_true", help="delete cached files not used now")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    precompute(args.precompute, args.cache_dir)
+    used = precompute(args.precompute, args.cache_dir)
+    if args.prune:  # the curves and probes of retrained or removed checkpoints
+        from core.latent.folder_caches import prune_stale
+
+        prune_stale(args.cache_dir, "*", used)
 
 
 if __name__ == "__main__":
