@@ -34,6 +34,21 @@ def map_pixels(page) -> str:
     return page.evaluate(f"() => {PROBE}.playback.root.querySelector('.pb-points').toDataURL()")
 
 
+def test_a_closed_playback_fetches_nothing_until_it_is_opened(page, app_url):
+    """The Latent map mounts it in a closed expander: its history and keyframe decoders are
+    fetched when it is opened, not by everyone who opens the page (a class at once)."""
+    goto(page, app_url, f"latent_map?model={MODEL}")
+    page.wait_for_function(f"() => {PROBE}", timeout=90_000)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(f"() => [({PROBE}).status, !!({PROBE}).playback.history]") == [
+        "loading",
+        False,
+    ]
+    page.get_by_text("How it learned").click()
+    page.wait_for_function(f"() => {PROBE}.status === 'ready'", timeout=90_000)
+    assert page.evaluate(f"() => ({PROBE}).playback.history.labels.length") > 0
+
+
 def test_the_scrubber_moves_the_map_with_no_server_frame(page, app_url, frames_sent):
     open_playback(page, app_url)
     page.wait_for_timeout(500)

@@ -31,7 +31,16 @@ export class Playback {
     this.loss = new LossCurve(this.el("loss"), data.loss);
     this.listening = new AbortController(); // the DOM outlives this object: its listeners do not
     this.buildStatic();
-    this.load();
+    // The history and the keyframe decoders are fetched when the element first comes near the
+    // screen, not when it mounts: the Latent map and the studios mount it in a closed expander,
+    // where a class opening the page would otherwise make every browser fetch and compile
+    // them at once, beside the map. (A closed expander's content has no box: never in view.)
+    this.nearScreen = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      this.nearScreen.disconnect();
+      this.load();
+    }, { rootMargin: "600px 0px" });
+    this.nearScreen.observe(root);
   }
 
   get pos() { return this.timeline.pos; } // what tests and benches read
@@ -146,6 +155,7 @@ export class Playback {
   }
 
   destroy() {
+    this.nearScreen.disconnect();
     this.timeline.stop();
     if (this.resizer) this.resizer.disconnect();
     this.listening.abort();
