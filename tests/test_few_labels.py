@@ -19,7 +19,8 @@ from core.analysis.few_labels import (
 )
 from core.data.datasets import Dataset, to_float
 from core.training.checkpoints import list_checkpoints
-from harness.browser import ROOT
+
+from .conftest import ROOT
 
 
 def test_draws_are_stratified_reproducible_and_refuse_too_many():

@@ -8,13 +8,12 @@ so they may also set the standardisation.
 
 ``cached_curve`` computes a learning curve once per content (the checkpoint's bytes or the name
 of a pixel feature set, the dataset, the parameters) and reloads it from a small JSON file
-afterwards; ``python -m core.analysis.few_labels --precompute checkpoints`` fills the shipped cache
-(with the Style & content page's class probes, ``core.analysis.class_probe``).
+afterwards; ``python -m core.analysis.few_labels --precompute checkpoints [--prune]`` fills the
+shipped cache (with the Style & content page's class probes, ``core.analysis.class_probe``).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import time
@@ -286,18 +285,19 @@ def _precompute_dataset(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m core.analysis.few_labels", description=__doc__.split("\n")[0]
+    from core.latent.folder_caches import precompute_parser, prune_stale
+
+    parser = precompute_parser(
+        "python -m core.analysis.few_labels",
+        __doc__.split("\n")[0],
+        "learning curves and class probes to cache",
+        "cache-dir",
+        DEFAULT_CACHE_DIR,
     )
-    parser.add_argument("--precompute", type=Path, required=True, help="a checkpoint folder")
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
-    parser.add_argument("--prune", action="store_true", help="delete cached files not used now")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     used = precompute(args.precompute, args.cache_dir)
     if args.prune:  # the curves and probes of retrained or removed checkpoints
-        from core.latent.folder_caches import prune_stale
-
         prune_stale(args.cache_dir, "*", used)
 
 
