@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 
 from core.analysis.attributes import measure, shear, thicken
 from core.data import descriptions as text
@@ -60,6 +61,19 @@ def test_every_sentence_says_its_slots():
             text.tokenize([sentence])  # no UnknownWords
 
 
+def test_tokenize_slots_gives_what_tokenize_gives_the_rendered_sentences():
+    """Training's shortcut (each distinct sentence written once) changes no token."""
+    rng = np.random.default_rng(0)
+    slots = np.concatenate(
+        [rng.integers(-1, 10, (200, 1)), rng.integers(-1, 3, (200, 3))], axis=1
+    )
+    slots[0] = text.UNSPECIFIED  # an empty sentence among them
+    templates = rng.integers(0, len(text.TEMPLATES), 200)
+    sentences = [text.render(row, t) for row, t in zip(slots, templates, strict=True)]
+    assert torch.equal(text.tokenize_slots(slots, templates), text.tokenize(sentences))
+    assert text.tokenize_slots(slots[:1], templates[:1]).shape == (1, 1)  # padding only
+
+
 def test_templates_put_the_digit_in_different_places():
     slots = np.array([7, 2, 0, 1])
     places = {
@@ -85,8 +99,6 @@ def test_articles_follow_the_next_word():
 
 
 def test_said_slots_hide_words_at_the_rates_asked(digits, thirds):
-    import torch
-
     slots = text.slots_of(*digits.split("val"), thirds)
     said, template = text.said_slots(slots, torch.Generator().manual_seed(0))
     kept = (said != text.UNSPECIFIED).mean(axis=0)

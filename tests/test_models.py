@@ -57,3 +57,26 @@ def test_classifier_logits_and_features():
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         ModelConfig(**bad)
+
+
+def test_a_grouped_decoder_call_is_the_separate_calls():
+    """``groups=2`` stacks two batches in one call; BatchNorm still normalises each alone, so
+    outputs, gradients and running statistics match two calls (float32)."""
+    from core.models.autoencoders import ConvDecoder
+
+    torch.manual_seed(0)
+    one, two = ConvDecoder(4, 8, 32).train(), ConvDecoder(4, 8, 32).train()
+    two.load_state_dict(one.state_dict())
+    a, b = torch.randn(16, 4), torch.randn(16, 4) * 3 + 1  # different statistics
+    apart = torch.cat([one(a, logits=True), one(b, logits=True)])
+    stacked = two(torch.cat([a, b]), logits=True, groups=2)
+    assert torch.allclose(apart, stacked, atol=1e-5)
+    apart.square().sum().backward()
+    stacked.square().sum().backward()
+    for p, q in zip(one.parameters(), two.parameters(), strict=True):
+        assert torch.allclose(p.grad, q.grad, rtol=1e-4, atol=1e-4)
+    for name, buffer in one.state_dict().items():
+        assert torch.allclose(buffer.float(), two.state_dict()[name].float()), name
+    one_batch = ConvDecoder(4, 8, 32).train()
+    one_batch.load_state_dict(two.state_dict())
+    assert not torch.allclose(one_batch(torch.cat([a, b]), logits=True), stacked, atol=1e-3)

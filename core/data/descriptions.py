@@ -175,6 +175,22 @@ def tokenize(texts: list[str], length: int | None = None) -> torch.Tensor:
     return ids
 
 
+@lru_cache(maxsize=4096)  # 11 digit words x 4^3 attribute words x 4 templates, at most 2,816
+def _sentence_ids(slots: tuple[int, ...], template: int) -> tuple[int, ...]:
+    return tuple(TOKEN_IDS[w] for w in words_of(render(slots, template)))
+
+
+def tokenize_slots(slots: np.ndarray, templates: np.ndarray) -> torch.Tensor:
+    """``tokenize`` of the sentences ``render`` writes for rows of slots [N, 4] in the
+    templates [N]: token ids int64 [N, L]. Each distinct sentence is written once per process
+    (training asks for 64 a step)."""
+    rows = [_sentence_ids(tuple(r), t) for r, t in zip(slots.tolist(), templates.tolist())]
+    ids = np.zeros((len(rows), max([1, *map(len, rows)])), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+    return torch.from_numpy(ids)
+
+
 def parse(text: str) -> np.ndarray:
     """The slots a sentence names, int64 [4] (UNSPECIFIED for those it does not): what the
     words say, read without a model (for benches and captions)."""
@@ -188,8 +204,8 @@ def parse(text: str) -> np.ndarray:
 
 
 def said_slots(slots: np.ndarray, gen: torch.Generator, keep: float = 0.7, keep_digit: float = 0.9):
-    """(slots with some left unspecified, template per row): the random part of
-    ``random_sentences``, for callers that want both."""
+    """(slots with some left unspecified, template per row): each slot is said with
+    probability ``keep`` (the digit ``keep_digit``), and each row gets a random template."""
     n = len(slots)
     template = torch.randint(len(TEMPLATES), (n,), generator=gen).numpy()
     p = torch.tensor([keep_digit] + [keep] * len(ATTRIBUTE_SLOTS))

@@ -61,8 +61,17 @@ class ConvDecoder(nn.Module):
         )
         check_upsampling(self.deconv)
 
-    def forward(self, z: torch.Tensor, logits: bool = False) -> torch.Tensor:
-        out = self.deconv(self.fc(z))
+    def forward(self, z: torch.Tensor, logits: bool = False, groups: int = 1) -> torch.Tensor:
+        """``groups`` > 1: z is that many equal batches stacked, and BatchNorm normalises each
+        batch on its own, so one call gives what ``groups`` calls would, in fewer, larger
+        convolutions (the multimodal VAE decodes two posteriors' draws a step)."""
+        if groups == 1:
+            out = self.deconv(self.fc(z))
+        else:
+            unflatten, upsample, norm, relu, to_pixels = self.deconv
+            h = upsample(unflatten(self.fc(z)))  # state size. c x 14 x 14
+            h = torch.cat([norm(part) for part in h.chunk(groups)])
+            out = to_pixels(relu(h))  # state size. 1 x 28 x 28
         return out if logits else torch.sigmoid(out)
 
 

@@ -130,16 +130,20 @@ def mvae_loss(
         "image": product_of_experts([image_expert], [None]),
         "text": product_of_experts([text_expert], [has_words]),
     }
+    z = {name: reparameterize(q, generator) for name, q in posteriors.items()}
+    # Each decoder runs once on the draws stacked (the picture's BatchNorm still per posterior)
+    said = sentence_nll(model.text_decoder(torch.cat(list(z.values()))), slots.repeat(3, 1))
+    said = TEXT_WEIGHT * said.view(3, n).mean(1)  # [3]: joint, image, text
+    logits = model.decoder(torch.cat([z["joint"], z["image"]]), logits=True, groups=2).float()
+    drawn = F.binary_cross_entropy_with_logits(logits, x.repeat(2, 1, 1, 1), reduction="none")
+    drawn = drawn.view(2, -1).sum(1) / n  # [2]: joint, image
     terms = {}
-    for name, q in posteriors.items():
-        z = reparameterize(q, generator)
+    for i, (name, q) in enumerate(posteriors.items()):
         kl = losses.kl_to_standard_normal(q.mu.float(), q.logvar.float()).sum() / n
-        recon = TEXT_WEIGHT * sentence_nll(model.text_decoder(z), slots).mean()
+        recon = said[i]
         if name != "text":
-            logits = model.decoder(z, logits=True).float()
-            image_nll = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
-            recon = recon + image_nll
-            terms[f"{name}_recon"] = image_nll
+            recon = recon + drawn[i]
+            terms[f"{name}_recon"] = drawn[i]
         else:  # the pictures' posteriors are targets here, not trained by this term
             q_x = posteriors["image"]
             floor = 2 * math.log(ALIGN_FLOOR)
@@ -270,7 +274,7 @@ class MultimodalVAE(LatentModel):
         logits = self.decode(reparameterize(Gaussian(mu, logvar), gen), logits=True).float()
         terms = losses.negative_elbo(logits, x, mu, logvar)
         mse = losses.reconstruction_mse(self.decode(mu).float(), x)
-        right = slot_accuracy(self, x, y, self.description_thirds())
+        right = slot_accuracy(self, x, y, self.description_thirds(), codes=q.mu)
         return {
             "neg_elbo": terms.neg_elbo.item(),
             "recon": terms.recon.item(),
@@ -288,12 +292,19 @@ def training_sentences(
     a shifted digit is described as it is shown."""
     slots = text.slots_of(x.detach().float().cpu().numpy(), y.cpu().numpy(), thirds)
     said, template = text.said_slots(slots, gen)
-    tokens = text.tokenize([text.render(row, t) for row, t in zip(said, template, strict=True)])
+    tokens = text.tokenize_slots(said, template)
     return tokens.to(x.device), torch.from_numpy(said).to(x.device)
 
 
-def slot_accuracy(model: MultimodalVAE, x: torch.Tensor, y: torch.Tensor, thirds) -> np.ndarray:
-    """How often the sentence written for each picture has each slot right, float [4]."""
+def slot_accuracy(
+    model: MultimodalVAE,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    thirds: text.Thirds,
+    codes: torch.Tensor | None = None,
+) -> np.ndarray:
+    """How often the sentence written for each picture has each slot right, float [4].
+    ``codes``: the pictures' E[z|x], when the caller has them already."""
     truth = text.slots_of(x.detach().float().cpu().numpy(), y.cpu().numpy(), thirds)
-    written = model.decode_slots(model.encode(x)).cpu().numpy()
+    written = model.decode_slots(model.encode(x) if codes is None else codes).cpu().numpy()
     return (written == truth).mean(axis=0)
