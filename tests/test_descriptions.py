@@ -64,9 +64,7 @@ def test_every_sentence_says_its_slots():
 def test_tokenize_slots_gives_what_tokenize_gives_the_rendered_sentences():
     """Training's shortcut (each distinct sentence written once) changes no token."""
     rng = np.random.default_rng(0)
-    slots = np.concatenate(
-        [rng.integers(-1, 10, (200, 1)), rng.integers(-1, 3, (200, 3))], axis=1
-    )
+    slots = np.concatenate([rng.integers(-1, 10, (200, 1)), rng.integers(-1, 3, (200, 3))], axis=1)
     slots[0] = text.UNSPECIFIED  # an empty sentence among them
     templates = rng.integers(0, len(text.TEMPLATES), 200)
     sentences = [text.render(row, t) for row, t in zip(slots, templates, strict=True)]

@@ -184,7 +184,8 @@ def tokenize_slots(slots: np.ndarray, templates: np.ndarray) -> torch.Tensor:
     """``tokenize`` of the sentences ``render`` writes for rows of slots [N, 4] in the
     templates [N]: token ids int64 [N, L]. Each distinct sentence is written once per process
     (training asks for 64 a step)."""
-    rows = [_sentence_ids(tuple(r), t) for r, t in zip(slots.tolist(), templates.tolist())]
+    pairs = zip(slots.tolist(), templates.tolist(), strict=True)
+    rows = [_sentence_ids(tuple(r), t) for r, t in pairs]
     ids = np.zeros((len(rows), max([1, *map(len, rows)])), dtype=np.int64)
     for i, row in enumerate(rows):
         ids[i, : len(row)] = row
