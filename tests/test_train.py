@@ -35,8 +35,9 @@ def test_training_lowers_the_loss_and_reports_progress(small_digits):
     assert not result.model.training and result.device == "cpu"
 
 
-def test_same_seed_same_model_on_cpu(small_digits):
-    cfg = TrainConfig(ModelConfig("vae", 2, **TINY), epochs=1, max_batches=3, precision="fp32")
+@pytest.mark.parametrize("kind", ["vae", "classifier"])  # the classifier: its dropout masks
+def test_same_seed_same_model_on_cpu(small_digits, kind):
+    cfg = TrainConfig(ModelConfig(kind, 2, **TINY), epochs=1, max_batches=3, precision="fp32")
     a = fit(cfg, small_digits, device="cpu").model.state_dict()
     b = fit(cfg, small_digits, device="cpu").model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -40,14 +40,26 @@ class DigitClassifier(LatentModel):
         """Penultimate features [N, hidden], used for the classifier-based FID."""
         return self.features(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+    def forward(self, x: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
+        """Logits [N, 10]. In training, the dropout masks come from ``gen`` when given (a fit's
+        generator, so a seeded fit repeats and threads do not share one RNG)."""
+        if gen is None or not self.training:
+            return self.head(self.features(x))
+        for layer in (*self.features, *self.head):
+            x = _dropout(x, layer.p, gen) if isinstance(layer, nn.Dropout) else layer(x)
+        return x
 
     def training_step(self, x, y, optimizers, settings, gen) -> dict[str, float]:
-        logits = self(random_shift(x, settings.augment_shift, gen))
+        logits = self(random_shift(x, settings.augment_shift, gen), gen)
         loss = losses.classification_loss(logits.float(), y)
         optimizer_step(loss, optimizers[0])
         return {"loss": loss.item()}
 
     def validation_metrics(self, x, y, gen) -> dict[str, float]:
         return {"accuracy": (self(x).argmax(1) == y).float().mean().item()}
+
+
+def _dropout(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """Inverted dropout with its mask drawn on the CPU from ``gen``."""
+    keep = torch.rand(x.shape, generator=gen) >= p
+    return x * keep.to(x.device, x.dtype) / (1 - p)
