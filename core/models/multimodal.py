@@ -40,6 +40,7 @@ TEXT_WEIGHT = 10.0  # the sentence's log-likelihood counts this many times (thei
 # The sentence's posterior lies within its pictures' (KL(q(z|t) || q(z|x)), ``mvae_loss``)
 ALIGN_WEIGHT = 1.0
 ALIGN_FLOOR = 0.1  # ... with the pictures' posterior std read as at least this (bounds the KL)
+FREE_BITS = 0.5  # nats of KL per latent dimension the picture's terms may spend unpenalised
 SLOT_SIZES = tuple(len(text.SLOT_WORDS[s]) for s in text.SLOTS)  # (10, 3, 3, 3)
 
 
@@ -139,7 +140,10 @@ def mvae_loss(
     drawn = drawn.view(2, -1).sum(1) / n  # [2]: joint, image
     terms = {}
     for i, (name, q) in enumerate(posteriors.items()):
-        kl = losses.kl_to_standard_normal(q.mu.float(), q.logvar.float()).sum() / n
+        per_dim = losses.kl_to_standard_normal(q.mu.float(), q.logvar.float()).mean(0)  # [k]
+        kl = per_dim.sum()
+        # free bits where the picture is explained: a dimension's first FREE_BITS nats are free
+        penalty = kl if name == "text" else per_dim.clamp(min=FREE_BITS).sum()
         recon = said[i]
         if name != "text":
             recon = recon + drawn[i]
@@ -151,7 +155,7 @@ def mvae_loss(
             inside = (gaussian_kl(q, picture) * has_words).sum() / n
             recon = recon + ALIGN_WEIGHT * inside
             terms["text_align"] = inside
-        terms[name] = recon + beta * kl
+        terms[name] = recon + beta * penalty
         terms[f"{name}_kl"] = kl
     return MVAEObjective(
         terms["joint"] + terms["image"] + terms["text"],
