@@ -79,6 +79,25 @@ def test_losses_on_a_tiny_seeded_model(small_digits: Dataset):
     assert all(p.grad is not None for p in model.text_encoder.parameters() if p.requires_grad)
 
 
+def test_free_bits_leave_each_dimensions_first_nats_unpenalised(small_digits):
+    """The picture's term charges max(FREE_BITS, KL of each dimension); it reports the true KL."""
+    from core.models import losses
+    from core.models.multimodal import FREE_BITS
+
+    model = tiny_mvae().train()
+    images, labels = small_digits.split("train")
+    x, y = to_float(images[:16]), labels[:16]
+    tokens, slots = training_sentences(x, y, text.Thirds.fit(images, labels), torch.Generator())
+    unsaid = torch.full_like(slots, text.UNSPECIFIED)  # no sentence likelihood in the terms
+    terms = mvae_loss(model, x, tokens, unsaid, torch.Generator().manual_seed(1))
+    q = model.posterior(x)
+    per_dim = losses.kl_to_standard_normal(q.mu, q.logvar).mean(0)
+    assert (per_dim < FREE_BITS).any()  # a fresh model: some dimensions below the free nats
+    charged = per_dim.clamp(min=FREE_BITS).sum()
+    assert torch.allclose(terms.image - terms.image_recon, charged, atol=1e-4)
+    assert torch.allclose(terms.kl, per_dim.sum(), atol=1e-4) and terms.kl < charged
+
+
 def test_cross_generation_shapes_and_determinism(trained):
     model = trained.model
     z = model.encode_text(SENTENCES)

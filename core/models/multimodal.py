@@ -91,11 +91,11 @@ class MVAEObjective(NamedTuple):
     """The objective and its parts, nats per example (batch means)."""
 
     loss: torch.Tensor  # joint + image + text: what is minimised
-    joint: torch.Tensor  # -ELBO(x, t) under q(z|x, t), with beta and TEXT_WEIGHT
-    image: torch.Tensor  # -ELBO(x, t) under q(z|x)
+    joint: torch.Tensor  # -ELBO(x, t) under q(z|x, t), with beta, TEXT_WEIGHT and free bits
+    image: torch.Tensor  # -ELBO(x, t) under q(z|x), likewise
     text: torch.Tensor  # -ELBO(t) under q(z|t)
     image_recon: torch.Tensor  # -E log p(x|z), z ~ q(z|x)
-    kl: torch.Tensor  # KL(q(z|x) || p(z))
+    kl: torch.Tensor  # KL(q(z|x) || p(z)), the true one (no free bits)
     align: torch.Tensor  # KL(q(z|t) || q(z|x)) over the rows with a sentence
 
 
@@ -116,6 +116,10 @@ def mvae_loss(
     Suzuki et al. 2016, in the mode-seeking direction). Trained on the sentence alone, q(z|t)
     sat near the prior, broad and beside its pictures' codes: 18 % of its draws read as
     another digit at 20 epochs; held within its pictures' posteriors, 2 % (0.2 % at 60).
+
+    In the two terms that explain the picture, each latent dimension's first FREE_BITS nats
+    of KL (batch mean) are free (Kingma et al. 2016): without them the three KL terms switched
+    off up to 3 of the 16 dimensions, depending on the seed (docs/recipes.md, fourth round).
 
     The picture's posterior explains the sentence too (a bound on log p(x, t) like the
     pair's): with Wu & Goodman's image-only term the model wrote the right digit word for 86 %
@@ -175,7 +179,7 @@ class MultimodalVAE(LatentModel):
     has_encoder = True
     has_decoder = True
     has_prior = True
-    epoch_cost = 2.9  # s per epoch in --all (bf16, one thread, 2026-12-06: 346 s for 120 epochs)
+    epoch_cost = 2.9  # s per epoch in --all (bf16, one thread, 2026-12-06: 291 s for 100)
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
