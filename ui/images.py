@@ -48,4 +48,5 @@ def digit_row(
         cols = st.columns(columns)
         for j, img in enumerate(images[start : start + columns]):
             caption = captions[start + j] if captions else None
-            cols[j].image(to_pil(img, scale), caption=caption, output_format="PNG")
+            picture = to_pil(img, scale)  # a long caption would otherwise widen its picture
+            cols[j].image(picture, caption=caption, width=picture.width, output_format="PNG")
