@@ -12,10 +12,7 @@ prior alone. Training sums the -ELBOs under the pair's posterior and under each 
 (``mvae_loss``), so either input can be given alone at test time.
 
 Picture: our VAE's ``ConvEncoder`` and ``ConvDecoder`` (Bernoulli pixels). Sentence: the
-descriptions of ``core.data.descriptions`` over their fixed vocabulary, read by word
-embeddings averaged over the sentence (a GRU read them no better, docs/recipes.md), and
-written slot by slot: a categorical over the digit words and one over each attribute's three
-words. A slot the sentence leaves unspecified carries no likelihood.
+descriptions of ``core.data.descriptions``, read and written by ``core.models.sentence``.
 """
 
 from __future__ import annotations
@@ -34,57 +31,13 @@ from core.models import losses
 from core.models.autoencoders import ConvDecoder, ConvEncoder
 from core.models.base import LatentModel, ModelConfig, model_device, optimizer_step
 from core.models.experts import Gaussian, gaussian_kl, product_of_experts, reparameterize
+from core.models.sentence import TextDecoder, TextEncoder, sentence_nll
 
-EMBEDDING = 32  # width of a word's embedding
 TEXT_WEIGHT = 10.0  # the sentence's log-likelihood counts this many times (their lambda)
 # The sentence's posterior lies within its pictures' (KL(q(z|t) || q(z|x)), ``mvae_loss``)
 ALIGN_WEIGHT = 1.0
 ALIGN_FLOOR = 0.1  # ... with the pictures' posterior std read as at least this (bounds the KL)
 FREE_BITS = 0.5  # nats of KL per latent dimension the picture's terms may spend unpenalised
-SLOT_SIZES = tuple(len(text.SLOT_WORDS[s]) for s in text.SLOTS)  # (10, 3, 3, 3)
-
-
-class TextEncoder(nn.Module):
-    """token ids [N, L] (0 = padding) -> (Gaussian expert [N, k], has words float [N])."""
-
-    def __init__(self, latent_dim: int, hidden: int) -> None:
-        super().__init__()
-        self.embed = nn.Embedding(len(text.VOCABULARY) + 1, EMBEDDING, padding_idx=0)
-        self.net = nn.Sequential(nn.Linear(EMBEDDING, hidden), nn.LeakyReLU(0.2))
-        self.to_mu = nn.Linear(hidden, latent_dim)
-        self.to_logvar = nn.Linear(hidden, latent_dim)
-
-    def forward(self, tokens: torch.Tensor) -> tuple[Gaussian, torch.Tensor]:
-        words = (tokens > 0).float()  # [N, L]
-        count = words.sum(1)  # [N]
-        e = self.embed(tokens)  # state size. N x L x E
-        mean = (e * words[..., None]).sum(1) / count.clamp(min=1)[:, None]  # state size. N x E
-        h = self.net(mean)  # state size. N x hidden
-        return Gaussian(self.to_mu(h), self.to_logvar(h)), (count > 0).float()
-
-
-class TextDecoder(nn.Module):
-    """z [N, k] -> logits of each slot's word: [N, 10], [N, 3], [N, 3], [N, 3]."""
-
-    def __init__(self, latent_dim: int, hidden: int) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU())  # state size. hidden
-        self.heads = nn.ModuleList(nn.Linear(hidden, n) for n in SLOT_SIZES)
-
-    def forward(self, z: torch.Tensor) -> list[torch.Tensor]:
-        h = self.net(z)
-        return [head(h) for head in self.heads]
-
-
-def sentence_nll(logits: list[torch.Tensor], slots: torch.Tensor) -> torch.Tensor:
-    """-log p(t | z) of each sentence, nats [N]: the cross-entropy of each slot it says,
-    summed (UNSPECIFIED slots skipped)."""
-    total = torch.zeros(len(slots), device=slots.device)
-    for s, slot_logits in enumerate(logits):
-        target = slots[:, s]
-        nll = F.cross_entropy(slot_logits.float(), target.clamp(min=0), reduction="none")
-        total = total + nll * (target != text.UNSPECIFIED)
-    return total
 
 
 class MVAEObjective(NamedTuple):
