@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import streamlit as st
@@ -40,13 +41,17 @@ def digit_row(
     captions: Sequence[str] | None = None,
     columns: int | None = None,
     scale: int = 3,
+    width: int | Literal["content"] = "content",
 ) -> None:
-    """Show digits side by side, each with an optional caption, wrapping after ``columns``."""
+    """Show digits side by side, each with an optional caption, wrapping after ``columns``.
+
+    ``width``: "content" shows each picture at its size, shrunk to its column, but Streamlit
+    widens a picture to a caption longer than it; pixels fix the size, for rows whose columns
+    are wide and whose captions are long (the multimodal page's walk)."""
     images = list(images)
     columns = columns or len(images)
     for start in range(0, len(images), columns):
         cols = st.columns(columns)
         for j, img in enumerate(images[start : start + columns]):
             caption = captions[start + j] if captions else None
-            picture = to_pil(img, scale)  # a long caption would otherwise widen its picture
-            cols[j].image(picture, caption=caption, width=picture.width, output_format="PNG")
+            cols[j].image(to_pil(img, scale), caption=caption, width=width, output_format="PNG")

@@ -156,7 +156,7 @@ if digit is not None and source == "yours":  # the clicked digit's words are bes
 if digit is not None and reading.problem is None and not reading.empty:
     st.subheader(f"From the sentence to the {noun}")
     steps, written = multimodal.sentence_walk(info, sentence, digit)
-    images.digit_row(steps, written, columns=WALK_COLUMNS, scale=3)
+    images.digit_row(steps, written, columns=WALK_COLUMNS, scale=3, width=28 * 3)
     st.caption(
         f"A straight line from E[z | “{sentence}”] to this {noun}'s code E[z | x], decoded "
         "at each step; under each step, the sentence the model writes for it."
