@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -232,49 +232,55 @@ def precompute(folder: str | Path, cache_dir: str | Path = DEFAULT_CACHE_DIR) ->
     used: list[Path] = []
     for name in sorted({i.dataset for i in infos}):
         dataset = load_dataset(name)
-        mine = [i for i in infos if i.dataset == name]
-        _precompute_dataset(mine, dataset, cache_dir)
-        used += cache_files(mine, dataset, cache_dir)
+        sets = _feature_sets([i for i in infos if i.dataset == name])
+        _precompute_dataset(sets, dataset, cache_dir)
+        used += _files(sets, dataset, cache_dir)
     return used
 
 
-FeatureSet = tuple[str, bytes, "CheckpointInfo | None"]  # name, source bytes, the encoder's
+class FeatureSet(NamedTuple):
+    """One curve's features: the pixels, PCA at ``pca_k`` or the codes of ``info``'s encoder."""
+
+    name: str
+    source: bytes  # what its cache key reads
+    info: CheckpointInfo | None = None
+    pca_k: int | None = None
 
 
-def _feature_sets(infos: list[CheckpointInfo], dataset: Dataset) -> list[FeatureSet]:
-    """(name, source bytes, checkpoint info or None) of each curve: the pixels, PCA at each
-    encoder's code size, and each encoder's codes."""
+def _feature_sets(infos: list[CheckpointInfo]) -> list[FeatureSet]:
+    """The pixels, PCA at each encoder's code size, and each encoder's codes."""
     coded = [i for i in infos if hasattr(kind_class(i.kind), "encode")]  # a CVAE's too
     sizes = sorted({i.latent_dim for i in coded})
-    sets: list[FeatureSet] = [("pixels", b"pixels", None)]
-    sets += [(f"pca_k{k}", f"pca {k}".encode(), None) for k in sizes]
-    return sets + [(i.name, i.path.read_bytes(), i) for i in coded]
+    sets = [FeatureSet("pixels", b"pixels")]
+    sets += [FeatureSet(f"pca_k{k}", f"pca {k}".encode(), pca_k=k) for k in sizes]
+    return sets + [FeatureSet(i.name, i.path.read_bytes(), info=i) for i in coded]
 
 
 def cache_files(infos: list[CheckpointInfo], dataset: Dataset, cache_dir: str | Path) -> list[Path]:
     """The files ``precompute`` keeps for these checkpoints of ``dataset``: each curve's and
     each encoder's class probe (what ``--prune`` leaves)."""
+    return _files(_feature_sets(infos), dataset, cache_dir)
+
+
+def _files(sets: list[FeatureSet], dataset: Dataset, cache_dir: str | Path) -> list[Path]:
     from core.analysis.class_probe import probe_path  # it builds on this module
 
-    sets = _feature_sets(infos, dataset)
-    curves = [curve_path(name, source, dataset, cache_dir) for name, source, _ in sets]
-    return curves + [probe_path(i.path, dataset, cache_dir) for _, _, i in sets if i is not None]
+    curves = [curve_path(f.name, f.source, dataset, cache_dir) for f in sets]
+    return curves + [probe_path(f.info.path, dataset, cache_dir) for f in sets if f.info]
 
 
-def _precompute_dataset(
-    infos: list[CheckpointInfo], dataset: Dataset, cache_dir: str | Path
-) -> None:
+def _precompute_dataset(sets: list[FeatureSet], dataset: Dataset, cache_dir: str | Path) -> None:
     from core.analysis.class_probe import cached_class_probe  # it builds on this module
     from core.training.checkpoints import load_model
 
-    for name, source, info in _feature_sets(infos, dataset):
+    for name, source, info, pca_k in sets:
         model = None if info is None else load_model(info.path)
         if model is not None:
             features = partial(code_features, model, dataset)
-        elif name == "pixels":
-            features = partial(pixel_features, dataset)
+        elif pca_k is not None:
+            features = partial(pca_features, dataset, pca_k)
         else:
-            features = partial(pca_features, dataset, int(name.removeprefix("pca_k")))
+            features = partial(pixel_features, dataset)
         start = time.perf_counter()
         cached_curve(name, source, dataset, features, cache_dir)
         print(f"{dataset.name} {name}: {time.perf_counter() - start:.1f}s", flush=True)
