@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.data.augment import add_gaussian_noise, add_salt_and_pepper
+from core.data.augment import add_gaussian_noise, add_salt_and_pepper, random_shift
 from core.data.datasets import (
     DatasetUnavailable,
     dataset_problem,
@@ -15,6 +15,7 @@ from core.data.datasets import (
     stratified_split,
     to_float,
 )
+from core.training.loop import TrainConfig
 
 
 def test_embedded_digits_are_real_mnist(digits):
@@ -159,3 +160,20 @@ def test_noise_keeps_range_and_is_seeded():
     changed = (sp != x).float().mean().item()
     assert 0.15 < changed < 0.25
     assert set(sp[sp != x].unique().tolist()) <= {0.0, 1.0}
+
+
+def test_a_shift_fraction_moves_that_share_and_leaves_the_rest_in_place():
+    """Each image moved (by the offset fraction 1 would give it, same generator) or left as it
+    is; about a quarter moved at 0.25. An offset can be (0, 0), so an image left "moved" may
+    equal its original: only images whose offset is not (0, 0) under fraction 1 count."""
+    x = torch.rand(2000, 1, 28, 28)
+    everyone = random_shift(x, 1, torch.Generator().manual_seed(0))
+    some = random_shift(x, 1, torch.Generator().manual_seed(0), fraction=0.25)
+    offset = (everyone != x).flatten(1).any(1)  # images that fraction 1 moves at all
+    kept = (some == x).flatten(1).all(1)
+    moved = (some == everyone).flatten(1).all(1)
+    assert bool((kept | moved).all())
+    share = (moved & offset).sum().item() / offset.sum().item()
+    assert 0.21 < share < 0.29
+    with pytest.raises(ValueError, match="shift_fraction"):
+        TrainConfig(shift_fraction=0.0)

@@ -27,9 +27,12 @@ def add_salt_and_pepper(
     return out
 
 
-def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
+def random_shift(
+    x: torch.Tensor, max_shift: int, gen: torch.Generator, fraction: float = 1.0
+) -> torch.Tensor:
     """Translate each image [N, 1, 28, 28] by its own random offset of up to max_shift pixels
-    (zero fill)."""
+    (zero fill). ``fraction`` < 1: each image is moved with that probability and otherwise left
+    in place (drawn after the offsets, so fraction 1 draws what it always drew)."""
     if max_shift == 0:
         return x
     n = len(x)
@@ -37,4 +40,8 @@ def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch
     dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n, 1), generator=gen).to(x.device)
     rows = (torch.arange(28, device=x.device) + dy)[:, :, None]  # [N, 28, 1]
     cols = (torch.arange(28, device=x.device) + dx)[:, None, :]  # [N, 1, 28]
-    return padded[torch.arange(n, device=x.device)[:, None, None], 0, rows, cols].unsqueeze(1)
+    shifted = padded[torch.arange(n, device=x.device)[:, None, None], 0, rows, cols].unsqueeze(1)
+    if fraction >= 1.0:
+        return shifted
+    stay = (torch.rand(n, generator=gen) < 1.0 - fraction).to(x.device)
+    return torch.where(stay[:, None, None, None], x, shifted)

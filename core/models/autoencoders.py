@@ -108,7 +108,7 @@ class Autoencoder(_EncoderDecoder):
 
     def training_step(self, x, y, optimizers, settings, gen) -> dict[str, float]:
         """E||x - g(f(x))||^2; as a denoiser (``noise_std`` > 0) f sees a noisy x."""
-        x = random_shift(x, settings.augment_shift, gen)
+        x = random_shift(x, settings.augment_shift, gen, settings.shift_fraction)
         noisy = add_gaussian_noise(x, settings.noise_std, gen) if settings.noise_std > 0 else x
         loss = losses.reconstruction_mse(self(noisy), x)
         optimizer_step(loss, optimizers[0])
@@ -236,7 +236,7 @@ def _elbo_step(
     gen: torch.Generator,
 ) -> dict[str, float]:
     """One step on -ELBO = recon + beta * KL(q(z|x) || N(0, I)) (``losses.negative_elbo``)."""
-    x = random_shift(x, settings.augment_shift, gen)
+    x = random_shift(x, settings.augment_shift, gen, settings.shift_fraction)
     logits, mu, logvar = model(x, *given, generator=gen)
     terms = losses.negative_elbo(logits.float(), x, mu.float(), logvar.float(), beta=settings.beta)
     optimizer_step(terms.loss, optimizers[0])

@@ -49,6 +49,7 @@ class StepSettings(Protocol):
     beta: float  # VAE and CVAE: weight of the KL term
     noise_std: float  # AE: train as a denoiser
     augment_shift: int  # random translations of up to this many pixels
+    shift_fraction: float  # ... of this share of the images (the rest stay in place)
     r1_gamma: float  # GAN: weight of the R1 penalty
 
 

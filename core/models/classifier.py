@@ -50,7 +50,7 @@ class DigitClassifier(LatentModel):
         return x
 
     def training_step(self, x, y, optimizers, settings, gen) -> dict[str, float]:
-        logits = self(random_shift(x, settings.augment_shift, gen), gen)
+        logits = self(random_shift(x, settings.augment_shift, gen, settings.shift_fraction), gen)
         loss = losses.classification_loss(logits.float(), y)
         optimizer_step(loss, optimizers[0])
         return {"loss": loss.item()}

@@ -214,7 +214,7 @@ class MultimodalVAE(LatentModel):
     def training_step(self, x, y, opts, settings, gen) -> dict[str, float]:
         """One step on a batch: each picture gets a random sentence about itself (a random
         template, some words left out), then the three -ELBOs are minimised together."""
-        x = random_shift(x, settings.augment_shift, gen)
+        x = random_shift(x, settings.augment_shift, gen, settings.shift_fraction)
         tokens, slots = training_sentences(x, y, self.description_thirds(), gen)
         terms = mvae_loss(self, x, tokens, slots, gen, beta=settings.beta)
         optimizer_step(terms.loss, opts[0])

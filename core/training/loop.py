@@ -39,6 +39,7 @@ class TrainConfig:
     beta: float = 1.0  # VAE and CVAE: weight of the KL term (1 = the true ELBO)
     noise_std: float = 0.0  # AE: train as a denoiser on x + N(0, noise_std^2), clipped
     augment_shift: int = 0  # random translations of up to this many pixels (not the GAN)
+    shift_fraction: float = 1.0  # the share of images augment_shift moves; the rest stay put
     r1_gamma: float = 1.0  # GAN: weight of the R1 penalty on D (losses.r1_penalty); 0 = none
     seed: int = 0
     max_batches: int | None = None  # per epoch; 1 for --dry-run
@@ -47,6 +48,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("epochs, batch_size and lr must be positive")
+        if not 0.0 < self.shift_fraction <= 1.0:
+            raise ValueError(f"shift_fraction must be in (0, 1], got {self.shift_fraction}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
 
@@ -225,6 +228,7 @@ def train_and_save(
         **result.trained,
         **{k: getattr(config, k) for k in ("lr", "batch_size", "beta", "noise_std", "seed")},
         "augment_shift": config.augment_shift,
+        "shift_fraction": config.shift_fraction,
         "weights": "float16" if half else "float32",
     }
     save_checkpoint(out, result.model, metrics=result.metrics, trained=trained, half=half)
