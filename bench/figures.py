@@ -333,18 +333,31 @@ def multimodal(result: Result, when: When) -> str:
     thirds = ", ".join(f"{a} {100 * v:.1f} %" for a, v in drawn["third_match"].items())
     read = run["image_to_text"]
     recon, first = run["reconstruction"], run["first_open"]
+    ordered = sum(drawn["ordered_digits"].values())
+    thirds_met = _met(min(drawn["third_match"].values()) >= 0.70 and ordered == 30)
+    prior = run.get("prior_confident")
+    prior_text = (
+        " Not a target: the classifier reads "
+        f"{100 * prior[run['model']]:.1f} % of 1,000 prior draws with confidence > 0.9 "
+        f"(vae_k16 {100 * prior['vae_k16']:.1f} %)."
+        if prior
+        else ""
+    )
     return (
         f"Multimodal VAE (`bench/multimodal.py`, {when(run)}, {run['model']}, validation split). "
         "Text to image: the classifier reads the intended digit on "
         f"**{100 * drawn['digit_rate']:.1f} %** of {run['text_to_image']['sentences']:,} images "
         "drawn from sentences (target 95 %, "
         f"{_met(drawn['digit_rate'] >= 0.95)}; {100 * mean['digit_rate']:.1f} % from the "
-        f"posterior mean); the drawn attribute's third matches the word: {thirds} (target 70 %). "
+        f"posterior mean); the drawn attribute's third matches the word: {thirds}, and the "
+        f"attribute is ordered as the words for {ordered} / 30 digit-attribute pairs (target 70 % "
+        f"and 30, {thirds_met}). "
         f"Image to text: digit word right on **{100 * read['digit']:.1f} %**, attribute words "
         f"{100 * read['thickness']:.1f} / {100 * read['slant']:.1f} / {100 * read['width']:.1f} % "
         f"(thickness / slant / width; targets 95 and 70 %, {_met(read['met'])}). Reconstruction "
         f"MSE {recon['ratio']:.2f}x the plain vae_k16's (target 1.2x, {_met(recon['met'])}); "
         f"first open {first['ratio']:.2f}x the Home page's (target 2x, {_met(first['met'])})."
+        + prior_text
     )
 
 

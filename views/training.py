@@ -171,7 +171,7 @@ with st.container(border=True):
         "Learning rate", LEARNING_RATES, key="train_lr", format_func="{:g}".format, disabled=busy
     )
     beta = middle[1].slider(
-        "β (VAE, CVAE: weight of the KL term; 1 = the true ELBO)",
+        "β (weight of the KL term; 1 = the true ELBO)",
         0.0,
         4.0,
         step=0.1,

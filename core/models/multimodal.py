@@ -71,8 +71,10 @@ def mvae_loss(
     another digit at 20 epochs; held within its pictures' posteriors, 2 % (0.2 % at 60).
 
     In the two terms that explain the picture, each latent dimension's first FREE_BITS nats
-    of KL (batch mean) are free (Kingma et al. 2016): without them the three KL terms switched
+    of KL (batch mean) are free (Kingma et al. 2016): at beta 1 the three KL terms switched
     off up to 3 of the 16 dimensions, depending on the seed (docs/recipes.md, fourth round).
+    The shipped recipe's beta of 0.1 leaves every dimension 3 to 4.5 nats, so there they do
+    not bind; they guard a model trained at a beta near 1 (the Train page's slider).
 
     The picture's posterior explains the sentence too (a bound on log p(x, t) like the
     pair's): with Wu & Goodman's image-only term the model wrote the right digit word for 86 %
