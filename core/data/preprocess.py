@@ -296,10 +296,10 @@ def preprocess_array(rgba: np.ndarray) -> PreprocessResult:
     values = rgba.astype(np.float64)
     if not np.isfinite(values).all():
         raise PreprocessError("The drawing contains NaN or infinite values.")
+    if values.min() < 0 or values.max() > 255:  # before scaling: -1e306 * 255 overflows
+        raise PreprocessError("The drawing's values must lie in 0..255 (or 0..1 for floats).")
     if rgba.dtype.kind == "b" or (rgba.dtype.kind == "f" and values.max() <= 1.0):
         values = values * 255.0
-    if values.min() < 0 or values.max() > 255:
-        raise PreprocessError("The drawing's values must lie in 0..255 (or 0..1 for floats).")
     pixels = np.round(values).astype(np.uint8)
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]
