@@ -334,7 +334,8 @@ def multimodal(result: Result, when: When) -> str:
     read = run["image_to_text"]
     recon, first = run["reconstruction"], run["first_open"]
     ordered = sum(drawn["ordered_digits"].values())
-    thirds_met = _met(min(drawn["third_match"].values()) >= 0.70 and ordered == 30)
+    pairs = 10 * len(drawn["ordered_digits"])  # every digit, every attribute
+    thirds_met = _met(min(drawn["third_match"].values()) >= 0.70 and ordered == pairs)
     prior = run.get("prior_confident")
     prior_text = (
         " Not a target: the classifier reads "
@@ -350,8 +351,8 @@ def multimodal(result: Result, when: When) -> str:
         "drawn from sentences (target 95 %, "
         f"{_met(drawn['digit_rate'] >= 0.95)}; {100 * mean['digit_rate']:.1f} % from the "
         f"posterior mean); the drawn attribute's third matches the word: {thirds}, and the "
-        f"attribute is ordered as the words for {ordered} / 30 digit-attribute pairs (target 70 % "
-        f"and 30, {thirds_met}). "
+        f"attribute is ordered as the words for {ordered} / {pairs} digit-attribute pairs (target "
+        f"70 % and {pairs}, {thirds_met}). "
         f"Image to text: digit word right on **{100 * read['digit']:.1f} %**, attribute words "
         f"{100 * read['thickness']:.1f} / {100 * read['slant']:.1f} / {100 * read['width']:.1f} % "
         f"(thickness / slant / width; targets 95 and 70 %, {_met(read['met'])}). Reconstruction "

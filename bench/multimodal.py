@@ -162,9 +162,9 @@ def reconstruction(model: MultimodalVAE, plain, images) -> dict:
 @torch.no_grad()
 def prior_draws(models: dict, classifier, n: int = 1000) -> dict:
     """The share of n prior draws z ~ N(0, I) (seeded) read with confidence > PRIOR_CONFIDENT."""
-    z = torch.randn(n, 16, generator=torch.Generator().manual_seed(0))
     share = {}
     for name, m in models.items():
+        z = torch.randn(n, m.config.latent_dim, generator=torch.Generator().manual_seed(0))
         confidence = predict(classifier, m.decode(z).squeeze(1).numpy()).confidence
         share[name] = float((confidence > PRIOR_CONFIDENT).mean())
     print(

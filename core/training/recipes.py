@@ -53,7 +53,7 @@ def shipped_configs() -> dict[str, TrainConfig]:
         "cvae_k8": TrainConfig(model("cvae", 8), epochs=20, batch_size=64, beta=4.0),
         # pictures and sentences in one space (issue 26): beta 0.1 and a quarter of the digits
         # shifted draw strokes sharp enough for a sentence's "thin" to be drawn thin, with the
-        # MSE within 1.2x vae_k16's; 100 epochs add +145 s to --all (docs/recipes.md, fifth round)
+        # MSE within 1.2x vae_k16's; 100 epochs add +154 s to --all (docs/recipes.md, fifth round)
         "mvae_k16": TrainConfig(
             model("mvae", 16),
             epochs=100,
